@@ -1,0 +1,3 @@
+from vidbrowse.cli import main
+
+raise SystemExit(main())

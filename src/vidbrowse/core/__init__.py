@@ -1,0 +1,1 @@
+"""The core of vidbrowse: parsing, indexing, querying, facets. It never imports Textual."""
