@@ -1,0 +1,309 @@
+"""The command line: `vidbrowse [ARCHIVE]` opens the app; subcommands answer scripts.
+
+A thin layer: arguments → core calls → text or JSON lines. Heavy modules (Whoosh, Textual) are
+imported only by the commands that need them, so `--help` and errors stay instant.
+
+Exit codes: 0 success, 1 nothing found, 2 bad usage or bad query, 3 archive or index trouble.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vidbrowse import __version__
+
+if TYPE_CHECKING:
+    from vidbrowse.core.library import Library, Progress
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
+SUBCOMMANDS = ("index", "search", "show", "facets", "problems", "locate", "demo")
+
+
+class CliError(Exception):
+    """A message for the user and the exit code that goes with it."""
+
+    def __init__(self, message: str, code: int = EXIT_TROUBLE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _common(parser: argparse.ArgumentParser, *, archive: bool = True) -> None:
+    if archive:
+        parser.add_argument("archive", type=Path, help="folder holding the posts (searched "
+                            "recursively for .md, .markdown, .html, .txt)")
+    parser.add_argument("--index-dir", type=Path, metavar="DIR",
+                        help="where indexes are kept (default: the user cache folder, or "
+                             "$VIDBROWSE_CACHE_DIR)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vidbrowse.core.search import FACET_FIELDS, SORT_KEYS
+
+    parser = argparse.ArgumentParser(
+        prog="vidbrowse",
+        usage="vidbrowse [ARCHIVE] [-q QUERY] [--index-dir DIR]\n       vidbrowse COMMAND ...",
+        description="Search, filter and review an offline archive of video posts. "
+                    "Without a subcommand, opens the app on ARCHIVE (else $VIDBROWSE_ARCHIVE, "
+                    "else the config file's 'archive', else the current folder).",
+        epilog="Run 'vidbrowse COMMAND --help' for a command's options. Exit codes: 0 ok, "
+               "1 nothing found, 2 bad usage or query, 3 archive or index trouble.",
+    )
+    parser.add_argument("--version", action="version", version=f"vidbrowse {__version__}")
+    app = parser.add_argument_group("opening the app")
+    app.add_argument("-q", "--query", metavar="QUERY", help="start the app with this query")
+    app.add_argument("--index-dir", type=Path, metavar="DIR",
+                     help="where indexes are kept (default: the user cache folder, or "
+                          "$VIDBROWSE_CACHE_DIR)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="vidbrowse")
+
+    index = commands.add_parser("index", help="build or update the index of an archive",
+                                description="Build the index, or bring it up to date (only "
+                                            "added, changed and removed posts are touched).")
+    _common(index)
+    index.add_argument("--rebuild", action="store_true", help="start again from nothing")
+    index.add_argument("--quiet", action="store_true", help="no progress and no summary")
+
+    search = commands.add_parser("search", help="search an archive",
+                                 description="Search with the query language (see README).")
+    _common(search)
+    search.add_argument("query", help="the query; '' means every post")
+    search.add_argument("--sort", choices=SORT_KEYS,
+                        help="order (default: relevance with words, else uploaded)")
+    search.add_argument("--reverse", action="store_true", help="reverse the order")
+    search.add_argument("--limit", type=int, default=20, metavar="N",
+                        help="at most N results (0: all; default 20)")
+    search.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    show = commands.add_parser("show", help="everything about one post",
+                               description="Show one post by its video id (or its path).")
+    _common(show)
+    show.add_argument("vid_id", help="the video id, or the post's path in the archive")
+    show.add_argument("--json", action="store_true", help="JSON, with 'text' and 'links'")
+
+    facets = commands.add_parser("facets", help="count tags, channels or categories",
+                                 description="Count the values of a field over a query's results.")
+    _common(facets)
+    facets.add_argument("query", nargs="?", default="", help="the query (default: every post)")
+    facets.add_argument("--field", choices=FACET_FIELDS, default="tag")
+    facets.add_argument("--limit", type=int, default=30, metavar="N",
+                        help="the N most frequent (0: all; default 30)")
+    facets.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    problems = commands.add_parser("problems", help="posts that could not be read, and why")
+    _common(problems)
+    problems.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    locate = commands.add_parser("locate", help="where indexes, config and data live")
+    locate.add_argument("archive", type=Path, nargs="?", help="also show this archive's index")
+    locate.add_argument("--index-dir", type=Path, metavar="DIR", help=argparse.SUPPRESS)
+
+    demo = commands.add_parser("demo", help="open the app on a generated demo archive")
+    demo.add_argument("--count", type=int, default=2000, metavar="N",
+                      help="posts in the demo archive (default 2000)")
+    demo.add_argument("--index-dir", type=Path, metavar="DIR", help=argparse.SUPPRESS)
+    return parser
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vidbrowse", add_help=False)
+    parser.add_argument("archive", type=Path, nargs="?")
+    parser.add_argument("-q", "--query", default="", help="start with this query")
+    parser.add_argument("--index-dir", type=Path, metavar="DIR")
+    return parser
+
+
+def _progress_printer() -> Callable[[Progress], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(progress: Progress) -> None:
+        total = f"/{progress.total}" if progress.total else ""
+        sys.stderr.write(f"\r\x1b[K{progress.phase}: {progress.done}{total}")
+        sys.stderr.flush()
+
+    return show
+
+
+def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) -> Library:
+    from vidbrowse.core.library import Library, LibraryError
+
+    try:
+        library = Library.open(archive, cache_dir=index_dir)
+        if update and library.needs_update():
+            progress = _progress_printer()
+            summary = library.update(progress=progress)
+            if progress:
+                sys.stderr.write("\r\x1b[K")
+            if summary.rebuilt_reason:
+                print(f"vidbrowse: index rebuilt: {summary.rebuilt_reason}", file=sys.stderr)
+    except LibraryError as error:
+        raise CliError(str(error)) from error
+    return library
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from vidbrowse.core.library import Library, LibraryError
+
+    try:
+        library = Library.open(args.archive, cache_dir=args.index_dir)
+        progress = None if args.quiet else _progress_printer()
+        summary = library.update(rebuild=args.rebuild, progress=progress)
+    except LibraryError as error:
+        raise CliError(str(error)) from error
+    if progress:
+        sys.stderr.write("\r\x1b[K")
+    if summary.rebuilt_reason:
+        print(f"vidbrowse: index rebuilt: {summary.rebuilt_reason}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{summary.posts} posts indexed: {summary.added} added, {summary.changed} changed, "
+              f"{summary.removed} removed, {summary.problems} problems, "
+              f"{summary.seconds:.2f} s")
+    if summary.posts == 0 and summary.problems == 0:
+        raise CliError(f"no posts found in {args.archive} (looked for .md, .markdown, .html and "
+                       ".txt files with front matter)")
+    return EXIT_OK
+
+
+def _search(library: Library, query: str, **options: object):
+    from vidbrowse.core.query import QueryError
+
+    try:
+        return library.search(query, **options)
+    except QueryError as error:
+        raise CliError(f"bad query: {error}", EXIT_USAGE) from error
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from vidbrowse import output
+
+    if args.limit < 0:
+        raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
+    library = open_library(args.archive, args.index_dir)
+    results = _search(library, args.query, sort=args.sort, reverse=args.reverse, facet_limit=0)
+    rows = results.rows(0, results.total if args.limit == 0 else min(args.limit, results.total))
+    if args.json:
+        for row in rows:
+            post = library.post(row.path)
+            if post is not None:  # vanished since the last update: nothing true to print
+                print(output.json_line(output.post_record(post, score=row.score)))
+    else:
+        output.results_table(rows, shutil.get_terminal_size().columns, sys.stdout)
+        shown = f"{len(rows)} of {results.total}" if len(rows) < results.total else results.total
+        print(f"{shown} results, sorted by {results.sort}"
+              f"{' (reversed)' if results.reverse else ''}", file=sys.stderr)
+    return EXIT_OK if results.total else EXIT_NOT_FOUND
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from vidbrowse import output
+
+    library = open_library(args.archive, args.index_dir)
+    posts = library.find(args.vid_id)
+    if not posts:
+        post = library.post(args.vid_id)
+        posts = [post] if post else []
+    if not posts:
+        raise CliError(f"no post with id or path {args.vid_id!r}", EXIT_NOT_FOUND)
+    for number, post in enumerate(posts):
+        if args.json:
+            print(output.json_line(output.post_record(post, full=True)))
+        else:
+            if number:
+                print("\n" + "─" * 40 + "\n")
+            output.post_text(post, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_facets(args: argparse.Namespace) -> int:
+    from vidbrowse import output
+
+    library = open_library(args.archive, args.index_dir)
+    results = _search(library, args.query, facet_limit=args.limit or None)
+    counts = results.facets.get(args.field, [])
+    for value, count in counts:
+        if args.json:
+            print(output.json_line({"field": args.field, "value": value, "count": count}))
+        else:
+            print(f"{count:>8}  {output.printable(value)}")
+    return EXIT_OK if counts else EXIT_NOT_FOUND
+
+
+def cmd_problems(args: argparse.Namespace) -> int:
+    from vidbrowse import output
+
+    library = open_library(args.archive, args.index_dir)
+    problems = library.problems()
+    for problem in problems:
+        if args.json:
+            print(output.json_line(output.problem_record(problem)))
+        else:
+            print(f"{output.printable(problem.path)}: {output.printable(problem.reason)}")
+    if not args.json:
+        print(f"{len(problems)} problems", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from vidbrowse.core.locations import locations
+
+    for name, path in locations(args.archive, cache_dir=args.index_dir).items():
+        print(f"{name + ':':<10}{path}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from vidbrowse.demo import demo_archive
+
+    return run_app(demo_archive(args.count), args.index_dir, "")
+
+
+def resolve_archive(given: Path | None) -> Path:
+    """The argument, else $VIDBROWSE_ARCHIVE, else the config file's archive, else here."""
+    from vidbrowse.core.config import load_config
+
+    if given is not None:
+        return given
+    if os.environ.get("VIDBROWSE_ARCHIVE"):
+        return Path(os.environ["VIDBROWSE_ARCHIVE"])
+    config = load_config()
+    for error in config.errors:
+        print(f"vidbrowse: config: {error}", file=sys.stderr)
+    return config.archive or Path.cwd()
+
+
+def run_app(archive: Path, index_dir: Path | None, query: str) -> int:
+    library = open_library(archive, index_dir, update=False)
+    from vidbrowse.tui.app import run_app as run_tui
+
+    return run_tui(library, query=query)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "index": cmd_index, "search": cmd_search, "show": cmd_show, "facets": cmd_facets,
+    "problems": cmd_problems, "locate": cmd_locate, "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        wants_help = any(arg in ("-h", "--help", "--version") for arg in argv)
+        if argv and (argv[0] in SUBCOMMANDS or wants_help):
+            args = build_parser().parse_args(argv)
+            return COMMANDS[args.command](args)
+        args = build_app_parser().parse_args(argv)
+        return run_app(resolve_archive(args.archive), args.index_dir, args.query)
+    except CliError as error:
+        print(f"vidbrowse: {error}", file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `vidbrowse search … | head`: the reader left, that is fine
+        sys.stderr.close()
+        return EXIT_OK
