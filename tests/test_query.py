@@ -305,6 +305,7 @@ def test_positive_terms_and_has_words() -> None:
     assert has_words(node)
     assert not has_words(parse_query("-cat tag:x views:>10"))
     assert not has_words(parse_query(""))
+    assert positive_terms(parse_query("NOT -cat")) == [w("cat")]
 
 
 @pytest.mark.parametrize(

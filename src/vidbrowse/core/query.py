@@ -530,11 +530,18 @@ def parse_query(text: str) -> Node:
 
 
 def positive_terms(node: Node) -> list[Term]:
-    """The Terms not under a negation, in query order (for highlighting and scoring)."""
+    """The Terms not negated (an even number of NOTs counts as none), in query order: the
+    words to highlight and score."""
+    return _terms(node, negated=False)
+
+
+def _terms(node: Node, negated: bool) -> list[Term]:
     if isinstance(node, Term):
-        return [node]
+        return [] if negated else [node]
+    if isinstance(node, Not):
+        return _terms(node.item, not negated)
     if isinstance(node, And | Or):
-        return [term for item in node.items for term in positive_terms(item)]
+        return [term for item in node.items for term in _terms(item, negated)]
     return []
 
 
