@@ -1,0 +1,103 @@
+"""Turn post text into plain, safe text: one-line values (titles, tags) and HTML-ish bodies.
+
+Everything that leaves here is data a terminal can show as is: no control characters (no ESC, so no
+escape sequences), no stray bidi overrides, no invisible zero-width marks. Only the stdlib is used
+(`re` + `html.unescape`) because it is fast enough for tens of thousands of bodies.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+# C0 controls except \t and \n (handled as whitespace), DEL, C1 controls; bidi embeddings,
+# overrides, isolates and marks; zero-width space/non-joiner, word joiner, invisible operators, BOM.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200c\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]+"
+)
+# A zero-width joiner only means something between two visible characters (emoji sequences).
+_LONE_ZWJ = re.compile(r"(?<![^\s\u200d])\u200d+|\u200d+(?![^\s\u200d])")
+
+_RAW_MARKER = re.compile(r"\{%-?\s*(end)?raw\s*-?%\}")
+_LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>|</?p(?:\s[^<>]*)?>|[\u2028\u2029]", re.IGNORECASE)
+_TAG = re.compile(r"<(?:!--.*?--|/?[A-Za-z][^<>]*)>", re.DOTALL)
+# An anchor with an href, or a bare URL; one pass keeps the links in reading order.
+_LINK = re.compile(
+    r"""<a\s[^<>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>|(https?://[^\s<>"'\]]+)""",
+    re.IGNORECASE,
+)
+_URL_TAIL = ".,;:!?'\"»…"
+_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def _drop_invisible(s: str) -> str:
+    s = _INVISIBLE.sub("", s)
+    if "\u200d" in s:
+        s = _LONE_ZWJ.sub("", s)
+    return s
+
+
+def clean_line(s: str) -> str:
+    """A one-line value: invisible characters removed, whitespace runs collapsed, ends stripped."""
+    if not s.isprintable():  # isprintable() is False for controls, bidi and zero-width marks
+        s = _drop_invisible(s.replace("\t", " ").replace("\n", " "))
+    return " ".join(s.split())
+
+
+def _strip_liquid(body: str) -> str:
+    """Drop Liquid markup; what sits inside `{% raw %}…{% endraw %}` is literal text (as in
+    Jekyll), so only the markers themselves go there."""
+    out: list[str] = []
+    inside_raw = False
+    pos = 0
+    for m in _RAW_MARKER.finditer(body):
+        chunk = body[pos : m.start()]
+        out.append(chunk if inside_raw else _LIQUID.sub("", chunk))
+        inside_raw = m.group(1) is None
+        pos = m.end()
+    chunk = body[pos:]
+    out.append(chunk if inside_raw else _LIQUID.sub("", chunk))
+    return "".join(out)
+
+
+def _trim_url(url: str) -> str:
+    url = url.rstrip(_URL_TAIL)
+    # A closing bracket belongs to the URL only when the URL opened one (Wikipedia-style links).
+    while url.endswith(")") and url.count("(") < url.count(")"):
+        url = url[:-1].rstrip(_URL_TAIL)
+    return url
+
+
+def _links(body: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for m in _LINK.finditer(body):
+        href = m.group(1) if m.group(1) is not None else m.group(2)
+        if href is not None:
+            url = _drop_invisible(unescape(href)).strip()
+            if not url.lower().startswith(("http://", "https://")):
+                continue
+        else:
+            url = _trim_url(_drop_invisible(unescape(m.group(3))))
+        if len(url) > len("https://"):
+            seen.setdefault(url, None)
+    return tuple(seen)
+
+
+def clean_body(raw: str) -> tuple[str, tuple[str, ...]]:
+    """The readable text of a post body and the http(s) links it holds (in order, no repeats)."""
+    body = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "{" in body:
+        body = _strip_liquid(body)
+    links = _links(body) if "://" in body else ()
+    if "<" in body:
+        body = _TAG.sub("", _BREAK.sub("\n", body))
+    elif "\u2028" in body or "\u2029" in body:
+        body = _BREAK.sub("\n", body)
+    if "&" in body:
+        body = unescape(body)
+    body = _drop_invisible(body.replace("\t", " "))
+    body = _BLANK_RUN.sub("\n\n", _TRAILING_SPACE.sub("", body))
+    return body.strip("\n"), links
