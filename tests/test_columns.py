@@ -1,0 +1,118 @@
+"""Columns: exact filters, ranges, orders, facet counts and docnum mapping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vidbrowse.core.columns import ColumnRow, Columns, fold
+
+
+def row(rowid: int, title: str, **fields: object) -> ColumnRow:
+    values: dict[str, object] = {
+        "rowid": rowid,
+        "path": f"_posts/{rowid}.md",
+        "vid_id": f"v{rowid}",
+        "title": title,
+        "channel": "",
+        "tags": (),
+        "categories": (),
+        "posted": None,
+        "uploaded": None,
+        "duration": None,
+        "views": None,
+        "likes": None,
+        "dislikes": None,
+    }
+    values.update(fields)
+    return ColumnRow(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def columns() -> Columns:
+    return Columns.build(
+        iter(
+            [
+                row(10, "banana", tags=("Café", "Jazz"), channel="Chan A", views=5, duration=60),
+                row(3, "Apple", tags=("cafe", "rock"), channel="chan a", views=None, duration=30),
+                row(7, "cherry", tags=("CAFÉ",), channel="Chan B", views=50, duration=None),
+                row(5, "apple", tags=(" ", "jazz"), categories=("Music",), views=5, duration=60),
+            ]
+        )
+    )
+
+
+def positions_to_rowids(columns: Columns, positions: np.ndarray) -> list[int]:
+    return columns.rowids[positions].tolist()
+
+
+def test_fold_ignores_case_and_accents() -> None:
+    assert fold("Café") == fold("CAFE") == "cafe"
+    assert fold("Straße") == "strasse"
+
+
+def test_exact_tag_is_case_and_accent_insensitive(columns: Columns) -> None:
+    assert columns.exact("tag", "cafe").tolist() == [True, True, True, False]
+    assert columns.exact("tag", "JAZZ").tolist() == [True, False, False, True]
+    assert not columns.exact("tag", "caf").any()
+    assert columns.exact("category", "music").tolist() == [False, False, False, True]
+
+
+def test_exact_id_is_the_vid_id(columns: Columns) -> None:
+    assert columns.exact("id", "v7").tolist() == [False, False, True, False]
+    assert not columns.exact("id", "V7").any()
+
+
+def test_range_is_half_open_and_skips_unknown(columns: Columns) -> None:
+    assert columns.in_range("views", 5, 50).tolist() == [True, False, False, True]
+    assert columns.in_range("views", None, None).tolist() == [True, False, True, True]
+    assert columns.in_range("duration", 30, None).tolist() == [True, True, False, True]
+
+
+def test_orders_put_unknown_last_and_break_ties_by_title_then_rowid(columns: Columns) -> None:
+    # views: 50, 5 (banana), 5 (apple) → ties by title; unknown (Apple) last.
+    assert positions_to_rowids(columns, columns.order("views", False)) == [7, 5, 10, 3]
+    assert positions_to_rowids(columns, columns.order("views", True)) == [5, 10, 7, 3]
+    # "Apple" and "apple" fold equal: rowid 3 before 5.
+    assert positions_to_rowids(columns, columns.order("title", False)) == [3, 5, 10, 7]
+    assert positions_to_rowids(columns, columns.order("title", True)) == [7, 10, 5, 3]
+    assert positions_to_rowids(columns, columns.order("duration", True)) == [3, 5, 10, 7]
+
+
+def test_facets_count_folded_values_in_most_common_spelling(columns: Columns) -> None:
+    everything = np.ones(len(columns), dtype=bool)
+    # Spellings tie at one each: the first seen is shown. The blank tag is no value.
+    assert columns.facets["tag"].counts(everything, None) == [
+        ("Café", 3),
+        ("Jazz", 2),
+        ("rock", 1),
+    ]
+    assert columns.facets["channel"].counts(everything, None) == [("Chan A", 2), ("Chan B", 1)]
+    some = np.array([False, True, False, True])
+    assert columns.facets["tag"].counts(some, None) == [("Café", 1), ("Jazz", 1), ("rock", 1)]
+    assert columns.facets["tag"].counts(some, 2) == [("Café", 1), ("Jazz", 1)]
+
+
+def test_most_common_spelling_wins() -> None:
+    columns = Columns.build(
+        [row(1, "a", tags=("Rock",)), row(2, "b", tags=("rock",)), row(3, "c", tags=("rock",))]
+    )
+    everything = np.ones(3, dtype=bool)
+    assert columns.facets["tag"].counts(everything, 10) == [("rock", 3)]
+
+
+def test_docnum_positions_map_both_ways(columns: Columns) -> None:
+    docnum_rowids = np.array([7, -1, 10, 99, 3], dtype=np.int64)
+    positions, docnums = columns.docnum_positions(docnum_rowids)
+    assert positions.tolist() == [2, -1, 0, -1, 1]
+    assert docnums.tolist() == [2, 4, 0, -1]
+    assert columns.docnum_positions(docnum_rowids)[0] is positions  # cached
+
+
+def test_empty_columns() -> None:
+    columns = Columns.build([])
+    assert len(columns) == 0
+    assert columns.order("views", False).tolist() == []
+    assert columns.facets["tag"].counts(np.zeros(0, dtype=bool), 5) == []
+    positions, _ = columns.docnum_positions(np.array([1, 2], dtype=np.int64))
+    assert positions.tolist() == [-1, -1]
