@@ -45,11 +45,7 @@ PLUS3 = timezone(timedelta(hours=3))
         (yt().replace(b"\n", b"\r\n"), "title", "A title"),
         (b'---\r\nvid_id: "v"\rtitle: "Mixed"\n---\r\nbody\rline', "text", "body\nline"),
         (b"\xef\xbb\xbf" + yt(), "title", "A title"),
-        (
-            "\ufeff".encode("utf-16-le").join([b"", yt().decode().encode("utf-16-le")]),
-            "title",
-            "A title",
-        ),
+        (b"\xff\xfe" + yt().decode().encode("utf-16-le"), "title", "A title"),
         (b"\xfe\xff" + yt('channel: "Ch"\n').decode().encode("utf-16-be"), "channel", "Ch"),
         (post('vid_id: "v"\ntitle: "nul\x00here"\n'), "title", "nulhere"),
         (post('vid_id: "v"\ntitle: "as is\u201c\x9d basis"\n'), "title", "as is\u201c basis"),

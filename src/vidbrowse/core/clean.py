@@ -12,24 +12,27 @@ from html import unescape
 
 # C0 controls except \t and \n (handled as whitespace), DEL, C1 controls; bidi embeddings,
 # overrides, isolates and marks; zero-width space/non-joiner, word joiner, invisible operators, BOM.
+# One character per match: re scans a bare class about 3x faster than `[...]+`.
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200c\u200e\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff]+"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 # A zero-width joiner only means something between two visible characters (emoji sequences).
 _LONE_ZWJ = re.compile(r"(?<![^\s\u200d])\u200d+|\u200d+(?![^\s\u200d])")
 
 _RAW_MARKER = re.compile(r"\{%-?\s*(end)?raw\s*-?%\}")
-_LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
-_BREAK = re.compile(r"<br\s*/?>|</?p(?:\s[^<>]*)?>|[\u2028\u2029]", re.IGNORECASE)
-_TAG = re.compile(r"<(?:!--.*?--|/?[A-Za-z][^<>]*)>", re.DOTALL)
-# An anchor with an href, or a bare URL; one pass keeps the links in reading order.
+# A Liquid tag or a markup tag never spans another opening, so a scan stops at the next one: many
+# unclosed `{%`, `{{` or `<` cannot make cleaning quadratic.
+_LIQUID = re.compile(r"\{%[^{}]*?%\}|\{\{[^{}]*\}\}")
+_BREAK = re.compile(r"<(?:br\s*/?|/?p(?:\s[^<>]*)?)>", re.IGNORECASE)
+_TAG = re.compile(r"<(?:!|/?[A-Za-z])[^<>]*>")  # also comments and <!DOCTYPE>
+# An anchor with an href, or a bare URL; one pass keeps the links in reading order. It opens
+# with a one-character class (`<` or `h`) because re finds such candidates several times faster.
 _LINK = re.compile(
-    r"""<a\s[^<>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>|(https?://[^\s<>"'\]]+)""",
-    re.IGNORECASE,
+    r"""[<hH](?:(?<=<)[aA]\s[^<>]*?\b[hH][rR][eE][fF]\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>"""
+    r"""|(?<=[hH])[tT][tT][pP][sS]?://[^\s<>"'\]]+)"""
 )
 _URL_TAIL = ".,;:!?'\"»…"
-_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
@@ -66,8 +69,10 @@ def _strip_liquid(body: str) -> str:
 def _trim_url(url: str) -> str:
     url = url.rstrip(_URL_TAIL)
     # A closing bracket belongs to the URL only when the URL opened one (Wikipedia-style links).
-    while url.endswith(")") and url.count("(") < url.count(")"):
-        url = url[:-1].rstrip(_URL_TAIL)
+    unmatched = url.count(")") - url.count("(")
+    if unmatched > 0:
+        trailing = len(url) - len(url.rstrip(")"))
+        url = url[: len(url) - min(unmatched, trailing)].rstrip(_URL_TAIL)
     return url
 
 
@@ -80,7 +85,7 @@ def _links(body: str) -> tuple[str, ...]:
             if not url.lower().startswith(("http://", "https://")):
                 continue
         else:
-            url = _trim_url(_drop_invisible(unescape(m.group(3))))
+            url = _trim_url(_drop_invisible(unescape(m.group(0))))
         if len(url) > len("https://"):
             seen.setdefault(url, None)
     return tuple(seen)
@@ -88,16 +93,17 @@ def _links(body: str) -> tuple[str, ...]:
 
 def clean_body(raw: str) -> tuple[str, tuple[str, ...]]:
     """The readable text of a post body and the http(s) links it holds (in order, no repeats)."""
-    body = raw.replace("\r\n", "\n").replace("\r", "\n")
-    if "{" in body:
+    # Each step runs only when its trigger is present: most bodies need few of them.
+    body = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
+    if "{%" in body or "{{" in body:
         body = _strip_liquid(body)
     links = _links(body) if "://" in body else ()
     if "<" in body:
         body = _TAG.sub("", _BREAK.sub("\n", body))
-    elif "\u2028" in body or "\u2029" in body:
-        body = _BREAK.sub("\n", body)
     if "&" in body:
         body = unescape(body)
-    body = _drop_invisible(body.replace("\t", " "))
-    body = _BLANK_RUN.sub("\n\n", _TRAILING_SPACE.sub("", body))
+    body = _drop_invisible(body.replace("\t", " ").replace("\u2028", "\n").replace("\u2029", "\n"))
+    body = "\n".join(line.rstrip() for line in body.split("\n"))
+    if "\n\n\n" in body:
+        body = _BLANK_RUN.sub("\n\n", body)
     return body.strip("\n"), links
