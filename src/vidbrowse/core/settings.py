@@ -1,0 +1,65 @@
+"""Small UI choices remembered between runs (theme, sort), as JSON in the user data folder.
+
+A missing or broken file means the defaults; saving writes a temporary file and renames it over
+the old one, so a crash never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from vidbrowse.core.locations import data_dir
+
+FILE_NAME = "settings.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    theme: str = "textual-dark"
+    sort: str | None = None  # None: the default order (relevance with words, else views)
+    reverse: bool = False
+
+
+def settings_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return Settings()
+    if not isinstance(data, dict):
+        return Settings()
+    defaults = Settings()
+    values = {}
+    # Each value is checked on its own: one bad entry does not cost the others.
+    for item in fields(Settings):
+        value = data.get(item.name, getattr(defaults, item.name))
+        expected = type(getattr(defaults, item.name))
+        if item.name == "sort":
+            ok = value is None or isinstance(value, str)
+        else:
+            ok = isinstance(value, expected)
+        values[item.name] = value if ok else getattr(defaults, item.name)
+    return Settings(**values)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically. Raises OSError when the folder cannot be written."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(settings), handle, indent=2)
+            handle.write("\n")
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

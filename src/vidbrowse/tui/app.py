@@ -1,0 +1,492 @@
+"""The vidbrowse TUI: a query bar, a filter pane, the results list and the detail of one post.
+
+The query string is the single source of truth: facets rewrite it, and every change of it (or of
+the sort) runs one search in a worker thread; results of an outdated search are dropped.
+"""
+
+from __future__ import annotations
+
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from vidbrowse.core.library import Library, Progress, UpdateSummary
+from vidbrowse.core.post import Post
+from vidbrowse.core.query import (
+    QueryError,
+    has_words,
+    parse_query,
+    positive_terms,
+    selected_facets,
+    with_facets,
+)
+from vidbrowse.core.search import SORT_KEYS, Results, Row
+from vidbrowse.core.settings import Settings, load_settings, save_settings
+from vidbrowse.tui.commands import BINDINGS, COMMANDS, VidbrowseCommands
+from vidbrowse.tui.screens import HelpScreen, ReaderScreen
+from vidbrowse.tui.terms import TermMatcher
+from vidbrowse.tui.widgets.detail import DetailView
+from vidbrowse.tui.widgets.facets import FacetList, FacetPane
+from vidbrowse.tui.widgets.query_bar import QueryBar
+from vidbrowse.tui.widgets.results import ResultsList
+
+DEBOUNCE = 0.15  # seconds of typing quiet before a search runs
+PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
+WIDE = 150  # columns from which the detail pane goes to the right of the list
+NARROW = 100
+FACET_LIMIT = 50
+MODE_OF = {"and": "all", "or": "any"}
+WEB_SCHEMES = ("http://", "https://")
+
+
+def _same_value(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()
+
+
+class VidbrowseApp(App[int]):
+    CSS_PATH = "vidbrowse.tcss"
+    TITLE = "vidbrowse"
+    BINDINGS = BINDINGS
+    COMMANDS = App.COMMANDS | {VidbrowseCommands}
+
+    def __init__(self, library: Library, *, query: str = "", needs_update: bool = False) -> None:
+        super().__init__()
+        self.library = library
+        self.initial_query = query
+        self.needs_update = needs_update
+        self.settings: Settings = load_settings()
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.sort: str | None = self.settings.sort if self.settings.sort in SORT_KEYS else None
+        self.reverse = self.settings.reverse
+        self.results: Results | None = None
+        self.query_text = query  # the query the shown results answer
+        self.matcher: TermMatcher | None = None
+        self.facet_mode = "and"  # for the next tag/category ticked when none is selected yet
+        self.generation = 0  # bumped per search; results of an older one are dropped
+        self.post: Post | None = None  # the loaded post of the highlighted row
+        self.updating = False
+        self._debounce: Timer | None = None
+        self._last_progress = 0.0
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield QueryBar(id="query")
+        with Horizontal(id="update"):
+            yield ProgressBar(show_eta=False, id="update-bar")
+            yield Static(id="update-label")
+        with Horizontal(id="main"):
+            yield FacetPane(id="facets")
+            with Vertical(id="right"):
+                with Vertical(id="results-pane"):
+                    yield Static(id="results-status")
+                    yield Static(id="results-columns")
+                    yield ResultsList(id="results")
+                yield DetailView(id="detail")
+        yield Footer()
+
+    @property
+    def query_bar(self) -> QueryBar:
+        return self.query_one(QueryBar)
+
+    @property
+    def results_list(self) -> ResultsList:
+        return self.query_one(ResultsList)
+
+    def on_mount(self) -> None:
+        self.query_bar.set_text(self.initial_query)
+        self.results_list.focus()
+        self.query_one("#detail", DetailView).show_nothing("")
+        self.search_now()
+        if self.needs_update:
+            self.updating = True
+            self.query_one("#update").add_class("-active")
+            self.query_one("#update-label", Static).update(Text("Indexing…"))
+            self.update_index()
+
+    def on_resize(self, event: Resize) -> None:
+        main = self.query_one("#main")
+        main.set_class(event.size.width >= WIDE, "-wide")
+        main.set_class(event.size.width < NARROW, "-narrow")
+
+    @on(ResultsList.LayoutChanged)
+    def _columns_changed(self, event: ResultsList.LayoutChanged) -> None:
+        self.query_one("#results-columns", Static).update(event.columns.header())
+
+    # ------------------------------------------------------------------ searching
+
+    @on(Input.Changed, "#query-input")
+    def _query_typed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE, self.search_now)
+
+    @on(Input.Submitted, "#query-input")
+    def _query_submitted(self) -> None:
+        self.search_now()
+        self.results_list.focus()
+
+    def search_now(self, *, keep_row: Row | None = None) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        self.generation += 1
+        self.run_search(self.query_bar.text, self.sort, self.reverse, self.generation, keep_row)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(
+        self, text: str, sort: str | None, reverse: bool, generation: int, keep_row: Row | None
+    ) -> None:
+        try:
+            results = self.library.search(text, sort=sort, reverse=reverse, facet_limit=FACET_LIMIT)
+        except QueryError as error:
+            self.call_from_thread(self._show_error, generation, error)
+            return
+        except Exception as error:  # the index may be mid-rebuild or damaged: say so, go on
+            self.call_from_thread(self._show_failure, generation, error)
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_results, generation, text, results, keep_row)
+
+    def _show_error(self, generation: int, error: QueryError) -> None:
+        if generation == self.generation:  # the last good results stay on screen
+            self.query_bar.show_error(error)
+
+    def _show_failure(self, generation: int, error: Exception) -> None:
+        if generation == self.generation:
+            self.query_one("#results-status", Static).update(Text(f"Search failed: {error}"))
+
+    def _show_results(
+        self, generation: int, text: str, results: Results, keep_row: Row | None
+    ) -> None:
+        if generation != self.generation:
+            return
+        self.results = results
+        self.query_text = text
+        self.query_bar.show_error(None)
+        try:
+            self.matcher = TermMatcher.from_terms(positive_terms(parse_query(text)))
+        except QueryError:
+            self.matcher = None
+        self._show_status()
+        self._show_facets()
+        listing = self.results_list
+        if results.total == 0:
+            listing.empty_message = "No posts match."
+        listing.show(results, keep_row=keep_row)
+
+    def _show_status(self) -> None:
+        status = Text()
+        if self.results is not None:
+            results = self.results
+            status.append(f"{results.total:,}", style="bold")
+            status.append(" post" if results.total == 1 else " posts")
+            status.append(f"  ·  sorted by {results.sort} {'↑' if results.reverse else '↓'}")
+        if self.updating:
+            status.append("  ·  indexing, results grow", style="italic")
+        self.query_one("#results-status", Static).update(status)
+
+    def _show_facets(self) -> None:
+        if self.results is None:
+            return
+        chosen = selected_facets(self.query_text)
+        selected: dict[str, set[str]] = {}
+        facets = self.results.facets
+        for field, selection in chosen.items():
+            # Show the value as the facet counts spell it, whatever case the query used.
+            spelled = {value.casefold(): value for value, _count in facets.get(field, [])}
+            selected[field] = {spelled.get(v.casefold(), v) for v in selection.values}
+        modes = [selection.mode for selection in chosen.values() if len(selection.values) > 1]
+        if modes:
+            self.facet_mode = modes[0]
+        self.query_one(FacetPane).show(facets, selected, MODE_OF[self.facet_mode])
+
+    # ------------------------------------------------------------------ facets
+
+    @on(FacetPane.Toggled)
+    def _facet_toggled(self, event: FacetPane.Toggled) -> None:
+        text = self.query_bar.text
+        current = selected_facets(text).get(event.field)
+        values = [v for v in (current.values if current else ()) if not _same_value(v, event.value)]
+        if event.selected:
+            values.append(event.value)
+        self._rewrite(event.field, values, current.mode if current else self.facet_mode)
+
+    def _rewrite(self, field: str, values: list[str], mode: str) -> None:
+        try:
+            text = with_facets(self.query_bar.text, field, values, mode)
+        except (QueryError, ValueError) as error:
+            self.notify(f"Fix the query first: {error}", severity="warning")
+            self._show_facets()
+            return
+        self.query_bar.set_text(text)
+        self.search_now()
+
+    @on(FacetPane.ModeToggled)
+    def action_toggle_mode(self) -> None:
+        self.facet_mode = "or" if self.facet_mode == "and" else "and"
+        chosen = selected_facets(self.query_bar.text)
+        rewritten = False
+        for field, selection in chosen.items():
+            if len(selection.values) > 1:
+                self._rewrite(field, list(selection.values), self.facet_mode)
+                rewritten = True
+        if not rewritten:
+            self._show_facets()
+            self.notify(f"Tags and categories will match {MODE_OF[self.facet_mode]}.")
+
+    def action_clear_filters(self) -> None:
+        text = self.query_bar.text
+        try:
+            for field in selected_facets(text):
+                text = with_facets(text, field, [], "and")
+        except (QueryError, ValueError) as error:
+            self.notify(f"Fix the query first: {error}", severity="warning")
+            return
+        self.query_bar.set_text(text)
+        self.search_now()
+
+    # ------------------------------------------------------------------ the highlighted post
+
+    @on(ResultsList.Highlighted)
+    def _row_highlighted(self, event: ResultsList.Highlighted) -> None:
+        self.post = None
+        detail = self.query_one("#detail", DetailView)
+        if event.row is None:
+            detail.show_nothing("")
+            return
+        detail.show_row(event.row, self.matcher)
+        self.load_post(event.row)
+
+    @work(thread=True, exclusive=True, group="post")
+    def load_post(self, row: Row) -> None:
+        try:
+            post = self.library.post(row.path)
+        except Exception:  # a vanished or unreadable file reads as "no longer there"
+            post = None
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_post, row, post)
+
+    def _show_post(self, row: Row, post: Post | None) -> None:
+        if self.results_list.current != row:
+            return
+        self.post = post
+        self.query_one("#detail", DetailView).show_post(row, post, self.matcher)
+
+    def _current_post(self) -> Post | None:
+        row = self.results_list.current
+        if row is None:
+            return None
+        if self.post is not None and self.post.path == row.path:
+            return self.post
+        return self.library.post(row.path)
+
+    @on(ResultsList.Chosen)
+    def action_read(self) -> None:
+        row = self.results_list.current
+        if row is None or isinstance(self.screen, ReaderScreen):
+            return
+        self.push_screen(ReaderScreen(row, self._current_post(), self.matcher))
+
+    def _url(self) -> str | None:
+        post = self._current_post()
+        if post is None:
+            self.notify("No post is highlighted.", severity="warning")
+            return None
+        if not post.url:
+            self.notify("This post has no URL.", severity="warning")
+            return None
+        return post.url
+
+    def action_copy_url(self) -> None:
+        url = self._url()
+        if url is not None:
+            self.copy_to_clipboard(url)
+            self.notify(url, title="URL copied")
+
+    def action_open_url(self) -> None:
+        url = self._url()
+        if url is None:
+            return
+        if not url.startswith(WEB_SCHEMES):
+            self.notify("Only http(s) URLs are opened.", severity="warning")
+            return
+        try:
+            browser = webbrowser.get()
+        except webbrowser.Error:
+            browser = None
+        # A text-mode browser would take over this very terminal.
+        console = isinstance(browser, webbrowser.GenericBrowser) and not isinstance(
+            browser, webbrowser.BackgroundBrowser
+        )
+        if browser is None or console:
+            self.notify("No graphical web browser here; press c to copy the URL.")
+            return
+        browser.open(url)
+        self.notify(url, title="Opened in the browser")
+
+    # ------------------------------------------------------------------ sorting
+
+    def action_cycle_sort(self) -> None:
+        current = self.results.sort if self.results is not None else (self.sort or SORT_KEYS[0])
+        try:
+            words = has_words(parse_query(self.query_bar.text))
+        except QueryError:
+            words = False
+        keys = [key for key in SORT_KEYS if words or key != "relevance"]
+        position = keys.index(current) if current in keys else -1
+        self.sort = keys[(position + 1) % len(keys)]
+        self._remember(sort=self.sort)
+        self.search_now()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._remember(reverse=self.reverse)
+        self.search_now()
+
+    def watch_theme(self, theme: str) -> None:
+        self._remember(theme=theme)
+
+    def _remember(self, **changes: object) -> None:
+        settings = replace(self.settings, **changes)  # type: ignore[arg-type]
+        if settings == self.settings:
+            return
+        self.settings = settings
+        try:
+            save_settings(self.settings)
+        except OSError as error:
+            self.notify(f"Could not save settings: {error}", severity="warning")
+
+    # ------------------------------------------------------------------ moving around
+
+    def _target(self) -> Widget:
+        """The pane the movement keys act on: the focused one, or the list from the query bar."""
+        focused = self.focused
+        if focused is None or isinstance(focused, Input):
+            return self.results_list
+        return focused
+
+    def _move(self, on_list: Callable[[ResultsList], None], facet_action: str, scroll: str) -> None:
+        target = self._target()
+        if isinstance(target, ResultsList):
+            on_list(target)
+        elif isinstance(target, FacetList):
+            getattr(target, facet_action)()
+        elif target.allow_vertical_scroll:
+            getattr(target, scroll)(animate=False)
+
+    def action_cursor_down(self) -> None:
+        self._move(lambda listing: listing.move(1), "action_cursor_down", "scroll_down")
+
+    def action_cursor_up(self) -> None:
+        self._move(lambda listing: listing.move(-1), "action_cursor_up", "scroll_up")
+
+    def action_page_down(self) -> None:
+        self._move(lambda listing: listing.page(1), "action_page_down", "scroll_page_down")
+
+    def action_page_up(self) -> None:
+        self._move(lambda listing: listing.page(-1), "action_page_up", "scroll_page_up")
+
+    def action_top(self) -> None:
+        self._move(ResultsList.home, "action_first", "scroll_home")
+
+    def action_bottom(self) -> None:
+        self._move(ResultsList.end, "action_last", "scroll_end")
+
+    def action_focus_query(self) -> None:
+        if isinstance(self.screen, ReaderScreen):
+            self.pop_screen()
+        self.query_bar.input.focus()
+
+    def action_focus_tags(self) -> None:
+        if not isinstance(self.screen, ReaderScreen):
+            self.query_one("#facet-tag", FacetList).focus()
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.focused is not self.results_list:
+            self.results_list.focus()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_display()))
+
+    def key_display(self) -> dict[str, str]:
+        """Each command id → its keys as shown to the user (keymap overrides included)."""
+        shown: dict[str, str] = {}
+        for command in COMMANDS:
+            keys = self._keymap.get(f"vidbrowse.{command.id}", command.keys)
+            shown[command.id] = " ".join(
+                self.get_key_display(command.binding.with_key(key.strip()))
+                for key in keys.split(",")
+            )
+        return shown
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self.exit(0)
+
+    # ------------------------------------------------------------------ background indexing
+
+    @work(thread=True, exclusive=True, group="update", exit_on_error=False)
+    def update_index(self) -> None:
+        try:
+            summary = self.library.update(progress=self._progress_from_thread)
+        except Exception as error:  # reported in the UI; the old index keeps serving searches
+            self.call_from_thread(self._update_failed, error)
+            return
+        self.call_from_thread(self._update_done, summary)
+
+    def _progress_from_thread(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if progress.phase != "commit" and now - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = now
+        self.call_from_thread(self._show_progress, progress)
+
+    def _show_progress(self, progress: Progress) -> None:
+        bar = self.query_one("#update-bar", ProgressBar)
+        bar.update(total=max(progress.total, 1), progress=progress.done)
+        self.query_one("#update-label", Static).update(
+            Text(f"{progress.phase}: {progress.done:,} / {progress.total:,}")
+        )
+        if progress.phase == "commit":
+            self.search_now(keep_row=self.results_list.current)
+
+    def _update_done(self, summary: UpdateSummary) -> None:
+        self.updating = False
+        self.query_one("#update").remove_class("-active")
+        note = f"{summary.posts:,} posts indexed"
+        if summary.added or summary.changed or summary.removed:
+            note += f" (+{summary.added:,} ~{summary.changed:,} -{summary.removed:,})"
+        if summary.problems:
+            note += f"; {summary.problems:,} could not be read (vidbrowse problems)"
+        if summary.rebuilt_reason:
+            note += f"; rebuilt: {summary.rebuilt_reason}"
+        self.notify(note, title="Index up to date")
+        self.search_now(keep_row=self.results_list.current)
+
+    def _update_failed(self, error: Exception) -> None:
+        self.updating = False
+        self.query_one("#update").remove_class("-active")
+        self._show_status()
+        self.notify(str(error), title="Indexing stopped", severity="error", timeout=10)
+
+
+def run_app(library: Library, *, query: str = "", needs_update: bool = False) -> int:
+    """Run the TUI on an opened library until the user quits. Returns the exit status."""
+    app = VidbrowseApp(library, query=query, needs_update=needs_update)
+    status = app.run()
+    return status if isinstance(status, int) else (app.return_code or 0)

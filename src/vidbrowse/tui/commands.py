@@ -1,0 +1,94 @@
+"""Every user action, defined once: key bindings, footer, command palette and help screen all read
+this table, so a key, its label and its help text cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    id: str  # also the App action name (`action_<id>`) and the Binding id (for keymaps)
+    keys: str  # Textual key names, comma-separated; the first is the one shown
+    description: str  # short: footer and palette
+    help: str  # one sentence: palette and help screen
+    footer: bool = False
+
+    @property
+    def binding(self) -> Binding:
+        return Binding(
+            self.keys, self.id, self.description, show=self.footer, id=f"vidbrowse.{self.id}"
+        )
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("focus_query", "slash", "Search", "Put the cursor in the query bar.", footer=True),
+    Command(
+        "back",
+        "escape",
+        "Back",
+        "Close the reader or help; from a pane, return to the results list.",
+    ),
+    Command("cursor_down", "down,j", "Down", "Move to the next result (or line)."),
+    Command("cursor_up", "up,k", "Up", "Move to the previous result (or line)."),
+    Command("page_down", "pagedown", "Page down", "Move down one screenful."),
+    Command("page_up", "pageup", "Page up", "Move up one screenful."),
+    Command("top", "g,home", "Top", "Go to the first result."),
+    Command("bottom", "G,end", "Bottom", "Go to the last result."),
+    Command("next_pane", "tab", "Next pane", "Move the focus to the next pane."),
+    Command("previous_pane", "shift+tab", "Previous pane", "Move the focus to the previous pane."),
+    Command("read", "enter", "Read", "Read the highlighted post full-screen.", footer=True),
+    Command(
+        "cycle_sort",
+        "s",
+        "Sort",
+        "Cycle the sort order: relevance, uploaded, posted, views, likes, duration, title.",
+        footer=True,
+    ),
+    Command("reverse", "r", "Reverse", "Reverse the sort order.", footer=True),
+    Command("focus_tags", "t", "Tags", "Jump to the tag filter.", footer=True),
+    Command(
+        "toggle_mode",
+        "m",
+        "All/any",
+        "Switch selected tags and categories between all (AND) and any (OR).",
+    ),
+    Command(
+        "clear_filters", "x", "Clear filters", "Remove every tag, channel and category filter."
+    ),
+    Command("copy_url", "c", "Copy URL", "Copy the post's URL to the clipboard.", footer=True),
+    Command("open_url", "o", "Open URL", "Open the post's URL in a web browser."),
+    Command("help", "question_mark,f1", "Help", "Show every key and what it does.", footer=True),
+    Command("palette", "ctrl+p", "Commands", "Open the command palette.", footer=True),
+    Command("quit", "q", "Quit", "Leave vidbrowse.", footer=True),
+)
+
+BINDINGS: list[Binding] = [command.binding for command in COMMANDS]
+
+
+class VidbrowseCommands(Provider):
+    """The palette lists every command of the table (and runs it as if its key was pressed)."""
+
+    async def discover(self) -> Hits:
+        for command in COMMANDS:
+            yield DiscoveryHit(
+                command.description,
+                partial(self.app.run_action, command.id),
+                help=command.help,
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in COMMANDS:
+            score = matcher.match(command.description)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.description),
+                    partial(self.app.run_action, command.id),
+                    help=command.help,
+                )

@@ -1,0 +1,62 @@
+"""Which words of a post the query found: the query's terms analysed like the index analyses text,
+so "running" in the query lights up "runs" and "Runner" in the post, and `caf*` lights up "Café"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from whoosh.support.charset import accent_map
+
+from vidbrowse.core.index import ANALYZER
+from vidbrowse.core.query import Term
+
+
+def _fold(word: str) -> str:
+    return word.lower().translate(accent_map)
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatcher:
+    words: frozenset[str]  # analysed (stemmed, folded) words
+    prefixes: tuple[str, ...]  # folded prefixes, matched against the word and its stem
+
+    @classmethod
+    def from_terms(cls, terms: list[Term]) -> TermMatcher:
+        words: set[str] = set()
+        prefixes: list[str] = []
+        for term in terms:
+            if term.kind == "prefix":
+                prefix = _fold(term.text.rstrip("*"))
+                if prefix:
+                    prefixes.append(prefix)
+            else:
+                words.update(token.text for token in ANALYZER(term.text, mode="query"))
+        return cls(frozenset(words), tuple(prefixes))
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.prefixes)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of `text` whose words match."""
+        if not self:
+            return []
+        found: list[tuple[int, int]] = []
+        for token in ANALYZER(text, chars=True, positions=False):
+            start, end = token.startchar, token.endchar
+            if token.text in self.words or (
+                self.prefixes
+                and any(
+                    token.text.startswith(prefix) or _fold(text[start:end]).startswith(prefix)
+                    for prefix in self.prefixes
+                )
+            ):
+                found.append((start, end))
+        return found
+
+    def highlight(self, text: Text, style: Style | str) -> Text:
+        """Stylise the matching words of `text` in place (offsets are the plain text's)."""
+        for start, end in self.spans(text.plain):
+            text.stylize(style, start, end)
+        return text

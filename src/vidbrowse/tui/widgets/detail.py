@@ -1,0 +1,109 @@
+"""The detail of one post: a metadata block, then its clean text with the query's words lit up.
+
+Everything here comes from post data, so it is built as `rich.text.Text` (never markup) and passed
+through `printable` first: `[bold]` stays `[bold]`, an ESC shows as U+FFFD.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from vidbrowse.core.display import clock, printable
+from vidbrowse.core.post import Post
+from vidbrowse.core.search import Row
+from vidbrowse.tui.terms import TermMatcher
+
+MATCH_STYLE = "bold reverse"
+LABEL_STYLE = "bold"
+
+
+def _when(value: int | datetime | None) -> str:
+    if value is None:
+        return "unknown"
+    moment = datetime.fromtimestamp(value, UTC) if isinstance(value, int) else value
+    return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def _count(value: int | None) -> str:
+    return "unknown" if value is None else f"{value:,}"
+
+
+def _safe(text: str, matcher: TermMatcher | None = None, style: str = "") -> Text:
+    shown = Text(printable(text), style=style)
+    if matcher:
+        matcher.highlight(shown, MATCH_STYLE)
+    return shown
+
+
+def describe(item: Row | Post, matcher: TermMatcher | None = None) -> Text:
+    """The metadata block (from a Row while the Post loads, from the Post afterwards)."""
+    url = item.url if isinstance(item, Post) else "…"
+    views, likes, dislikes = (_count(value) for value in (item.views, item.likes, item.dislikes))
+    lines: list[list[tuple[str, Text]]] = [
+        [
+            ("Channel", _safe(item.channel or "unknown", matcher)),
+            ("Uploaded", Text(_when(item.uploaded))),
+            ("Posted", Text(_when(item.posted))),
+        ],
+        [
+            ("Duration", Text("unknown" if item.duration is None else clock(item.duration))),
+            ("Views", Text(views)),
+            ("Likes", Text(likes)),
+            ("Dislikes", Text(dislikes)),
+        ],
+        [("Tags", _safe(", ".join(item.tags) or "none", matcher))],
+        [("Categories", _safe(", ".join(item.categories) or "none"))],
+        [("URL", _safe(url or "none"))],
+        [("File", _safe(item.path))],
+    ]
+    out = _safe(item.title.replace("\n", " ") or "(untitled)", matcher, "bold")
+    out.append("\n")
+    for line in lines:
+        out.append("\n")
+        for number, (label, value) in enumerate(line):
+            out.append(("   " if number else "") + label + " ", style=LABEL_STYLE)
+            out.append_text(value)
+    out.append("\n")
+    return out
+
+
+def body(post: Post, matcher: TermMatcher | None = None) -> Text:
+    return _safe(post.text.strip() or "(this post has no text)", matcher)
+
+
+class DetailView(VerticalScroll):
+    """Scrollable metadata + text for one post (the side pane and the full-screen reader)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-meta")
+        yield Static(id="detail-body")
+
+    def show_nothing(self, message: str) -> None:
+        self.query_one("#detail-meta", Static).update(Text(message, style="dim"))
+        self.query_one("#detail-body", Static).update("")
+
+    def show_row(self, row: Row, matcher: TermMatcher | None) -> None:
+        self.query_one("#detail-meta", Static).update(describe(row, matcher))
+        self.query_one("#detail-body", Static).update(Text("Loading…", style="dim"))
+        self.scroll_home(animate=False)
+
+    def show_post(self, row: Row, post: Post | None, matcher: TermMatcher | None) -> None:
+        meta = self.query_one("#detail-meta", Static)
+        text = self.query_one("#detail-body", Static)
+        if post is None:
+            meta.update(describe(row, matcher))
+            text.update(
+                Text(
+                    "This post is no longer in the archive (its file was moved or deleted).\n"
+                    "The index catches up the next time vidbrowse starts.",
+                    style="italic",
+                )
+            )
+            return
+        meta.update(describe(post, matcher))
+        text.update(body(post, matcher))

@@ -1,0 +1,118 @@
+"""The filter pane: tags, channels and categories with their counts in the current results.
+
+Ticking a value does not filter anything here: the pane tells the app, the app rewrites the query
+text, and the new results come back with new counts. The query string is the only state.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from vidbrowse.core.display import printable
+
+# field → heading, in the order shown
+FIELDS = {"tag": "Tags", "channel": "Channels", "category": "Categories"}
+MODES = ("all", "any")  # all = AND, any = OR (tags and categories; channels are always any)
+
+
+def facet_prompt(value: str, count: int | None) -> Content:
+    """A facet line from post data: a Text (never markup), controls made visible."""
+    text = Text(printable(value).replace("\n", " "), no_wrap=True, overflow="ellipsis")
+    if count is not None:
+        text.append(f" {count:,}", style="dim")
+    return Content.from_rich_text(text)
+
+
+class FacetList(SelectionList[str]):
+    """One facet's values; its `field` tells the app which part of the query to rewrite."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(id=f"facet-{field}", classes="facet-list")
+        self.field = field
+        self.border_title = FIELDS[field]
+
+    def show(self, values: list[tuple[str, int]], selected: set[str]) -> None:
+        highlighted = self.highlighted
+        counted = dict(values)
+        # A selected value stays visible even when it fell out of the top N.
+        missing = [
+            (value, counted.get(value)) for value in sorted(selected) if value not in counted
+        ]
+        options = [
+            Selection(facet_prompt(value, count), value, value in selected)
+            for value, count in [*missing, *values]
+        ]
+        with self.prevent(SelectionList.SelectedChanged):
+            self.clear_options()
+            self.add_options(options)
+        if options:
+            self.highlighted = min(highlighted or 0, len(options) - 1)
+
+
+class ModeToggle(Static):
+    """`match: all | any` — click or press the toggle key to switch."""
+
+    class Clicked(Message):
+        pass
+
+    def show(self, mode: str) -> None:
+        text = Text("match ")
+        for name in MODES:
+            text.append(f" {name} ", style="reverse" if name == mode else "")
+        self.update(text)
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked())
+
+
+class FacetPane(Vertical):
+    class Toggled(Message):
+        def __init__(self, field: str, value: str, selected: bool) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+            self.selected = selected
+
+    class ModeToggled(Message):
+        pass
+
+    def compose(self) -> ComposeResult:
+        yield ModeToggle(id="facet-mode")
+        for field in FIELDS:
+            yield FacetList(field)
+
+    def on_mount(self) -> None:
+        self.query_one(ModeToggle).show(MODES[0])
+
+    def list_for(self, field: str) -> FacetList:
+        return self.query_one(f"#facet-{field}", FacetList)
+
+    def show(
+        self,
+        facets: dict[str, list[tuple[str, int]]],
+        selected: dict[str, set[str]],
+        mode: str,
+    ) -> None:
+        self.query_one(ModeToggle).show(mode)
+        for field in FIELDS:
+            self.list_for(field).show(facets.get(field, []), selected.get(field, set()))
+
+    @on(SelectionList.SelectionToggled)
+    def _toggled(self, event: SelectionList.SelectionToggled[str]) -> None:
+        event.stop()
+        facet_list = event.selection_list
+        assert isinstance(facet_list, FacetList)
+        value = event.selection.value
+        self.post_message(self.Toggled(facet_list.field, value, value in facet_list.selected))
+
+    @on(ModeToggle.Clicked)
+    def _mode_clicked(self) -> None:
+        self.post_message(self.ModeToggled())

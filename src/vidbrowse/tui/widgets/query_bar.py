@@ -1,0 +1,62 @@
+"""The query bar: one line to type the query, one line for its error (with a caret) or a hint."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Static
+
+from vidbrowse.core.display import printable
+from vidbrowse.core.query import QueryError
+
+PROMPT = "» "
+HINT = 'words  "a phrase"  run*  tag:music  -tag:x  views:>10K  duration:<5m  uploaded:2020'
+
+
+class QueryBar(Vertical):
+    DEFAULT_CSS = """
+    QueryBar { height: 2; }
+    QueryBar > Horizontal { height: 1; }
+    QueryBar #query-prompt { width: auto; }
+    QueryBar #query-status { height: 1; color: $text-muted; }
+    QueryBar #query-status.-error { color: $text-error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static(Text(PROMPT), id="query-prompt")
+            yield Input(placeholder="Search (/), ? for help", id="query-input", compact=True)
+        yield Static(Text(HINT), id="query-status")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#query-input", Input)
+
+    @property
+    def text(self) -> str:
+        return self.input.value
+
+    def set_text(self, text: str) -> None:
+        """Replace the query without the user typing it (a facet was clicked)."""
+        with self.input.prevent(Input.Changed):
+            self.input.value = text
+        self.input.cursor_position = len(text)
+
+    def show_error(self, error: QueryError | None) -> None:
+        status = self.query_one("#query-status", Static)
+        status.set_class(error is not None, "-error")
+        if error is None:
+            status.update(Text(HINT))
+            return
+        # The caret sits under the offending character when it is on screen.
+        text = self.text
+        position = max(0, min(error.position, len(text)))
+        prompt_cells = cell_len(PROMPT)
+        column = prompt_cells + cell_len(text[:position]) - round(self.input.scroll_offset.x)
+        message = printable(error.message)
+        if column >= 0 and column + 2 + cell_len(message) <= status.size.width:
+            status.update(Text(" " * column + "^ " + message))
+        else:
+            status.update(Text(f"{message} (at character {position + 1})"))

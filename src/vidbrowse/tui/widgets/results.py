@@ -1,0 +1,254 @@
+"""The results list: a Line-API `ScrollView` that draws only the visible rows.
+
+`virtual_size` says there are `total` lines; `render_line` asks `Results.rows(a, b)` for a window
+around the visible part and caches it, so 100,000 results cost what 40 do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from vidbrowse.core.display import clock, day, human_count, printable
+from vidbrowse.core.search import Results, Row
+
+GAP = 1  # cells between columns
+MIN_WINDOW = 200  # rows fetched at once, at least
+
+
+def one_line(text: str) -> str:
+    """Post text made safe for a single cell row: controls visible, line breaks flattened."""
+    return printable(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Cell widths of the columns for a given width (0 hides a column)."""
+
+    title: int
+    channel: int
+    uploaded: int
+    duration: int
+    views: int
+
+    @classmethod
+    def fit(cls, width: int) -> Columns:
+        uploaded, duration, views = 10, 7, 5
+        channel = max(10, min(24, width // 5)) if width >= 60 else 0
+        fixed = uploaded + duration + views + channel + GAP * (4 if channel else 3)
+        if width - fixed < 12:  # a very narrow pane keeps the title readable
+            uploaded = 0
+            fixed -= 10 + GAP
+        return cls(max(1, width - fixed), channel, uploaded, duration, views)
+
+    def cells(self, row: Row) -> list[tuple[str, int, bool]]:
+        """(text, width, right-aligned) for each shown column of one row."""
+        return [
+            cell
+            for cell in (
+                (one_line(row.title), self.title, False),
+                (one_line(row.channel), self.channel, False),
+                (day(row.uploaded), self.uploaded, False),
+                (clock(row.duration), self.duration, True),
+                (human_count(row.views), self.views, True),
+            )
+            if cell[1]
+        ]
+
+    def header(self) -> Text:
+        names = [
+            ("Title", self.title, False),
+            ("Channel", self.channel, False),
+            ("Uploaded", self.uploaded, False),
+            ("Length", self.duration, True),
+            ("Views", self.views, True),
+        ]
+        return Text(" ".join(fit(name, width, right) for name, width, right in names if width))
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` padded or cut to exactly `width` cells (wide characters counted as two)."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    padding = " " * (width - cell_len(text))
+    return padding + text if right else text + padding
+
+
+class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
+    """The visible window of a `Results`. The app owns the query; this only shows and moves.
+    Its keys are the app's commands (commands.py), so no bindings are inherited here."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "results--cursor",
+        "results--cursor-blurred",
+        "results--empty",
+    }
+
+    DEFAULT_CSS = """
+    ResultsList { overflow-x: hidden; }
+    ResultsList > .results--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    ResultsList > .results--cursor-blurred {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+    }
+    ResultsList > .results--empty { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        def __init__(self, row: Row | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Chosen(Message):
+        """A row was double-clicked."""
+
+        def __init__(self, row: Row) -> None:
+            super().__init__()
+            self.row = row
+
+    class LayoutChanged(Message):
+        """The columns changed width: the header above the list should redraw."""
+
+        def __init__(self, columns: Columns) -> None:
+            super().__init__()
+            self.columns = columns
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.results: Results | None = None
+        self.empty_message = "Nothing indexed yet."
+        self._window_start = 0
+        self._window: list[Row] = []
+        self.columns = Columns.fit(80)
+
+    @property
+    def total(self) -> int:
+        return self.results.total if self.results is not None else 0
+
+    def show(self, results: Results, *, keep_row: Row | None = None) -> None:
+        """Show new results. With `keep_row`, stay on that post if it is still in the first
+        window (a background index commit re-ran the same query)."""
+        self.results = results
+        self._window_start, self._window = 0, []
+        self.virtual_size = Size(self.size.width, results.total)
+        target = 0
+        if keep_row is not None:
+            rows = self._rows_around(min(self.cursor, max(results.total - 1, 0)))
+            for offset, row in enumerate(rows):
+                if row.path == keep_row.path:
+                    target = self._window_start + offset
+                    break
+        if target == 0:
+            self.scroll_to(y=0, animate=False)
+        self.cursor = target
+        self.refresh()
+
+    def clear(self, message: str) -> None:
+        self.results = None
+        self.empty_message = message
+        self.virtual_size = Size(self.size.width, 0)
+        self.cursor = 0
+        self.refresh()
+
+    def _rows_around(self, index: int) -> list[Row]:
+        """Make sure the cached window holds `index`; return the window."""
+        start = self._window_start
+        if self.results is not None and not (start <= index < start + len(self._window)):
+            size = max(MIN_WINDOW, 3 * self.size.height)
+            start = max(0, index - size // 3)
+            self._window_start = start
+            self._window = self.results.rows(start, min(start + size, self.results.total))
+        return self._window
+
+    def row(self, index: int) -> Row | None:
+        if not 0 <= index < self.total:
+            return None
+        window = self._rows_around(index)
+        offset = index - self._window_start
+        return window[offset] if 0 <= offset < len(window) else None
+
+    @property
+    def current(self) -> Row | None:
+        return self.row(self.cursor)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total)
+        self.columns = Columns.fit(self.scrollable_content_region.width)
+        self.post_message(self.LayoutChanged(self.columns))
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, x_axis=False)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_offset.y) + y
+        base = self.rich_style
+        if self.results is None or self.total == 0:
+            if y == 0:
+                style = base + self.get_component_rich_style("results--empty")
+                message = self.empty_message if self.results is None else "No matching posts."
+                return Strip([Segment(fit(" " + message, width), style)], width)
+            return Strip.blank(width, base)
+        row = self.row(index)
+        if row is None:
+            return Strip.blank(width, base)
+        style = base
+        if index == self.cursor:
+            name = "results--cursor" if self.has_focus else "results--cursor-blurred"
+            style = base + self.get_component_rich_style(name)
+        segments: list[Segment] = []
+        for text, cells, right in self.columns.cells(row):
+            if segments:
+                segments.append(Segment(" " * GAP, style))
+            segments.append(Segment(fit(text, cells, right), style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        clamped = max(0, min(new, self.total - 1)) if self.total else 0
+        if clamped != new:
+            self.cursor = clamped
+            return
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, x_axis=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        index = round(self.scroll_offset.y) + event.y
+        if 0 <= index < self.total:
+            self.focus()
+            self.cursor = index
+            if event.chain >= 2 and (row := self.current) is not None:
+                self.post_message(self.Chosen(row))
+
+    # Movement, called by the app's commands (keys are defined once, in commands.py).
+    def move(self, delta: int) -> None:
+        self.cursor = max(0, min(self.cursor + delta, self.total - 1))
+
+    def page(self, pages: int) -> None:
+        self.move(pages * max(1, self.scrollable_content_region.height - 1))
+
+    def home(self) -> None:
+        self.cursor = 0
+
+    def end(self) -> None:
+        self.cursor = max(0, self.total - 1)

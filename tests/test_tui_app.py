@@ -1,0 +1,429 @@
+"""The TUI driven like a user would: keys in, widget state and rendered text out.
+
+Runs on a small generated archive indexed once per module with the real Library, plus one post
+full of markup and escape sequences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import re
+import webbrowser
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from vidbrowse.core.library import Library
+from vidbrowse.core.query import selected_facets
+from vidbrowse.core.settings import load_settings
+from vidbrowse.generate import generate_archive
+from vidbrowse.tui.app import VidbrowseApp
+from vidbrowse.tui.commands import COMMANDS, VidbrowseCommands
+from vidbrowse.tui.screens import HelpScreen, ReaderScreen
+from vidbrowse.tui.widgets.detail import DetailView
+from vidbrowse.tui.widgets.facets import FacetList
+from vidbrowse.tui.widgets.query_bar import QueryBar
+
+SIZE = (120, 40)
+POSTS = 120
+HOSTILE_TITLE = "[bold]Bold[/] [@click=app.quit]click me[/] \u001b[31mred"
+HOSTILE_POST = """\
+---
+title: "[bold]Bold[/] [@click=app.quit]click me[/] \\e[31mred"
+vid_id: "h0stil3p0st"
+categories: "News-Politics"
+tags: ["[link=file:///etc/passwd]pw[/link]","zzhostile"]
+date: "2022-08-27T01:36:57+03:00"
+vid_date: "2021-07-14T07:24:39Z"
+duration: "PT1M32S"
+viewcount: "43336"
+likeCount: "12"
+dislikeCount: ""
+channel: "[red]Evil channel"
+---
+{% raw %}Body with [bold]not bold[/] and [link=file:///etc/passwd]a link[/link].<br />\
+OSC \x1b]52;c;ZXZpbA==\x07 and CSI \x1b[2J and C1 \u009b here.{% endraw %}
+"""
+
+
+def synchronous(test: Callable[..., Coroutine[None, None, None]]) -> Callable[..., None]:
+    """Run an async test with asyncio (no async pytest plugin is a dependency)."""
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def make_archive(root: Path, count: int = POSTS) -> tuple[Path, Path]:
+    """A generated archive plus the hostile post, indexed; returns (archive, cache)."""
+    archive, cache = root / "archive", root / "cache"
+    generate_archive(archive, count, seed=7)
+    (archive / "_posts" / "2022-08-27-hostile.md").write_text(HOSTILE_POST, encoding="utf-8")
+    library = Library.open(archive, cache_dir=cache)
+    library.update()
+    library.close()
+    return archive, cache
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_archive(tmp_path_factory.mktemp("tui"))
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
+    archive, cache = indexed
+    opened = Library.open(archive, cache_dir=cache)
+    yield opened
+    opened.close()
+
+
+def screen_text(app: VidbrowseApp) -> str:
+    """Everything on screen as plain text, line by line (what the user reads)."""
+    svg = app.export_screenshot()
+    lines: dict[int, str] = defaultdict(str)
+    for number, text in re.findall(r'-line-(\d+)\)">([^<]*)</text>', svg):
+        lines[int(number)] += html.unescape(text).replace("\xa0", " ")
+    return "\n".join(lines[number] for number in sorted(lines))
+
+
+def static_text(app: VidbrowseApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def settle(pilot, app: VidbrowseApp) -> None:  # type: ignore[no-untyped-def]
+    """Let the debounce timer and the search worker finish."""
+    await pilot.pause(0.2)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_query(pilot, app: VidbrowseApp, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("slash")
+    app.query_one("#query-input", Input).value = ""
+    await pilot.press(*text)
+    await settle(pilot, app)
+
+
+@synchronous
+async def test_first_screen_lists_every_post_by_views(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.results is not None
+        assert app.results.total == POSTS + 1
+        assert app.results.sort == library.search("").sort
+        assert f"{POSTS + 1:,} posts" in static_text(app, "#results-status")
+        first = app.results_list.current
+        assert first is not None and first.path == library.search("").rows(0, 1)[0].path
+
+
+@synchronous
+async def test_typing_a_query_searches_as_you_type(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_query(pilot, app, "music")
+        expected = library.search("music")
+        assert app.results is not None and app.query_text == "music"
+        assert app.results.total == expected.total < POSTS
+        assert app.results_list.current == expected.rows(0, 1)[0]
+        # Enter leaves the query bar for the list.
+        await pilot.press("enter")
+        assert app.focused is app.results_list
+
+
+@synchronous
+async def test_a_bad_query_shows_its_error_and_keeps_the_last_results(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_query(pilot, app, "music")
+        good = app.results
+        await pilot.press(*' "unclosed')
+        await settle(pilot, app)
+        assert app.results is good
+        status = app.query_one("#query-status", Static)
+        assert status.has_class("-error")
+        shown = str(status.render())
+        assert "^" in shown
+        # The caret sits under the quote: prompt + 'music ' before it.
+        assert shown.index("^") == len("» music ")
+        # Fixing the query clears the error.
+        app.query_one("#query-input", Input).value = "music"
+        await settle(pilot, app)
+        assert not status.has_class("-error")
+
+
+@synchronous
+async def test_moving_through_the_results(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        listing = app.results_list
+        await pilot.press("j", "j", "down")
+        assert listing.cursor == 3
+        await pilot.press("k")
+        assert listing.cursor == 2
+        await pilot.press("G")
+        assert listing.cursor == POSTS
+        assert listing.scroll_offset.y > 0
+        await pilot.press("g")
+        assert listing.cursor == 0
+        await pilot.press("pagedown")
+        assert listing.cursor == listing.scrollable_content_region.height - 1
+        await pilot.press("pageup")
+        assert listing.cursor == 0
+
+
+@synchronous
+async def test_the_detail_pane_follows_the_cursor_and_highlights_words(library: Library) -> None:
+    app = VidbrowseApp(library, query="music")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = app.results_list.current
+        assert row is not None
+        post = library.post(row.path)
+        assert post is not None and app.post == post
+        meta = str(app.query_one("#detail-meta", Static).render())
+        assert post.title.splitlines()[0][:20] in meta
+        assert post.url in meta and row.path in meta
+        body = app.query_one("#detail-body", Static).render()
+        assert app.matcher is not None and app.matcher.spans(post.text)
+        assert str(body).startswith(post.text.strip()[:30])
+
+
+@synchronous
+async def test_tag_filters_with_and_then_or(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        tags = app.query_one("#facet-tag", FacetList)
+        assert app.focused is tags
+        first = tags.get_option_at_index(0).value
+        await pilot.press("space")
+        await settle(pilot, app)
+        assert app.query_bar.text == f"tag:{first}"
+        one = app.results
+        assert one is not None and one.total == library.search(f"tag:{first}").total
+        # The second tag: both required (AND).
+        tags = app.query_one("#facet-tag", FacetList)
+        second = next(
+            tags.get_option_at_index(i).value
+            for i in range(tags.option_count)
+            if tags.get_option_at_index(i).value != first
+        )
+        index = next(
+            i for i in range(tags.option_count) if tags.get_option_at_index(i).value == second
+        )
+        tags.highlighted = index
+        await pilot.press("space")
+        await settle(pilot, app)
+        both = selected_facets(app.query_bar.text)["tag"]
+        assert set(both.values) == {first, second} and both.mode == "and"
+        assert app.results is not None
+        assert app.results.total == library.search(app.query_bar.text).total <= one.total
+        # m switches to any (OR): at least as many posts as either tag alone.
+        await pilot.press("m")
+        await settle(pilot, app)
+        either = selected_facets(app.query_bar.text)["tag"]
+        assert set(either.values) == {first, second} and either.mode == "or"
+        assert " OR " in app.query_bar.text
+        assert app.results.total >= one.total
+        assert set(app.query_one("#facet-tag", FacetList).selected) == {first, second}
+        # x clears every filter.
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert app.query_bar.text == ""
+
+
+@synchronous
+async def test_editing_the_query_updates_the_facet_selection(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_query(pilot, app, "tag:zzhostile")
+        assert app.query_one("#facet-tag", FacetList).selected == ["zzhostile"]
+        assert app.results is not None and app.results.total == 1
+
+
+@synchronous
+async def test_clicking_a_row_highlights_it(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.click("#results", offset=(5, 4))
+        assert app.results_list.cursor == 4
+        assert app.focused is app.results_list
+
+
+@synchronous
+async def test_sort_cycles_and_reverses_and_is_remembered(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.results is not None
+        before = app.results.sort
+        await pilot.press("s")
+        await settle(pilot, app)
+        after = app.results.sort
+        assert after != before and after != "relevance"  # no words: relevance is skipped
+        assert f"sorted by {after} ↓" in static_text(app, "#results-status")
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert app.results.reverse is True
+        assert f"sorted by {after} ↑" in static_text(app, "#results-status")
+        rows = app.results.rows(0, app.results.total)
+        expected = library.search("", sort=after, reverse=True).rows(0, app.results.total)
+        assert rows == expected
+    assert load_settings().sort == after and load_settings().reverse is True
+
+
+@synchronous
+async def test_enter_reads_the_post_full_screen_and_escape_returns(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = app.results_list.current
+        assert row is not None
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReaderScreen)
+        assert row.path in str(app.screen.query_one("#detail-meta", Static).render())
+        await pilot.press("j", "escape")
+        assert not isinstance(app.screen, ReaderScreen)
+        assert app.results_list.cursor == 0
+
+
+@synchronous
+async def test_copy_puts_the_url_on_the_clipboard_and_says_so(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        copied: list[str] = []
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        await pilot.press("c")
+        post = app.post
+        assert post is not None and copied == [post.url]
+        assert [n.message for n in app._notifications] == [post.url]
+
+
+@synchronous
+async def test_open_without_a_browser_says_so(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_browser(using: str | None = None) -> webbrowser.BaseBrowser:
+        raise webbrowser.Error("none")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("o")
+        assert any("No graphical web browser" in n.message for n in app._notifications)
+
+
+@synchronous
+async def test_a_vanished_post_is_reported_calmly(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library, "post", lambda path: None)
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "no longer in the archive" in static_text(app, "#detail-body")
+
+
+@synchronous
+async def test_help_lists_every_command_with_its_keys(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app)
+        keys = app.key_display()
+        for command in COMMANDS:
+            assert command.description in shown
+            assert keys[command.id].split()[0] in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@synchronous
+async def test_the_palette_offers_every_command(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        provider = VidbrowseCommands(app.screen)
+        found = [hit.text async for hit in provider.discover()]
+        assert len(found) == len(COMMANDS)
+        hits = [hit async for hit in provider.search("revers")]
+        assert hits and "Reverse" in str(hits[0].match_display)
+        # Running a palette command acts like its key.
+        await hits[0].command()
+        await settle(pilot, app)
+        assert app.reverse is True
+
+
+@synchronous
+async def test_markup_and_escapes_in_posts_are_shown_literally(library: Library) -> None:
+    app = VidbrowseApp(library, query="tag:zzhostile")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = screen_text(app)
+        assert "[bold]Bold[/] [@click=app.quit]click me[/]" in screen
+        assert "[red]Evil channel" in screen
+        assert "\x1b" not in static_text(app, "#detail-body")
+        assert "[bold]not bold[/]" in static_text(app, "#detail-body")
+        assert "\x1b" not in static_text(app, "#detail-meta")
+        assert "[link=file:///etc/passwd]pw[/link]" in static_text(app, "#detail-meta")
+        # The [@click=app.quit] in the title is text: clicking it does not quit.
+        await pilot.click("#results", offset=(10, 0))
+        await pilot.pause()
+        assert app.is_running
+        assert isinstance(app.query_one("#detail", DetailView), DetailView)
+
+
+@synchronous
+async def test_background_update_fills_the_list(tmp_path: Path) -> None:
+    archive, cache = tmp_path / "archive", tmp_path / "cache"
+    generate_archive(archive, 40, seed=3)
+    library = Library.open(archive, cache_dir=cache)
+    try:
+        app = VidbrowseApp(library, needs_update=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.1)
+            for _ in range(100):
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.05)
+                if not app.updating and app.results is not None and app.results.total == 40:
+                    break
+            assert app.results is not None and app.results.total == 40
+            assert not app.query_one("#update").has_class("-active")
+            assert any("40 posts indexed" in n.message for n in app._notifications)
+    finally:
+        library.close()
+
+
+@synchronous
+async def test_query_bar_keys_type_text_instead_of_running_commands(library: Library) -> None:
+    app = VidbrowseApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"jkgGsrtcoqx?")
+        assert app.query_one(QueryBar).text == "jkgGsrtcoqx?"
+        assert app.is_running and app.sort is None
