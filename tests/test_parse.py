@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vidbrowse.core.parse import PostError, load_post, parse_post
 from vidbrowse.core.post import Post, Problem
@@ -75,6 +78,8 @@ PLUS3 = timezone(timedelta(hours=3))
         (yt('duration: ""\n'), "duration", None),
         (yt('duration: "3:45"\n'), "duration", None),
         (yt('duration: "-PT5S"\n'), "duration", None),
+        (yt('duration: "P9999999999D"\n'), "duration", None),
+        (yt('duration: "P99999999999Y"\n'), "duration", None),
         # counts
         (yt('viewcount: "150630"\n'), "views", 150630),
         (yt("viewcount: 42\n"), "views", 42),
@@ -85,6 +90,8 @@ PLUS3 = timezone(timedelta(hours=3))
         (yt('viewcount: "lots"\n'), "views", None),
         (yt("viewcount: [1, 2]\n"), "views", None),
         (yt("viewcount: true\n"), "views", None),
+        (yt('viewcount: "99999999999999999999"\n'), "views", None),
+        (yt('viewcount: "1e400"\n'), "views", None),
         (yt('likeCount: "412"\ndislikeCount: "11"\n'), "likes", 412),
         (yt('likeCount: "412"\ndislikeCount: "11"\n'), "dislikes", 11),
         # tags and categories
@@ -168,6 +175,8 @@ def test_parse_field(data: bytes, field: str, expected: Any) -> None:
         (yt("date: 20201114\n"), "date '20201114' is not a date"),
         (yt('vid_date: "yesterday"\n'), "vid_date 'yesterday' is not an ISO 8601 date"),
         (yt("channel: [x]\n"), "channel is not text"),
+        (yt('duration: "P9999999999D"\n'), "duration 'P9999999999D' is too long"),
+        (yt('viewcount: "99999999999999999999"\n'), "is too large"),
     ],
 )
 def test_parse_warning(data: bytes, warning: str) -> None:
@@ -218,6 +227,11 @@ BILLION_LAUGHS = "".join(
             post("vid_id: v\ntitle: !!python/object/apply:os.system ['true']\n"),
             "YAML error at line 3",
         ),
+        (post("vid_id: v\ntitle: t\nx: " + "[" * 5000 + "\n"), "YAML error at line 4"),
+        (yt("date: 2020-13-45\n"), "YAML error: month must be in 1..12"),
+        (yt("viewcount: 1" + "0" * 5000 + "\n"), "YAML error: Exceeds the limit"),
+        (post("vid_id: v\ntitle: !!binary aGVsbG8=\n"), "title must be text"),
+        (post("vid_id: v\ntitle: t\n? [a, b]\n: c\n"), "YAML error at line"),
         (post(BILLION_LAUGHS), "anchors or aliases"),
         (post('vid_id: &x "v"\ntitle: *x\n'), "anchors or aliases"),
         (post('title: "t"\n'), "no vid_id"),
@@ -326,3 +340,53 @@ def test_load_post_permission_denied(tmp_path: Path) -> None:
         assert load_post(tmp_path, "secret.md") == Problem("secret.md", "permission denied")
     finally:
         target.chmod(0o600)
+
+
+_KEYS = st.sampled_from(
+    ["vid_id", "title", "tags", "categories", "date", "vid_date", "duration", "viewcount", "image"]
+)
+_VALUES = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "",
+            "[]",
+            "{}",
+            "[a, [b]]",
+            "2020-13-45",
+            "2020-01-01",
+            "!!binary aGk=",
+            "P1M",
+            "-1",
+            "1e400",
+            ".nan",
+            "!!set {a}",
+            "|\n  x",
+            '"\\x9d"',
+            "&a x",
+            "*a",
+            "0x1F",
+            "12:30:00",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_KEYS, _VALUES), max_size=8), st.text(max_size=40))
+def test_any_front_matter_gives_a_post_or_a_post_error(
+    items: list[tuple[str, str]], body: str
+) -> None:
+    front = "".join(f"{key}: {value}\n" for key, value in items)
+    try:
+        assert isinstance(parse_post(post(front, body), "p.md"), Post)
+    except PostError as e:
+        assert str(e) and "\n" not in str(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=120))
+def test_any_bytes_give_a_post_or_a_post_error(data: bytes) -> None:
+    for candidate in (data, b"---\n" + data):
+        with contextlib.suppress(PostError):
+            parse_post(candidate, "p.md")

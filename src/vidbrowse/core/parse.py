@@ -26,6 +26,7 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_POST_BYTES = 16 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 1024 * 1024
+MAX_NUMBER = 2**63 - 1  # counts and durations must fit the 64-bit columns built from them
 _FIRST_LINE = 2  # the front matter's first line in the file, for YAML error messages
 
 # Controls YAML refuses (or, for NEL, reads as a line break inside a title). They carry no text,
@@ -95,6 +96,9 @@ def _load_yaml(front: str) -> dict[Any, Any]:
         raise _yaml_error(e) from None
     except RecursionError:
         raise PostError("front matter is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        # The safe constructors raise these for values like an unquoted `date: 2020-13-45`.
+        raise PostError(f"YAML error: {clean_line(str(e))[:120]}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -157,20 +161,24 @@ def _duration(fm: dict[Any, Any], warnings: list[str]) -> int | None:
     value = fm.get("duration")
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER:
         return value  # a bare number can only mean seconds
+    shown = repr(clean_line(str(value))[:40])
     try:
         parsed = isodate.parse_duration(str(value).strip())
+        if isinstance(parsed, isodate.Duration):
+            # Years and months have no fixed length; measure them from a fixed day.
+            warnings.append(f"duration {shown} uses years or months; approximated")
+            parsed = parsed.totimedelta(start=datetime(2000, 1, 1))
     except (ValueError, TypeError):
-        warnings.append(f"duration {clean_line(str(value))[:40]!r} is not ISO 8601")
+        warnings.append(f"duration {shown} is not ISO 8601")
         return None
-    if isinstance(parsed, isodate.Duration):
-        # Years and months have no fixed length; measure them from a fixed day.
-        warnings.append(f"duration {value!r} uses years or months; approximated")
-        parsed = parsed.totimedelta(start=datetime(2000, 1, 1))
+    except OverflowError:
+        warnings.append(f"duration {shown} is too long")
+        return None
     seconds = int(parsed / timedelta(seconds=1))
     if seconds < 0:
-        warnings.append(f"duration {value!r} is negative")
+        warnings.append(f"duration {shown} is negative")
         return None
     return seconds
 
@@ -199,6 +207,9 @@ def _count(fm: dict[Any, Any], key: str, warnings: list[str]) -> int | None:
         return None
     if number < 0:
         warnings.append(f"{key} {value!r} is negative")
+        return None
+    if number > MAX_NUMBER:
+        warnings.append(f"{key} {clean_line(str(value))[:40]!r} is too large")
         return None
     return int(number)
 
