@@ -299,12 +299,29 @@ def test_load_post_reads_a_file(tmp_path: Path) -> None:
         ),
         (lambda d: None, "file not found"),
         (lambda d: (d / "p.md").mkdir(), "is a directory, not a file"),
+        (lambda d: (d / "p.md").symlink_to(d / "nowhere"), "file not found"),
     ],
 )
 def test_load_post_problems(tmp_path: Path, setup: Any, reason: str) -> None:
     setup(tmp_path)
     result = load_post(tmp_path, "p.md", max_bytes=200)
     assert result == Problem("p.md", reason)
+
+
+def test_load_post_turns_a_parser_bug_into_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_body: str) -> tuple[str, tuple[str, ...]]:
+        raise RuntimeError("boom")
+
+    (tmp_path / "p.md").write_bytes(yt())
+    monkeypatch.setattr("vidbrowse.core.parse.clean_body", broken)
+    reason = "unexpected error while parsing (RuntimeError: boom)"
+    assert load_post(tmp_path, "p.md") == Problem("p.md", reason)
+
+
+def test_load_post_rejects_a_nul_in_the_path(tmp_path: Path) -> None:
+    assert load_post(tmp_path, "a\x00b.md") == Problem("a\x00b.md", "the path is not valid")
 
 
 def test_load_post_size_in_megabytes(tmp_path: Path) -> None:

@@ -290,6 +290,8 @@ def _read(full: Path, max_bytes: int) -> bytes:
         raise PostError("is a directory, not a file") from None
     except OSError as e:
         raise PostError(f"cannot open: {e.strerror or e}") from None
+    except ValueError:  # a NUL byte in the path
+        raise PostError("the path is not valid") from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
@@ -317,3 +319,5 @@ def load_post(root: Path, path: str, *, max_bytes: int = MAX_POST_BYTES) -> Post
         return parse_post(_read(root / path, max_bytes), path)
     except PostError as e:
         return Problem(path, str(e))
+    except Exception as e:  # a parser bug must cost one post, not the whole archive scan
+        return Problem(path, f"unexpected error while parsing ({type(e).__name__}: {e})"[:200])
