@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from vidbrowse.core.library import Library, Progress, UpdateSummary
 from vidbrowse.core.post import Post
 from vidbrowse.core.query import (
+    EXACT_FIELDS,
     QueryError,
     has_words,
     parse_query,
@@ -92,8 +93,9 @@ class VidbrowseApp(App[int]):
             with Vertical(id="right"):
                 with Vertical(id="results-pane"):
                     yield Static(id="results-status")
-                    yield Static(id="results-columns")
-                    yield ResultsList(id="results")
+                    header = Static(id="results-columns")
+                    yield header
+                    yield ResultsList(header=header, id="results")
                 yield DetailView(id="detail")
         yield Footer()
 
@@ -120,10 +122,6 @@ class VidbrowseApp(App[int]):
         main = self.query_one("#main")
         main.set_class(event.size.width >= WIDE, "-wide")
         main.set_class(event.size.width < NARROW, "-narrow")
-
-    @on(ResultsList.LayoutChanged)
-    def _columns_changed(self, event: ResultsList.LayoutChanged) -> None:
-        self.query_one("#results-columns", Static).update(event.columns.header())
 
     # ------------------------------------------------------------------ searching
 
@@ -217,6 +215,15 @@ class VidbrowseApp(App[int]):
 
     @on(FacetPane.Toggled)
     def _facet_toggled(self, event: FacetPane.Toggled) -> None:
+        if event.field not in EXACT_FIELDS:
+            # The query language matches channels by words only; an exact filter needs core
+            # support (`with_facets` refuses non-exact fields).
+            self.notify(
+                f"Channels are searched by words: type {event.field}:word in the query.",
+                severity="warning",
+            )
+            self._show_facets()
+            return
         text = self.query_bar.text
         current = selected_facets(text).get(event.field)
         values = [v for v in (current.values if current else ()) if not _same_value(v, event.value)]

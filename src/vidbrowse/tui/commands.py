@@ -39,8 +39,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("page_up", "pageup", "Page up", "Move up one screenful."),
     Command("top", "g,home", "Top", "Go to the first result."),
     Command("bottom", "G,end", "Bottom", "Go to the last result."),
-    Command("next_pane", "tab", "Next pane", "Move the focus to the next pane."),
-    Command("previous_pane", "shift+tab", "Previous pane", "Move the focus to the previous pane."),
+    Command("focus_next", "tab", "Next pane", "Move the focus to the next pane."),
+    Command("focus_previous", "shift+tab", "Previous pane", "Move the focus to the previous pane."),
     Command("read", "enter", "Read", "Read the highlighted post full-screen.", footer=True),
     Command(
         "cycle_sort",
@@ -63,7 +63,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("copy_url", "c", "Copy URL", "Copy the post's URL to the clipboard.", footer=True),
     Command("open_url", "o", "Open URL", "Open the post's URL in a web browser."),
     Command("help", "question_mark,f1", "Help", "Show every key and what it does.", footer=True),
-    Command("palette", "ctrl+p", "Commands", "Open the command palette.", footer=True),
+    # Not in the footer: Textual's footer shows the palette key on its right already.
+    Command("command_palette", "ctrl+p", "Commands", "Open the command palette."),
     Command("quit", "q", "Quit", "Leave vidbrowse.", footer=True),
 )
 

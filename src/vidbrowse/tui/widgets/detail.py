@@ -66,7 +66,8 @@ def describe(item: Row | Post, matcher: TermMatcher | None = None) -> Text:
     for line in lines:
         out.append("\n")
         for number, (label, value) in enumerate(line):
-            out.append(("   " if number else "") + label + " ", style=LABEL_STYLE)
+            out.append("   " if number else "")
+            out.append(label + " ", style=LABEL_STYLE)
             out.append_text(value)
     out.append("\n")
     return out

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Static
 
 from vidbrowse.core.display import clock, day, human_count, printable
 from vidbrowse.core.search import Results, Row
@@ -40,6 +41,7 @@ class Columns:
     uploaded: int
     duration: int
     views: int
+    width: int
 
     @classmethod
     def fit(cls, width: int) -> Columns:
@@ -49,7 +51,7 @@ class Columns:
         if width - fixed < 12:  # a very narrow pane keeps the title readable
             uploaded = 0
             fixed -= 10 + GAP
-        return cls(max(1, width - fixed), channel, uploaded, duration, views)
+        return cls(max(1, width - fixed), channel, uploaded, duration, views, width)
 
     def cells(self, row: Row) -> list[tuple[str, int, bool]]:
         """(text, width, right-aligned) for each shown column of one row."""
@@ -122,20 +124,15 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.row = row
 
-    class LayoutChanged(Message):
-        """The columns changed width: the header above the list should redraw."""
-
-        def __init__(self, columns: Columns) -> None:
-            super().__init__()
-            self.columns = columns
-
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, header: Static | None = None, id: str | None = None) -> None:
+        """`header`: a one-line widget above the list that shows the column names."""
         super().__init__(id=id)
+        self.header = header
         self.results: Results | None = None
         self.empty_message = "Nothing indexed yet."
         self._window_start = 0
         self._window: list[Row] = []
-        self.columns = Columns.fit(80)
+        self.columns = Columns.fit(0)
 
     @property
     def total(self) -> int:
@@ -189,12 +186,19 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.total)
-        self.columns = Columns.fit(self.scrollable_content_region.width)
-        self.post_message(self.LayoutChanged(self.columns))
         self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, x_axis=False)
+
+    def _fit_columns(self, width: int) -> None:
+        # Checked per line, not only on resize: the scrollbar appearing narrows the content
+        # without a Resize event.
+        if self.columns.width != width:
+            self.columns = Columns.fit(width)
+            if self.header is not None:
+                self.header.update(self.columns.header())
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        self._fit_columns(width)
         index = round(self.scroll_offset.y) + y
         base = self.rich_style
         if self.results is None or self.total == 0:

@@ -1,0 +1,80 @@
+"""SVG snapshots of the main states (pytest-textual-snapshot). Update after a deliberate change
+with `pytest tests/test_tui_snapshots.py --snapshot-update`, then look at the SVGs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from test_tui_app import make_archive  # the same archive as the pilot tests
+from vidbrowse.core.library import Library
+from vidbrowse.tui.app import VidbrowseApp
+
+SIZE = (120, 36)
+Snap = Callable[..., bool]
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_archive(tmp_path_factory.mktemp("snap"))
+
+
+@pytest.fixture
+def library(
+    indexed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Library]:
+    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))  # default theme and sort
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    archive, cache = indexed
+    opened = Library.open(archive, cache_dir=cache)
+    yield opened
+    opened.close()
+
+
+def steps(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
+    """Press keys, letting searches finish after each; the query cursor does not blink."""
+
+    async def run(pilot: Pilot[object]) -> None:
+        pilot.app.query_one("#query-input", Input).cursor_blink = False
+        await pilot.pause(0.2)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+
+    return run
+
+
+def test_main_screen_with_a_query_and_a_tag(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, query="music")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("t", "space", "j", "j"))
+
+
+def test_a_bad_query_shows_a_caret(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, query="music")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("slash", "space", "("))
+
+
+def test_reader(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, query="music")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("j", "enter"))
+
+
+def test_help(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("question_mark"))
+
+
+def test_small_terminal(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, query="music")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps())
+
+
+def test_hostile_post_renders_literally(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, query="tag:zzhostile")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("enter"))

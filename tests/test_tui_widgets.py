@@ -1,0 +1,153 @@
+"""TUI pieces on their own: the virtual results list, column fitting with wide characters, term
+highlighting, the command table and the remembered settings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+
+from vidbrowse.core.query import Term
+from vidbrowse.core.search import Results, Row
+from vidbrowse.core.settings import Settings, load_settings, save_settings, settings_path
+from vidbrowse.tui.app import VidbrowseApp
+from vidbrowse.tui.commands import BINDINGS, COMMANDS
+from vidbrowse.tui.terms import TermMatcher
+from vidbrowse.tui.widgets.results import Columns, ResultsList, fit, one_line
+
+TITLES = ("東京タワー 夜景 🎉 emoji", "plain title", "[bold]markup[/] \x1b[2J", "ñandú café")
+
+
+class CountingResults(Results):
+    """`total` synthetic rows, made on demand; remembers how many rows were asked for."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(query="", sort="views", reverse=False, total=total, facets={})
+        self.fetched = 0
+
+    def rows(self, start: int, stop: int) -> list[Row]:
+        stop = min(stop, self.total)
+        self.fetched += max(0, stop - start)
+        return [
+            Row(
+                rowid=i,
+                path=f"_posts/{i}.md",
+                vid_id=f"v{i}",
+                title=f"{TITLES[i % len(TITLES)]} {i}",
+                channel="チャンネル" if i % 2 else "Channel",
+                uploaded=1_600_000_000 + i,
+                posted=None,
+                duration=None if i % 3 == 0 else 3723,
+                views=None if i % 5 == 0 else 1_234_567,
+                likes=None,
+                dislikes=None,
+                tags=(),
+                categories=(),
+            )
+            for i in range(start, stop)
+        ]
+
+
+class ListApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ResultsList(id="results")
+
+
+def test_fit_counts_wide_characters_as_two_cells() -> None:
+    assert fit("東京", 6) == "東京  "
+    assert cell_len(fit("東京タワー", 5)) == 5
+    assert fit("東京タワー", 5).endswith("…")
+    assert fit("1:32", 7, right=True) == "   1:32"
+    assert one_line("a\nb\tc\x1b[2J\x9b") == "a b c\ufffd[2J\ufffd"
+
+
+@pytest.mark.parametrize("width", [30, 56, 80, 120, 200])
+def test_columns_always_fill_the_width_exactly(width: int) -> None:
+    columns = Columns.fit(width)
+    shown = [cell for cell in (columns.title, columns.channel, columns.uploaded) if cell]
+    gaps = len(shown) + (columns.duration > 0) + (columns.views > 0) - 1
+    total = sum(shown) + columns.duration + columns.views + gaps
+    assert total == width
+    assert cell_len(str(columns.header())) == width
+
+
+def test_the_list_fetches_only_a_window_of_100k_results() -> None:
+    async def run() -> None:
+        app = ListApp()
+        async with app.run_test(size=(100, 30)) as pilot:
+            listing = app.query_one(ResultsList)
+            results = CountingResults(100_000)
+            listing.show(results)
+            listing.focus()
+            await pilot.pause()
+            assert listing.virtual_size.height == 100_000
+            listing.end()
+            await pilot.pause()
+            assert listing.cursor == 99_999
+            assert listing.scroll_offset.y == 100_000 - listing.scrollable_content_region.height
+            listing.page(-3)
+            listing.home()
+            await pilot.pause()
+            assert listing.current is not None and listing.current.rowid == 0
+            # Three jumps across 100k rows touched a few windows, not the whole list.
+            assert results.fetched < 2_000
+            width = listing.scrollable_content_region.width
+            for y in range(listing.scrollable_content_region.height):
+                strip = listing.render_line(y)
+                assert strip.cell_length == width
+                assert "\x1b" not in strip.text
+
+    asyncio.run(run())
+
+
+def test_matcher_finds_stems_prefixes_and_folded_accents() -> None:
+    text = "The Runners ran to the Café; caffeine later. Runner!"
+    matcher = TermMatcher.from_terms([Term("runner"), Term("caf", kind="prefix")])
+    found = [text[start:end] for start, end in matcher.spans(text)]
+    assert found == ["Runners", "Café", "caffeine", "Runner"]
+    phrase = TermMatcher.from_terms([Term("dog cats", kind="phrase")])
+    assert phrase.spans("Cats, a dog, birds") == [(0, 4), (8, 11)]
+    assert not TermMatcher.from_terms([])
+
+
+def test_every_command_has_one_binding_and_an_app_action() -> None:
+    ids = [command.id for command in COMMANDS]
+    assert len(ids) == len(set(ids))
+    assert [binding.id for binding in BINDINGS] == [f"vidbrowse.{i}" for i in ids]
+    keys = [key.strip() for command in COMMANDS for key in command.keys.split(",")]
+    assert len(keys) == len(set(keys)), "a key bound to two commands"
+    for command in COMMANDS:
+        assert hasattr(VidbrowseApp, f"action_{command.id}"), command.id
+        assert command.help.endswith(".")
+
+
+def test_settings_round_trip_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+    assert settings_path() == tmp_path / "data" / "settings.json"
+    assert load_settings() == Settings()
+    chosen = Settings(theme="textual-ansi", sort="views", reverse=True)
+    save_settings(chosen)
+    assert load_settings() == chosen
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["settings.json"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[1, 2]", '{"theme": 3, "sort": ["x"], "reverse": "yes"}', "\udcff"],
+)
+def test_a_broken_settings_file_means_defaults(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    assert load_settings(path) == Settings()
+
+
+def test_one_bad_setting_keeps_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"theme": "nord", "sort": 5}), encoding="utf-8")
+    assert load_settings(path) == Settings(theme="nord")
