@@ -13,8 +13,8 @@ from whoosh.searching import Searcher
 
 from vidbrowse.core.columns import ColumnRow, Columns
 from vidbrowse.core.index import SCHEMA
-from vidbrowse.core.postings import term_postings
-from vidbrowse.core.query import And, Everything, Exact, Node, Not, Or, Range, Term
+from vidbrowse.core.postings import SearcherCache, term_postings
+from vidbrowse.core.query import And, Everything, Exact, Node, Not, Or, Range, Term, parse_query
 from vidbrowse.core.search import SORT_KEYS, Results, execute
 
 # rowid: (title, channel, tags, body, uploaded, views, duration)
@@ -268,3 +268,45 @@ def test_term_postings_match_whoosh(searcher: Searcher) -> None:
         assert len(weights) == len(docnums) and (weights > 0).all()
     # Field boosts are in the weights: title is boosted 3x.
     assert term_postings(reader, "title", "jazz")[1].tolist() == [3.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("running", {1}),
+        ("cafe culture", {2}),
+        ('"live music"', {1, 3}),
+        ("progr*", {4}),
+        ("musik~", {1, 3, 5}),
+        ("title:music", {3}),
+        ("channel:music", {3, 5}),
+        ("text:coffee", {2, 4}),
+        ("tag:coffee tag:café", {2}),
+        ("tag:jazz OR tag:festival", {3, 5}),
+        ("music -tag:jazz", {1, 3}),
+        ("NOT coffee", {1, 3, 5}),
+        ("views:10..500", {1, 4, 5}),
+        ("views:>=600", {3}),
+        ("the jazz", {5}),
+        ("", {1, 2, 3, 4, 5}),
+    ],
+)
+def test_parsed_queries(found: object, text: str, expected: set[int]) -> None:
+    assert found(parse_query(text)) == expected  # type: ignore[operator]
+
+
+def test_searcher_cache_keeps_recent_values_within_its_size(searcher: Searcher) -> None:
+    cache = SearcherCache(max_size=3)
+    reads: list[str] = []
+
+    def read(name: str, size: int) -> list[str]:
+        reads.append(name)
+        return [name] * size
+
+    assert cache.get(searcher, "a", lambda: read("a", 2)) == ["a", "a"]
+    assert cache.get(searcher, "a", lambda: read("a", 2)) == ["a", "a"]
+    assert reads == ["a"]
+    cache.get(searcher, "b", lambda: read("b", 2))  # 4 > 3: "a", the oldest, goes
+    cache.get(searcher, "b", lambda: read("b", 2))
+    cache.get(searcher, "a", lambda: read("a", 2))
+    assert reads == ["a", "b", "a"]

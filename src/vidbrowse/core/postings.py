@@ -13,6 +13,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -20,6 +21,8 @@ from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+
+V = TypeVar("V")
 
 
 def term_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +37,9 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.nd
         docnums.append(ids + offset)
         weights.append(ws)
     if not docnums:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    return np.concatenate(docnums), np.concatenate(weights)
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+    # Compact: these arrays are what the cache holds.
+    return np.concatenate(docnums).astype(np.int32), np.concatenate(weights).astype(np.float32)
 
 
 def _read(matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -78,48 +82,48 @@ def _read_slowly(m: Matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
-class PostingsCache:
-    """Postings already read (a term's, or a phrase's matches), per searcher (an index state);
-    the least recently used go first once more than `max_postings` are held (8 bytes each).
-    Typing a query, changing its sort or adding a filter reads the same words again: this makes
-    the second time cheap (reading costs ~1 µs per posting, mostly unpickling positions)."""
+class SearcherCache:
+    """Values worth keeping while an index state lasts (a term's postings, a phrase's matches, a
+    prefix's expansion), per searcher; the least recently used go first once their sizes add up
+    to more than `max_size` (sizes count postings of 8 bytes, or terms). Typing a query, changing
+    its sort or adding a filter reads the same words again: this makes the second time cheap
+    (reading costs ~1 µs per posting, mostly unpickling positions)."""
 
-    def __init__(self, max_postings: int = 4_000_000) -> None:
-        self.max_postings = max_postings
+    def __init__(self, max_size: int = 4_000_000) -> None:
+        self.max_size = max_size
         self._lock = threading.Lock()
         self._per_searcher: weakref.WeakKeyDictionary[
-            Searcher, OrderedDict[Hashable, tuple[np.ndarray, np.ndarray]]
+            Searcher, OrderedDict[Hashable, tuple[Any, int]]
         ] = weakref.WeakKeyDictionary()
 
-    def get(
-        self,
-        searcher: Searcher,
-        key: Hashable,
-        read: Callable[[], tuple[np.ndarray, np.ndarray]],
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The (docnums, weights) cached for `key` on this searcher, else `read()` and keep it."""
+    def get(self, searcher: Searcher, key: Hashable, read: Callable[[], V]) -> V:
+        """The value cached for `key` on this searcher, else `read()` and keep it."""
         with self._lock:
             entries = self._per_searcher.setdefault(searcher, OrderedDict())
             found = entries.get(key)
             if found is not None:
                 entries.move_to_end(key)
-                return found
-        docnums, weights = read()
-        found = (docnums.astype(np.int32), weights.astype(np.float32))
+                return cast(V, found[0])
+        value = read()
+        size = _size(value)
         with self._lock:
-            if key not in entries:
-                entries[key] = found
+            entries[key] = (value, size)
             self._evict()
-        return found
+        return value
 
     def _evict(self) -> None:
         # Old searchers vanish from the weak dictionary by themselves; count what remains.
-        held = sum(len(d) for e in self._per_searcher.values() for d, _ in e.values())
-        while held > self.max_postings:
+        held = sum(size for e in self._per_searcher.values() for _, size in e.values())
+        while held > self.max_size:
             for entries in self._per_searcher.values():
                 if entries:
-                    docnums, _ = entries.popitem(last=False)[1]
-                    held -= len(docnums)
+                    held -= entries.popitem(last=False)[1][1]
                     break
             else:
                 return
+
+
+def _size(value: object) -> int:
+    if isinstance(value, tuple):  # (docnums, weights)
+        return len(value[0])
+    return len(value) if isinstance(value, list) else 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 import whoosh.query as wq
@@ -19,10 +19,11 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
+from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.index import ANALYZER
-from vidbrowse.core.postings import PostingsCache, term_postings
+from vidbrowse.core.postings import SearcherCache, term_postings
 from vidbrowse.core.query import (
     And,
     Everything,
@@ -43,13 +44,15 @@ FACET_FIELDS = ("tag", "channel", "category")
 WORD_FIELDS = ("title", "channel", "tags", "text")
 # BM25 term-frequency saturation, as in Whoosh's BM25F.
 K1 = 1.2
-# Index terms a prefix or fuzzy term may stand for, per field: the most frequent win. Unbounded
-# expansion is what made `a*` cost over a second (research.md).
-MAX_EXPANSIONS = 200
+# Index terms a prefix or fuzzy term may stand for, per field: the most frequent of the first
+# SCAN_LIMIT candidates per segment. Unbounded expansion is what made `a*` cost over a second
+# (research.md); reading a term's infos costs ~10 µs and its postings ≥ 50 µs.
+SCAN_LIMIT = 1000
+MAX_EXPANSIONS = 64
 # Prefixes are matched against index terms before stemming would have cut them: lower-case and
 # accent-fold only.
 _PLAIN = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-_POSTINGS = PostingsCache()
+_CACHE = SearcherCache()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +225,6 @@ class _Evaluator:
         self.reader = searcher.reader()
         self.doc_positions = doc_positions
         self.word_seconds = 0.0
-        self._alternatives: dict[Term, list[wq.Query] | None] = {}
 
     def mask(self, node: Node) -> np.ndarray | None:
         size = len(self.columns)
@@ -275,7 +277,7 @@ class _Evaluator:
         mask = np.zeros(len(self.columns), dtype=bool)
         for q in queries:
             if isinstance(q, wq.Phrase):
-                docnums, _ = _POSTINGS.get(self.searcher, q, lambda q=q: self._phrase(q))
+                docnums, _ = _CACHE.get(self.searcher, q, lambda q=q: self._phrase(q))
             else:
                 docnums, _ = self._postings(q.fieldname, q.text)
             positions = self.doc_positions[docnums]
@@ -284,21 +286,20 @@ class _Evaluator:
         return mask
 
     def _postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        return _POSTINGS.get(
+        return _CACHE.get(
             self.searcher, (fieldname, text), lambda: term_postings(self.reader, fieldname, text)
         )
 
     def _phrase(self, q: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
         # Whoosh checks positions one candidate at a time in Python (~450 ms for two words
         # found in every one of 30k posts): slow, hence cached like postings.
-        docnums = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
-        return docnums, np.ones(len(docnums))
+        docnums = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int32)
+        return docnums, np.ones(len(docnums), dtype=np.float32)
 
     def alternatives(self, term: Term) -> list[wq.Query] | None:
         """Whoosh queries any of which matches `term`; None when its analysis leaves no word."""
-        if term not in self._alternatives:
-            self._alternatives[term] = _compile(term, self.reader)
-        return self._alternatives[term]
+        # Expanding a prefix or fuzzy term reads the term list: worth keeping too.
+        return _CACHE.get(self.searcher, term, lambda: _compile(term, self.reader))
 
 
 def _compile(term: Term, reader: IndexReader) -> list[wq.Query] | None:
@@ -330,20 +331,29 @@ def _compile(term: Term, reader: IndexReader) -> list[wq.Query] | None:
     return [wq.Term(f, text) for f, texts in zip(fields, expand, strict=True) for text in texts]
 
 
-def _most_frequent(reader: IndexReader, fieldname: str, texts: Iterator[str]) -> list[str]:
-    found = [(reader.doc_frequency(fieldname, t), t) for t in texts]
-    return [t for _, t in heapq.nlargest(MAX_EXPANSIONS, found)]
-
-
 def _prefix_terms(reader: IndexReader, fieldname: str, starts: set[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    for start in starts:
-        for text, info in reader.iter_prefix(fieldname, start):
-            seen[text.decode("utf-8")] = info.doc_frequency()
-    return heapq.nlargest(MAX_EXPANSIONS, seen, key=seen.__getitem__)
+    frequency: dict[bytes, int] = {}
+    # Segment by segment: a multi-segment reader merges term infos at ~300 µs a term.
+    for leaf, _ in reader.leaf_readers():
+        for start in starts:
+            for text, info in islice(leaf.iter_prefix(fieldname, start), SCAN_LIMIT):
+                frequency[text] = frequency.get(text, 0) + info.doc_frequency()
+    return _most_frequent(frequency)
 
 
-def _fuzzy_terms(reader: IndexReader, fieldname: str, text: str, distance: int) -> list[str]:
-    # One letter of common prefix: typos rarely hit the first letter, and it keeps the scan
-    # of the term list short.
-    return _most_frequent(reader, fieldname, reader.terms_within(fieldname, text, distance, 1))
+def _fuzzy_terms(reader: IndexReader, fieldname: str, text: str, maxdist: int) -> list[str]:
+    # Typos rarely touch the first letters; a shared prefix keeps the scan of the term list
+    # short (one letter for short words, two for longer ones).
+    start = text[: 1 if len(text) <= 4 else 2]
+    frequency: dict[bytes, int] = {}
+    for leaf, _ in reader.leaf_readers():
+        for raw in islice(leaf.expand_prefix(fieldname, start), SCAN_LIMIT):
+            word = raw.decode("utf-8")
+            if abs(len(word) - len(text)) <= maxdist and distance(word, text, maxdist) <= maxdist:
+                frequency[raw] = frequency.get(raw, 0) + leaf.doc_frequency(fieldname, raw)
+    return _most_frequent(frequency)
+
+
+def _most_frequent(frequency: dict[bytes, int]) -> list[str]:
+    best = heapq.nlargest(MAX_EXPANSIONS, frequency, key=frequency.__getitem__)
+    return [raw.decode("utf-8") for raw in best]
