@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from vidbrowse.core.columns import ColumnRow, Columns, fold
+from vidbrowse.core.columns import FORMAT_VERSION, ColumnRow, Columns, fold
 
 
 def row(rowid: int, title: str, **fields: object) -> ColumnRow:
@@ -116,3 +119,26 @@ def test_empty_columns() -> None:
     assert columns.facets["tag"].counts(np.zeros(0, dtype=bool), 5) == []
     positions, _ = columns.docnum_positions(np.array([1, 2], dtype=np.int64))
     assert positions.tolist() == [-1, -1]
+
+
+def test_save_and_load(columns: Columns, tmp_path: Path) -> None:
+    columns.order("views", False)
+    path = tmp_path / "columns.bin"
+    columns.save(path)
+    loaded = Columns.load(path)
+    assert loaded is not None and len(loaded) == len(columns)
+    assert loaded.order("views", False).tolist() == columns.order("views", False).tolist()
+    assert loaded.order("views", True).tolist() == columns.order("views", True).tolist()
+    assert loaded.exact("tag", "CAFE").tolist() == columns.exact("tag", "cafe").tolist()
+    everything = np.ones(len(columns), dtype=bool)
+    assert loaded.facets["tag"].counts(everything, 2) == columns.facets["tag"].counts(everything, 2)
+    assert loaded.paths == columns.paths
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_load_refuses_missing_damaged_or_other_versions(tmp_path: Path) -> None:
+    assert Columns.load(tmp_path / "absent") is None
+    (tmp_path / "damaged").write_bytes(b"\x80\x05garbage")
+    assert Columns.load(tmp_path / "damaged") is None
+    (tmp_path / "other").write_bytes(pickle.dumps((FORMAT_VERSION + 1, "x")))
+    assert Columns.load(tmp_path / "other") is None
