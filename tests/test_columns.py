@@ -59,6 +59,7 @@ def test_exact_tag_is_case_and_accent_insensitive(columns: Columns) -> None:
     assert columns.exact("tag", "JAZZ").tolist() == [True, False, False, True]
     assert not columns.exact("tag", "caf").any()
     assert columns.exact("category", "music").tolist() == [False, False, False, True]
+    assert columns.exact("channel", "CHAN a").tolist() == [True, True, False, False]
 
 
 def test_exact_id_is_the_vid_id(columns: Columns) -> None:

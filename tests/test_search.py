@@ -216,6 +216,7 @@ def test_relevance_without_words_is_upload_order(
 ) -> None:
     results = run(Everything(), columns, searcher, docnum_rowids, sort="relevance")
     assert [r.rowid for r in results.rows(0, 10)] == [4, 5, 2, 1, 3]
+    assert results.sort == "relevance" and results.rows(0, 1)[0].score is None
 
 
 def test_unknown_sort_is_refused(

@@ -164,18 +164,18 @@ def execute(
     evaluated = time.perf_counter()
 
     scores = None
-    if sort == "relevance":
+    terms = positive_terms(node) if sort == "relevance" else []
+    if terms:
         order = columns.order("uploaded", False)
         positions = order[mask[order]]
-        all_scores = evaluator.scores(positive_terms(node))
+        all_scores = evaluator.scores(terms)
         # A stable sort keeps equal scores in upload order.
-        by_score = np.argsort(-all_scores[positions], kind="stable")
-        positions = positions[by_score]
+        positions = positions[np.argsort(-all_scores[positions], kind="stable")]
         scores = all_scores[positions]
         if reverse:
             positions, scores = positions[::-1], scores[::-1]
-    else:
-        order = columns.order(sort, reverse)
+    else:  # relevance without words means nothing: upload order
+        order = columns.order("uploaded" if sort == "relevance" else sort, reverse)
         positions = order[mask[order]]
     sorted_at = time.perf_counter()
 
