@@ -1,8 +1,9 @@
 """One entry point from a query to results: which posts, in what order, with facet counts.
 
-Whoosh only answers "which documents hold these words" (and scores the best of them for the
-relevance sort); everything else is numpy over the columns. A query is evaluated to a boolean mask
-over column positions, then ordered, then counted for facets.
+Whoosh only answers "which documents hold these words" (postings read straight into numpy, see
+`postings.py`); everything else, relevance scores included, is numpy over those postings and the
+columns. A query is evaluated to a boolean mask over column positions, then ordered, then counted
+for facets.
 """
 
 from __future__ import annotations
@@ -266,7 +267,8 @@ class _Evaluator:
                     found = int(live.sum())
                     idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
                     tf = weights[live].astype(np.float64)
-                    np.add.at(scores, positions[live], idf * tf * (K1 + 1) / (tf + K1))
+                    # A document appears once in a term's postings: plain += is safe.
+                    scores[positions[live]] += idf * tf * (K1 + 1) / (tf + K1)
         return scores
 
     def _words(self, term: Term) -> np.ndarray | None:
@@ -319,7 +321,7 @@ def _compile(term: Term, reader: IndexReader) -> list[wq.Query] | None:
     if term.kind == "prefix":
         # Both spellings: "happy*" must find the stem "happi", "runn*" the unstemmed "runner".
         stems = [t.text for t in ANALYZER(term.text, removestops=False)]
-        starts = {"".join(plain), *stems[-1:]}
+        starts = {plain[-1], *stems[-1:]}
         expand = (_prefix_terms(reader, f, starts) for f in fields)
     elif term.kind == "fuzzy":
         stems = [t.text for t in ANALYZER(term.text, removestops=False)]
