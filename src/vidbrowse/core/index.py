@@ -5,9 +5,19 @@ Everything else (dates, counts, exact tags, sorting, facets) lives in the column
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import numpy as np
+import whoosh.index
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
 from whoosh.fields import NUMERIC, TEXT, Schema
+from whoosh.index import FileIndex, LockError
+from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
+from whoosh.writing import IndexWriter
+
+from vidbrowse.core.post import Post
 
 # Stemmed, lower-cased, accent-folded: "Café" finds "cafe", "running" finds "run".
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
@@ -23,3 +33,72 @@ SCHEMA = Schema(
     tags=TEXT(analyzer=ANALYZER, field_boost=1.5),
     text=TEXT(analyzer=ANALYZER),
 )
+
+# A commit in another process replaces the TOC while we open it: try again a few times.
+_OPEN_TRIES = 5
+WRITELOCK = "MAIN_WRITELOCK"
+# Measured on 2 cores (research.md): two sub-processes without the final merge roughly double
+# the build speed; 1024 MB keeps a 36k-post build from spilling to disk.
+BULK_LIMITMB = 1024
+SMALL_LIMITMB = 256
+
+
+def document(rowid: int, post: Post) -> dict[str, object]:
+    """The words of one post, as Whoosh fields."""
+    return {
+        "rowid": rowid,
+        "title": post.title,
+        "channel": post.channel,
+        "tags": " ".join(post.tags),
+        "text": post.text,
+    }
+
+
+def create(folder: Path) -> FileIndex:
+    folder.mkdir(parents=True, exist_ok=True)
+    return whoosh.index.create_in(str(folder), SCHEMA)
+
+
+def exists(folder: Path) -> bool:
+    return whoosh.index.exists_in(str(folder))
+
+
+def open_searcher(folder: Path) -> tuple[FileIndex, Searcher]:
+    """Open the index and a searcher on it. A fresh open, never `refresh()`: refreshing after a
+    merge can return duplicate documents (research.md)."""
+    for attempt in range(_OPEN_TRIES):
+        try:
+            ix = whoosh.index.open_dir(str(folder), schema=SCHEMA)
+            return ix, ix.searcher()
+        except FileNotFoundError:
+            if attempt == _OPEN_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def docnum_rowids(searcher: Searcher) -> np.ndarray:
+    """Whoosh docnum → rowid (int64; deleted documents included, they never match)."""
+    reader = searcher.reader()
+    count = reader.doc_count_all()
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
+    column = reader.column_reader("rowid")
+    return np.fromiter(column, dtype=np.int64, count=count)
+
+
+def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter:
+    """A writer for many new documents (parallel, leaves several segments) or for a few changes.
+    The caller holds the update lock, so a Whoosh write lock found held is stale: break it once."""
+    kwargs: dict[str, object] = (
+        # The default start method (fork): "spawn" re-runs the caller's __main__ in each worker,
+        # which fails for `python -c`/stdin and then hangs the commit waiting for dead workers.
+        {"procs": 2, "multisegment": True, "limitmb": BULK_LIMITMB}
+        if bulk
+        else {"limitmb": SMALL_LIMITMB}
+    )
+    try:
+        return ix.writer(**kwargs)
+    except LockError:
+        (Path(ix.storage.folder) / WRITELOCK).unlink(missing_ok=True)
+        return ix.writer(**kwargs)

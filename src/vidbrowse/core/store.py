@@ -1,0 +1,298 @@
+"""The SQLite store beside each index: the manifest, every post's fields, and the problems.
+
+One file, `store.sqlite3`, in WAL mode so readers never wait for an update. A post's rowid is
+its key in the Whoosh index and in the columns; a changed post keeps its rowid. Files that failed
+to parse stay in `problems` with their size and mtime, so an unchanged bad file is not re-read.
+List fields are stored \\x1f-joined: cheaper to split than JSON when loading the columns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from vidbrowse.core.archive import Stat
+from vidbrowse.core.columns import ColumnRow
+from vidbrowse.core.post import Post, Problem
+
+STORE_VERSION = 1
+FILENAME = "store.sqlite3"
+SEP = "\x1f"
+
+_POST_FIELDS = (
+    "vid_id", "title", "channel", "tags", "categories", "posted", "uploaded", "duration",
+    "views", "likes", "dislikes", "image", "url", "source", "text", "links", "warnings",
+)  # fmt: skip
+_LIST_FIELDS = frozenset({"tags", "categories", "links", "warnings"})
+_DATE_FIELDS = frozenset({"posted", "uploaded"})
+
+_SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE posts (
+    rowid INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    {", ".join(f for f in _POST_FIELDS)},
+    posted_ts INTEGER,
+    uploaded_ts INTEGER
+);
+CREATE INDEX posts_vid_id ON posts (vid_id);
+-- size/mtime_ns are NULL for problems found by the scan itself (unreadable folder, bad name).
+CREATE TABLE problems (
+    path TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    size INTEGER,
+    mtime_ns INTEGER
+);
+"""
+
+
+class StoreError(Exception):
+    """The store is unusable as it is (other version, other archive, damaged): rebuild it."""
+
+
+def _join(items: Iterable[str]) -> str:
+    return SEP.join(item.replace(SEP, " ") for item in items)
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split(SEP)) if text else ()
+
+
+def _timestamp(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+class Store:
+    """Thread-safe: one connection, used under a lock (Library methods run in worker threads)."""
+
+    def __init__(self, path: Path, archive: str, index_version: int) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL survives a crash of the process; only an OS crash may lose the last
+            # update, which the next scan repairs.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check(archive, index_version)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"the store is damaged ({exc})") from exc
+        except StoreError:
+            self.close()
+            raise
+
+    def _check(self, archive: str, index_version: int) -> None:
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            if tables:
+                raise StoreError("the store holds unknown tables")
+            self._db.executescript("BEGIN;" + _SCHEMA + "COMMIT;")
+            self._set_meta(
+                store_version=str(STORE_VERSION),
+                index_version=str(index_version),
+                archive=archive,
+                next_rowid="1",
+            )
+            return
+        meta = self.meta()
+        if meta.get("store_version") != str(STORE_VERSION):
+            raise StoreError(
+                f"the store has version {meta.get('store_version')}, this vidbrowse uses "
+                f"{STORE_VERSION}"
+            )
+        if meta.get("index_version") != str(index_version):
+            raise StoreError(
+                f"the index has version {meta.get('index_version')}, this vidbrowse uses "
+                f"{index_version}"
+            )
+        if meta.get("archive") != archive:
+            raise StoreError(f"the store belongs to another archive ({meta.get('archive')})")
+
+    def _set_meta(self, **values: str) -> None:
+        self._db.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            values.items(),
+        )
+
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def close(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+            self._db = None  # type: ignore[assignment]
+
+    # --- the manifest -------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Stat]:
+        """Every file indexed or known to be bad: path → (size, mtime_ns)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT path, size, mtime_ns FROM posts UNION ALL "
+                "SELECT path, size, mtime_ns FROM problems WHERE size IS NOT NULL"
+            ).fetchall()
+        return {path: (size, mtime) for path, size, mtime in rows}
+
+    def rowids(self, paths: Iterable[str] | None = None) -> dict[str, int]:
+        """path → rowid for the given paths (all posts when None)."""
+        with self._lock:
+            if paths is None:
+                return dict(self._db.execute("SELECT path, rowid FROM posts"))
+            wanted = list(paths)
+            found: dict[str, int] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    self._db.execute(
+                        f"SELECT path, rowid FROM posts WHERE path IN ({marks})", chunk
+                    )
+                )
+            return found
+
+    def next_rowid(self) -> int:
+        """The first rowid never handed out. Rowids are not reused, so a rowid seen by the UI
+        before an update never names a different post afterwards."""
+        return int(self.meta()["next_rowid"])
+
+    def apply(
+        self,
+        posts: Iterable[tuple[int, Post, Stat]],
+        problems: Iterable[tuple[Problem, Stat]] = (),
+        removed: Iterable[str] = (),
+        *,
+        scan_problems: Iterable[Problem] | None = None,
+        next_rowid: int | None = None,
+        updated: float | None = None,
+    ) -> None:
+        """Write one update in one transaction. `scan_problems`, when given, replace the
+        problems the previous scan found."""
+        post_rows = [self._post_row(rowid, post, st) for rowid, post, st in posts]
+        columns = ("rowid", "path", "size", "mtime_ns", *_POST_FIELDS, "posted_ts", "uploaded_ts")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                gone = [(path,) for path in removed]
+                db.executemany("DELETE FROM posts WHERE path = ?", gone)
+                db.executemany("DELETE FROM problems WHERE path = ?", gone)
+                # ON CONFLICT(path) keeps the rowid of a changed post.
+                db.executemany(
+                    f"INSERT INTO posts ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))}) "
+                    f"ON CONFLICT(path) DO UPDATE SET {updates}",
+                    post_rows,
+                )
+                db.executemany(
+                    "DELETE FROM problems WHERE path = ?", [(row[1],) for row in post_rows]
+                )
+                bad = [(p.path, p.reason, st[0], st[1]) for p, st in problems]
+                db.executemany("DELETE FROM posts WHERE path = ?", [(b[0],) for b in bad])
+                db.executemany(
+                    "INSERT OR REPLACE INTO problems (path, reason, size, mtime_ns) "
+                    "VALUES (?, ?, ?, ?)",
+                    bad,
+                )
+                if scan_problems is not None:
+                    db.execute("DELETE FROM problems WHERE size IS NULL")
+                    db.executemany(
+                        "INSERT OR REPLACE INTO problems (path, reason) VALUES (?, ?)",
+                        [(p.path, p.reason) for p in scan_problems],
+                    )
+                meta: dict[str, str] = {}
+                if next_rowid is not None:
+                    meta["next_rowid"] = str(next_rowid)
+                if updated is not None:
+                    meta["updated"] = repr(updated)
+                self._set_meta(**meta)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _post_row(rowid: int, post: Post, st: Stat) -> tuple[object, ...]:
+        values: list[object] = [rowid, post.path, st[0], st[1]]
+        for name in _POST_FIELDS:
+            value = getattr(post, name)
+            if name in _LIST_FIELDS:
+                value = _join(value)
+            elif name in _DATE_FIELDS:
+                value = None if value is None else value.isoformat()
+            values.append(value)
+        values.append(_timestamp(post.posted))
+        values.append(_timestamp(post.uploaded))
+        return tuple(values)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def column_rows(self) -> Iterator[ColumnRow]:
+        """Every post, minus its body, in rowid order: one SELECT."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, path, vid_id, title, channel, tags, categories, posted_ts, "
+                "uploaded_ts, duration, views, likes, dislikes FROM posts ORDER BY rowid"
+            ).fetchall()
+        for r in rows:
+            yield ColumnRow(r[0], r[1], r[2], r[3], r[4], _split(r[5]), _split(r[6]), *r[7:])
+
+    def _posts(self, where: str, args: tuple[object, ...]) -> list[Post]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT path, {', '.join(_POST_FIELDS)} FROM posts WHERE {where} ORDER BY path",
+                args,
+            ).fetchall()
+        return [self._to_post(row) for row in rows]
+
+    @staticmethod
+    def _to_post(row: tuple[object, ...]) -> Post:
+        values: dict[str, object] = {"path": row[0]}
+        for name, value in zip(_POST_FIELDS, row[1:], strict=True):
+            if name in _LIST_FIELDS:
+                value = _split(value)  # type: ignore[arg-type]
+            elif name in _DATE_FIELDS and value is not None:
+                value = datetime.fromisoformat(value)  # type: ignore[arg-type]
+            values[name] = value
+        return Post(**values)  # type: ignore[arg-type]
+
+    def post(self, path: str) -> Post | None:
+        found = self._posts("path = ?", (path,))
+        return found[0] if found else None
+
+    def post_by_rowid(self, rowid: int) -> Post | None:
+        found = self._posts("rowid = ?", (rowid,))
+        return found[0] if found else None
+
+    def posts_by_vid_id(self, vid_id: str) -> list[Post]:
+        return self._posts("vid_id = ?", (vid_id,))
+
+    def problems(self) -> list[Problem]:
+        with self._lock:
+            rows = self._db.execute("SELECT path, reason FROM problems ORDER BY path").fetchall()
+        return [Problem(path, reason) for path, reason in rows]
+
+    def scan_problems(self) -> list[Problem]:
+        """The problems the scan itself found (folders it could not read, bad names)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT path, reason FROM problems WHERE size IS NULL ORDER BY path"
+            ).fetchall()
+        return [Problem(path, reason) for path, reason in rows]
+
+    def count_posts(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM posts").fetchone()[0])
+
+    def count_problems(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM problems").fetchone()[0])

@@ -1,0 +1,93 @@
+"""Scanning an archive folder, and the diff against the manifest."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from vidbrowse.core import archive
+from vidbrowse.core.archive import Diff, diff, scan
+
+
+def _write(path: Path, text: str = "x") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_finds_post_files_recursively_with_posix_paths(tmp_path: Path):
+    for name in ("a.md", "_posts/b.MARKDOWN", "_posts/deep/c.html", "d.HTM", "e.txt"):
+        _write(tmp_path / name)
+    for name in ("notes.pdf", "image.jpg", ".git/x.md", "_posts/.hidden/y.md", ".z.md"):
+        _write(tmp_path / name)
+    found = scan(tmp_path)
+    assert sorted(found.files) == [
+        "_posts/b.MARKDOWN",
+        "_posts/deep/c.html",
+        "a.md",
+        "d.HTM",
+        "e.txt",
+    ]
+    st = (tmp_path / "a.md").stat()
+    assert found.files["a.md"] == (st.st_size, st.st_mtime_ns)
+    assert found.problems == []
+
+
+def test_symlink_loop_is_walked_once(tmp_path: Path):
+    _write(tmp_path / "sub" / "a.md")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    (tmp_path / "again").symlink_to(tmp_path / "sub")
+    found = scan(tmp_path)
+    assert len(found.files) == 1
+
+
+def test_symlinked_files_are_followed_and_broken_links_reported(tmp_path: Path):
+    _write(tmp_path / "elsewhere" / "real.txt", "hello")
+    archive_dir = tmp_path / "archive"
+    archive_dir.mkdir()
+    (archive_dir / "link.md").symlink_to(tmp_path / "elsewhere" / "real.txt")
+    (archive_dir / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    found = scan(archive_dir)
+    assert found.files["link.md"][0] == 5
+    assert [(p.path, p.reason) for p in found.problems] == [("gone.md", "broken symbolic link")]
+
+
+def test_unreadable_folder_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _write(tmp_path / "ok" / "a.md")
+    _write(tmp_path / "locked" / "b.md")
+    real = os.scandir
+
+    def scandir(path):  # chmod does not stop root, so refuse the folder here
+        if os.fsdecode(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(archive.os, "scandir", scandir)
+    found = scan(tmp_path)
+    assert list(found.files) == ["ok/a.md"]
+    assert [(p.path, p.reason) for p in found.problems] == [
+        ("locked", "cannot read folder: Permission denied")
+    ]
+
+
+def test_unreadable_archive_raises(tmp_path: Path):
+    with pytest.raises(OSError):
+        scan(tmp_path / "missing")
+
+
+def test_non_utf8_name_is_a_problem_with_an_escaped_path(tmp_path: Path):
+    _write(tmp_path / "good.md")
+    with open(os.fsencode(tmp_path) + b"/bad\xff.md", "w") as f:
+        f.write("x")
+    found = scan(tmp_path)
+    assert list(found.files) == ["good.md"]
+    (problem,) = found.problems
+    assert problem.path == "bad\\xff.md"
+    problem.path.encode("utf-8")  # storable and printable: no surrogates
+    assert "UTF-8" in problem.reason
+
+
+def test_diff_by_size_or_mtime():
+    manifest = {"same": (1, 10), "size": (1, 10), "mtime": (1, 10), "gone": (1, 10)}
+    files = {"same": (1, 10), "size": (2, 10), "mtime": (1, 11), "new": (5, 5)}
+    assert diff(manifest, files) == Diff(added=["new"], changed=["mtime", "size"], removed=["gone"])
+    assert not diff(files, files)
