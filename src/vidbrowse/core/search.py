@@ -92,9 +92,9 @@ class Results:
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     # Column positions of the matches, in display order, and their relevance scores (NaN where
     # not scored); with the columns they are all `rows()` needs.
-    positions: np.ndarray = field(default_factory=_empty_positions, repr=False)
-    scores: np.ndarray | None = field(default=None, repr=False)
-    columns: Columns | None = field(default=None, repr=False)
+    positions: np.ndarray = field(default_factory=_empty_positions, repr=False, compare=False)
+    scores: np.ndarray | None = field(default=None, repr=False, compare=False)
+    columns: Columns | None = field(default=None, repr=False, compare=False)
 
     def rows(self, start: int, stop: int) -> list[Row]:
         if self.columns is None:
