@@ -60,21 +60,24 @@ def create(folder: Path) -> FileIndex:
 
 
 def exists(folder: Path) -> bool:
-    return whoosh.index.exists_in(str(folder))
+    """Whether an index was created here (damaged or not: `whoosh.index.exists_in` reads the TOC
+    and raises on a damaged one; opening is where damage is reported)."""
+    return any(folder.glob("_MAIN_*.toc"))
 
 
 def open_searcher(folder: Path) -> tuple[FileIndex, Searcher]:
     """Open the index and a searcher on it. A fresh open, never `refresh()`: refreshing after a
-    merge can return duplicate documents (research.md)."""
+    merge can return duplicate documents (research.md). Opening the segments already retries on
+    a vanished file (whoosh waits 10 x 50 ms); reading the TOC does not, so that is retried here."""
     for attempt in range(_OPEN_TRIES):
         try:
             ix = whoosh.index.open_dir(str(folder), schema=SCHEMA)
-            return ix, ix.searcher()
+            break
         except FileNotFoundError:
             if attempt == _OPEN_TRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+    return ix, ix.searcher()
 
 
 def docnum_rowids(searcher: Searcher) -> np.ndarray:

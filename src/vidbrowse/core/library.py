@@ -1,14 +1,46 @@
-"""An opened archive: its store, its Whoosh index and its columns, kept up to date."""
+"""An opened archive: its store, its Whoosh index and its columns, kept up to date.
+
+Layout of an archive's home (see locations.archive_home): `store.sqlite3` (manifest, posts,
+problems), `text/` (the Whoosh index) and `update.lock`. Nothing is ever written in the archive.
+
+Crash safety: an update commits Whoosh first, then SQLite. If the process dies in between, the
+index holds documents for rowids the store does not know (removed on the next update, ignored
+until then) or lacks documents the store still lists (their files are re-read next time).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from vidbrowse.core import archive as archive_scan
+from vidbrowse.core import index, locations
+from vidbrowse.core.columns import Columns
+from vidbrowse.core.parse import load_post
 from vidbrowse.core.post import Post, Problem
-from vidbrowse.core.query import Node
-from vidbrowse.core.search import Results
+from vidbrowse.core.query import Node, has_words, parse_query
+from vidbrowse.core.search import Results, execute
+from vidbrowse.core.store import FILENAME as STORE_FILE
+from vidbrowse.core.store import Store, StoreError
+
+TEXT_DIR = "text"
+LOCK_FILE = "update.lock"
+# A cold build commits this many posts first so words become searchable within seconds…
+FIRST_BATCH = 1_000
+# …and uses the parallel writer for the rest when it is at least this big (starting the worker
+# processes costs about a second).
+BULK_MIN = 2_000
 
 
 class LibraryError(Exception):
@@ -17,7 +49,7 @@ class LibraryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    phase: str  # "scan", "parse", "index", "commit"
+    phase: str  # "wait" (for another process's update), "scan", "parse", "index", "commit"
     done: int
     total: int
 
@@ -33,18 +65,223 @@ class UpdateSummary:
     rebuilt_reason: str | None = None  # set when a damaged/old index was rebuilt
 
 
+@dataclass(frozen=True, slots=True)
+class Stats:
+    posts: int
+    problems: int
+    updated: float | None  # POSIX time of the last update that changed something
+
+
+class _Damaged(Exception):
+    """The home cannot be used as it is; the message is the one-line reason."""
+
+
+class _Missing(Exception):
+    """The home has not been created yet."""
+
+
+@dataclass(slots=True)
+class _View:
+    """What searches read; swapped as a whole after each commit."""
+
+    ix: FileIndex
+    searcher: Searcher
+    columns: Columns
+    docnum_rowids: np.ndarray
+    live_rowids: np.ndarray  # rowids with a live Whoosh document, store or not
+
+
+ProgressFn = Callable[[Progress], None]
+
+
 class Library:
     """See the module docstring. All methods are safe to call from a worker thread."""
 
     archive: Path
     home: Path  # the folder holding this archive's store and index
+    lock_timeout: float = 600.0  # seconds to wait for another process's update
+
+    def __init__(self, archive: Path, home: Path) -> None:
+        self.archive = archive
+        self.home = home
+        self._lock = threading.RLock()  # guards _view and _store swaps
+        self._update_lock = threading.Lock()  # one update at a time within this process
+        self._store: Store | None = None
+        self._view: _View | None = None
+        self._rebuilt_reason: str | None = None
+
+    # --- opening ------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, archive: Path, *, cache_dir: Path | None = None) -> Library:
-        raise NotImplementedError
+        archive = Path(archive).expanduser()
+        if not archive.exists():
+            raise LibraryError(f"archive not found: {archive} (give the folder holding the posts)")
+        if not archive.is_dir():
+            raise LibraryError(
+                f"{archive} is a file, not a folder: give the archive folder holding the posts"
+            )
+        if not os.access(archive, os.R_OK | os.X_OK):
+            raise LibraryError(f"cannot read the archive folder {archive}: check its permissions")
+        archive = archive.resolve()
+        home = locations.archive_home(archive, cache_dir)
+        _check_writable(home)
+        library = cls(archive, home)
+        try:
+            library._load(create=False)
+        except (_Missing, _Damaged):
+            # Creating or repairing writes: do it under the update lock, so two processes
+            # starting together don't both build the home.
+            with library._file_lock(None):
+                try:
+                    library._load(create=True)
+                except _Damaged as exc:
+                    library._rebuilt_reason = str(exc)
+                    library._wipe()
+                    library._load(create=True)
+        return library
+
+    def _load(self, *, create: bool) -> None:
+        """Open the store and the index and swap them in; raise _Missing or _Damaged."""
+        store_path = self.home / STORE_FILE
+        text = self.home / TEXT_DIR
+        if not create and not (store_path.exists() and index.exists(text)):
+            raise _Missing
+        try:
+            store = Store(store_path, str(self.archive), index.SCHEMA_VERSION)
+        except StoreError as exc:
+            raise _Damaged(str(exc)) from exc
+        try:
+            if not index.exists(text):
+                if store.manifest():
+                    raise _Damaged("the text index is missing")
+                index.create(text)
+            view = self._open_view(store)
+        except _Damaged:
+            store.close()
+            raise
+        except Exception as exc:
+            # Whoosh reports damaged files with whatever error its reader trips on (EOFError,
+            # struct.error, pickle errors, OSError…): any failure here means "rebuild".
+            store.close()
+            raise _Damaged(f"the text index is damaged ({type(exc).__name__}: {exc})") from exc
+        with self._lock:
+            old_store, old_view = self._store, self._view
+            self._store, self._view = store, view
+        if old_view is not None:
+            old_view.searcher.close()
+        if old_store is not None:
+            old_store.close()
+
+    def _open_view(self, store: Store) -> _View:
+        ix, searcher = index.open_searcher(self.home / TEXT_DIR)
+        columns = Columns.build(store.column_rows())
+        mapping = index.docnum_rowids(searcher)
+        reader = searcher.reader()
+        if reader.has_deletions():
+            live = np.zeros(len(mapping), dtype=bool)
+            live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+            mapping[~live] = -1
+        live_rowids = mapping[mapping >= 0].copy()
+        # Documents left by an update that crashed before its SQLite commit are not posts.
+        mapping[~np.isin(mapping, columns.rowids)] = -1
+        return _View(ix, searcher, columns, mapping, live_rowids)
+
+    def _reload_view(self) -> None:
+        view = self._open_view(self._need_store())
+        with self._lock:
+            old, self._view = self._view, view
+        if old is not None:
+            old.searcher.close()
+
+    def _wipe(self) -> None:
+        """Empty the home (never anything else): everything in it but the lock we hold."""
+        home = self.home
+        if home.parent.name != locations.INDEXES or home.is_symlink() or not home.is_dir():
+            raise LibraryError(f"refusing to clear {home}: not a vidbrowse index folder")
+        with self._lock:
+            if self._view is not None:
+                self._view.searcher.close()
+            if self._store is not None:
+                self._store.close()
+            self._view = self._store = None
+        for child in home.iterdir():
+            if child.name == LOCK_FILE:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+    @contextmanager
+    def _file_lock(self, progress: ProgressFn | None) -> Iterator[None]:
+        """The inter-process update lock. fcntl locks die with their process: never stale."""
+        path = self.home / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LibraryError(
+                            f"another vidbrowse has been updating {self.archive} for over "
+                            f"{self.lock_timeout:.0f} s (lock {path}); try again later"
+                        ) from None
+                    if progress is not None:
+                        progress(Progress("wait", 0, 0))
+                    time.sleep(0.1)
+            yield
+        finally:
+            os.close(fd)  # also releases the lock
+
+    def _need_store(self) -> Store:
+        store = self._store
+        if store is None:
+            raise LibraryError(f"the library for {self.archive} is closed")
+        return store
+
+    def _need_view(self) -> _View:
+        view = self._view
+        if view is None:
+            raise LibraryError(f"the library for {self.archive} is closed")
+        return view
+
+    # --- updating -----------------------------------------------------------------------------
+
+    def _scan(self) -> archive_scan.Scan:
+        try:
+            return archive_scan.scan(self.archive)
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot read the archive {self.archive}: {exc.strerror or exc}"
+            ) from exc
+
+    def _plan(self, scan: archive_scan.Scan) -> tuple[archive_scan.Diff, list[int], list[str]]:
+        """What to do: the diff, orphan index documents to delete, and posts the index lacks."""
+        store = self._need_store()
+        diff = archive_scan.diff(store.manifest(), scan.files)
+        rowid_of = store.rowids()
+        live = self._need_view().live_rowids
+        known = np.fromiter(rowid_of.values(), dtype=np.int64, count=len(rowid_of))
+        orphans = [int(r) for r in np.setdiff1d(live, known)]
+        lacking = set(int(r) for r in np.setdiff1d(known, live))
+        skip = set(diff.changed) | set(diff.removed)
+        missing = sorted(
+            path for path, rowid in rowid_of.items() if rowid in lacking and path not in skip
+        )
+        return diff, orphans, missing
 
     def needs_update(self) -> bool:
-        raise NotImplementedError
+        if self._rebuilt_reason is not None:
+            return True
+        scan = self._scan()
+        diff, orphans, missing = self._plan(scan)
+        return bool(diff or orphans or missing) or set(scan.problems) != set(
+            self._need_store().scan_problems()
+        )
 
     def update(
         self,
@@ -52,7 +289,110 @@ class Library:
         rebuild: bool = False,
         progress: Callable[[Progress], None] | None = None,
     ) -> UpdateSummary:
-        raise NotImplementedError
+        report: ProgressFn = progress or (lambda _: None)
+        with self._update_lock, self._file_lock(report):
+            start = time.perf_counter()
+            if rebuild:
+                self._rebuilt_reason = "a rebuild was asked for"
+                self._wipe()
+                self._load(create=True)
+            elif not self._need_view().searcher.up_to_date():
+                self._load(create=True)  # another process committed while we waited
+            reason, self._rebuilt_reason = self._rebuilt_reason, None
+            try:
+                added, changed, removed = self._update(report)
+            except OSError as exc:
+                raise LibraryError(f"cannot write the index in {self.home}: {exc}") from exc
+            store = self._need_store()
+            return UpdateSummary(
+                posts=store.count_posts(),
+                added=added,
+                changed=changed,
+                removed=removed,
+                problems=store.count_problems(),
+                seconds=time.perf_counter() - start,
+                rebuilt_reason=reason,
+            )
+
+    def _update(self, report: ProgressFn) -> tuple[int, int, int]:
+        store = self._need_store()
+        report(Progress("scan", 0, 0))
+        scan = self._scan()
+        diff, orphans, missing = self._plan(scan)
+        report(Progress("scan", len(scan.files), len(scan.files)))
+        if not (diff or orphans or missing):
+            if set(scan.problems) != set(store.scan_problems()):
+                store.apply([], scan_problems=scan.problems)
+            return 0, 0, 0
+
+        rowid_of = store.rowids()
+        todo = [*diff.added, *diff.changed, *missing]
+        cold = len(self._need_view().live_rowids) == 0
+        batches = [todo[:FIRST_BATCH], todo[FIRST_BATCH:]] if cold else [todo]
+        next_rowid = store.next_rowid()
+        done = 0
+        for number, batch in enumerate(batches):
+            if not batch and number > 0:
+                break
+            first = number == 0
+            posts: list[tuple[int, Post, archive_scan.Stat]] = []
+            problems: list[tuple[Problem, archive_scan.Stat]] = []
+            deletes = list(orphans) if first else []
+            if first:
+                deletes += [rowid_of[p] for p in diff.removed if p in rowid_of]
+            for path in batch:
+                loaded = load_post(self.archive, path)
+                if isinstance(loaded, Post):
+                    rowid = rowid_of.get(path)
+                    if rowid is None:
+                        rowid, next_rowid = next_rowid, next_rowid + 1
+                    posts.append((rowid, loaded, scan.files[path]))
+                else:
+                    problems.append((loaded, scan.files[path]))
+                    if path in rowid_of:
+                        deletes.append(rowid_of[path])
+                done += 1
+                if done % 250 == 0:
+                    report(Progress("parse", done, len(todo)))
+            if posts or deletes:
+                self._write(posts, deletes, cold=cold, report=report)
+            store.apply(
+                posts,
+                problems,
+                diff.removed if first else (),
+                scan_problems=scan.problems if first else None,
+                next_rowid=next_rowid,
+                updated=time.time(),
+            )
+            self._reload_view()
+            report(Progress("commit", done, len(todo)))
+        return len(diff.added), len(diff.changed), len(diff.removed)
+
+    def _write(
+        self,
+        posts: list[tuple[int, Post, archive_scan.Stat]],
+        deletes: list[int],
+        *,
+        cold: bool,
+        report: ProgressFn,
+    ) -> None:
+        """One Whoosh writer, one commit."""
+        writer = index.writer(self._need_view().ix, bulk=cold and len(posts) >= BULK_MIN)
+        try:
+            for rowid in deletes:
+                writer.delete_by_term("rowid", rowid)
+            # On an empty index there is nothing to replace: add_document skips the lookup.
+            put = writer.add_document if cold else writer.update_document
+            for count, (rowid, post, _) in enumerate(posts, 1):
+                put(**index.document(rowid, post))
+                if count % 500 == 0:
+                    report(Progress("index", count, len(posts)))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    # --- reading ------------------------------------------------------------------------------
 
     def search(
         self,
@@ -62,16 +402,69 @@ class Library:
         reverse: bool = False,
         facet_limit: int | None = 50,
     ) -> Results:
-        raise NotImplementedError
+        """Raises QueryError for a malformed query string."""
+        if isinstance(query, str):
+            text, node = query, parse_query(query)
+        else:
+            text, node = "", query
+        if sort is None:
+            sort = "relevance" if has_words(node) else "uploaded"
+        # Held for the whole search: the searcher is closed when an update swaps it out.
+        with self._lock:
+            view = self._need_view()
+            return execute(
+                node,
+                text,
+                view.columns,
+                view.searcher,
+                view.docnum_rowids,
+                sort=sort,
+                reverse=reverse,
+                facet_limit=facet_limit,
+            )
 
     def post(self, path: str) -> Post | None:
-        raise NotImplementedError
+        return self._need_store().post(path)
 
     def find(self, vid_id: str) -> list[Post]:
-        raise NotImplementedError
+        return self._need_store().posts_by_vid_id(vid_id)
 
     def problems(self) -> list[Problem]:
-        raise NotImplementedError
+        return self._need_store().problems()
+
+    def stats(self) -> Stats:
+        store = self._need_store()
+        updated = store.meta().get("updated")
+        return Stats(
+            posts=store.count_posts(),
+            problems=store.count_problems(),
+            updated=float(updated) if updated else None,
+        )
 
     def close(self) -> None:
-        raise NotImplementedError
+        with self._lock:
+            view, store = self._view, self._store
+            self._view = self._store = None
+        if view is not None:
+            view.searcher.close()
+        if store is not None:
+            store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _check_writable(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise LibraryError(
+            f"cannot write the index folder {home}: {exc.strerror or exc}; "
+            f"set {locations.CACHE_ENV} to a writable folder"
+        ) from exc

@@ -1,0 +1,304 @@
+"""The Library end to end on small generated archives: build, update, repair, concurrency."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import whoosh.index
+
+from vidbrowse.core import index, library
+from vidbrowse.core.library import Library, LibraryError, Progress
+from vidbrowse.core.post import Post
+
+TAGS = ("cats", "dogs", "birds")
+
+
+def post_text(title: str, vid_id: str, tag: str = "cats", body: str = "plain words") -> str:
+    return (
+        f'---\ntitle: "{title}"\nvid_id: "{vid_id}"\ntags: ["{tag}"]\n'
+        'date: "2022-03-07T17:18:29+03:00"\nvid_date: "2014-09-11T00:25:14Z"\n'
+        'duration: "PT1M32S"\nviewcount: "100"\nchannel: "Some Channel"\n'
+        f"---\n{{% raw %}}{body}{{% endraw %}}\n"
+    )
+
+
+def write(root: Path, name: str, text: str) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.exists()
+    path.write_text(text)
+    if existed:  # a coarse clock must not hide the change
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def make_archive(root: Path, count: int = 12) -> Path:
+    for i in range(count):
+        write(root, f"_posts/p{i:03}.md", post_text(f"Video number{i}", f"id{i}", TAGS[i % 3]))
+    return root
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def paths(lib: Library, query: str) -> list[str]:
+    results = lib.search(query, sort="title")
+    return [row.path for row in results.rows(0, results.total)]
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VIDBROWSE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    return make_archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def writers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Records every Whoosh writer the library opens (its `bulk` flag)."""
+    opened: list[bool] = []
+    real = index.writer
+
+    def spy(ix, *, bulk=False):
+        opened.append(bulk)
+        return real(ix, bulk=bulk)
+
+    monkeypatch.setattr(index, "writer", spy)
+    return opened
+
+
+def test_cold_build_then_search(posts: Path, writers: list[bool]):
+    before = snapshot(posts)
+    with Library.open(posts) as lib:
+        assert lib.needs_update()
+        summary = lib.update()
+        assert (summary.posts, summary.added, summary.problems) == (12, 12, 0)
+        assert summary.rebuilt_reason is None
+        assert paths(lib, "number3") == ["_posts/p003.md"]
+        assert len(paths(lib, "tag:dogs")) == 4
+        assert lib.search("").total == 12
+        assert lib.post("_posts/p003.md").title == "Video number3"  # type: ignore[union-attr]
+        assert [p.path for p in lib.find("id4")] == ["_posts/p004.md"]
+        assert lib.stats().posts == 12
+        assert not lib.needs_update()
+    assert len(writers) == 1
+    assert snapshot(posts) == before
+
+
+def test_unchanged_archive_opens_no_writer(posts: Path, writers: list[bool]):
+    with Library.open(posts) as lib:
+        lib.update()
+    writers.clear()
+    with Library.open(posts) as lib:
+        assert not lib.needs_update()
+        summary = lib.update()
+        assert (summary.added, summary.changed, summary.removed, summary.posts) == (0, 0, 0, 12)
+        assert len(paths(lib, "number5")) == 1
+    assert writers == []
+
+
+def test_add_change_remove(posts: Path, writers: list[bool]):
+    before = snapshot(posts)
+    with Library.open(posts) as lib:
+        lib.update()
+        (old,) = lib.search("number1", sort="title").rows(0, 1)
+        write(posts, "_posts/new.md", post_text("Fresh arrival", "idnew"))
+        write(posts, "_posts/p001.md", post_text("Renamed thing", "id1", body="giraffe"))
+        (posts / "_posts/p002.md").unlink()
+        writers.clear()
+        summary = lib.update()
+        assert (summary.added, summary.changed, summary.removed, summary.posts) == (1, 1, 1, 12)
+        assert writers == [False]  # one plain writer, one commit
+        assert paths(lib, "fresh") == ["_posts/new.md"]
+        assert paths(lib, "number1") == []
+        (row,) = lib.search("giraffe").rows(0, 1)
+        assert (row.path, row.rowid) == ("_posts/p001.md", old.rowid)  # kept its rowid
+        assert paths(lib, "number2") == []
+        assert lib.post("_posts/p002.md") is None
+    after = snapshot(posts)
+    assert {k: v for k, v in after.items() if "p00" in k and k != "_posts/p001.md"} == {
+        k: v
+        for k, v in before.items()
+        if "p00" in k and k not in ("_posts/p001.md", "_posts/p002.md")
+    }
+
+
+def test_problems_recorded_then_cleared(posts: Path):
+    write(posts, "_posts/bad.md", "---\ntitle: [unclosed\n---\nbody\n")
+    with Library.open(posts) as lib:
+        summary = lib.update()
+        assert summary.problems == 1
+        (problem,) = lib.problems()
+        assert problem.path == "_posts/bad.md"
+        assert "YAML" in problem.reason
+        assert lib.update().problems == 1  # unchanged bad file: still known, not re-read
+        write(posts, "_posts/bad.md", post_text("Repaired", "idbad"))
+        summary = lib.update()
+        assert (summary.problems, summary.posts) == (0, 13)
+        assert lib.problems() == []
+        assert paths(lib, "repaired") == ["_posts/bad.md"]
+        # a good post turning bad leaves the index too
+        write(posts, "_posts/p000.md", "")
+        summary = lib.update()
+        assert (summary.problems, summary.posts) == (1, 12)
+        assert paths(lib, "number0") == []
+
+
+def test_scan_problems_replace_each_other(posts: Path):
+    bad = os.fsencode(posts / "_posts") + b"/bad\xff.md"
+    with open(bad, "w") as f:
+        f.write("x")
+    with Library.open(posts) as lib:
+        lib.update()
+        assert [p.path for p in lib.problems()] == ["_posts/bad\\xff.md"]
+        os.unlink(bad)
+        assert lib.needs_update()
+        lib.update()
+        assert lib.problems() == []
+
+
+def test_cold_build_commits_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = make_archive(tmp_path / "big", 30)
+    monkeypatch.setattr(library, "FIRST_BATCH", 10)
+    monkeypatch.setattr(library, "BULK_MIN", 10)  # exercise the parallel writer too
+    seen: list[tuple[Progress, int]] = []
+    with Library.open(root) as lib:
+
+        def progress(p: Progress) -> None:
+            if p.phase == "commit":
+                seen.append((p, lib.search("video").total))
+
+        lib.update(progress=progress)
+        assert [(p.done, p.total, found) for p, found in seen] == [(10, 30, 10), (30, 30, 30)]
+        assert lib.search("number29").total == 1
+
+
+DAMAGES = {
+    "segment deleted": lambda text: [p.unlink() for p in text.glob("*.seg")],
+    "toc truncated": lambda text: [p.write_bytes(p.read_bytes()[:20]) for p in text.glob("*.toc")],
+    "store garbage": lambda text: (text.parent / "store.sqlite3").write_bytes(b"garbage" * 100),
+    "text folder gone": lambda text: [p.unlink() for p in text.iterdir()],
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damaged_home_is_rebuilt(posts: Path, damage: str):
+    with Library.open(posts) as lib:
+        lib.update()
+        home = lib.home
+    DAMAGES[damage](home / "text")
+    with Library.open(posts) as lib:
+        summary = lib.update()
+        assert summary.rebuilt_reason
+        assert "\n" not in summary.rebuilt_reason
+        assert summary.posts == 12
+        assert paths(lib, "number7") == ["_posts/p007.md"]
+    assert (posts / "_posts/p007.md").exists()
+
+
+def test_schema_version_bump_rebuilds(posts: Path, monkeypatch: pytest.MonkeyPatch):
+    with Library.open(posts) as lib:
+        lib.update()
+    monkeypatch.setattr(index, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
+    with Library.open(posts) as lib:
+        summary = lib.update()
+        assert "version" in (summary.rebuilt_reason or "")
+        assert summary.added == 12
+        assert lib.search("number7").total == 1
+
+
+def test_stale_whoosh_lock_is_broken(posts: Path):
+    with Library.open(posts) as lib:
+        lib.update()
+        stale = whoosh.index.open_dir(str(lib.home / "text")).lock("WRITELOCK")
+        assert stale.acquire()  # as if a writer hung while holding it
+        write(posts, "_posts/p001.md", post_text("Renamed thing", "id1"))
+        summary = lib.update()
+        assert (summary.changed, summary.rebuilt_reason) == (1, None)
+        assert paths(lib, "renamed") == ["_posts/p001.md"]
+
+
+def test_index_docs_unknown_to_the_store_are_ignored_then_removed(posts: Path):
+    with Library.open(posts) as lib:
+        lib.update()
+        # An update that died between the Whoosh commit and the SQLite commit.
+        writer = index.writer(whoosh.index.open_dir(str(lib.home / "text")))
+        writer.add_document(**index.document(999, Post(path="x", vid_id="x", title="ghost")))
+        writer.commit()
+    with Library.open(posts) as lib:
+        assert lib.search("ghost").total == 0
+        assert lib.needs_update()
+        lib.update()
+        assert not lib.needs_update()
+        assert lib.search("ghost").total == 0
+
+
+def test_rebuild_on_request(posts: Path):
+    with Library.open(posts) as lib:
+        lib.update()
+        summary = lib.update(rebuild=True)
+        assert summary.rebuilt_reason and summary.added == 12
+        assert lib.search("number4").total == 1
+
+
+def test_bad_archives_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with pytest.raises(LibraryError, match="not found"):
+        Library.open(tmp_path / "nope")
+    (tmp_path / "file.md").write_text("x")
+    with pytest.raises(LibraryError, match="is a file, not a folder"):
+        Library.open(tmp_path / "file.md")
+    monkeypatch.setenv("VIDBROWSE_CACHE_DIR", str(tmp_path / "file.md" / "cache"))
+    with pytest.raises(LibraryError, match="VIDBROWSE_CACHE_DIR") as caught:
+        Library.open(tmp_path)
+    assert str(tmp_path / "file.md") in str(caught.value)
+
+
+def test_symlink_loop_in_archive(posts: Path):
+    (posts / "_posts" / "loop").symlink_to(posts)
+    with Library.open(posts) as lib:
+        assert lib.update().posts == 12
+
+
+_UPDATER = """
+import json, sys
+from pathlib import Path
+from vidbrowse.core.library import Library
+with Library.open(Path(sys.argv[1])) as lib:
+    s = lib.update()
+    print(json.dumps([s.posts, s.added]))
+"""
+
+
+def test_two_processes_update_at_once(tmp_path: Path):
+    root = make_archive(tmp_path / "shared", 200)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _UPDATER, str(root)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert sorted(outputs) == [[200, 0], [200, 200]]
+    with Library.open(root) as lib:
+        assert lib.search("").total == 200
+        assert lib.search("number150").total == 1
+
+
+def test_waiting_for_the_lock_times_out(posts: Path):
+    with Library.open(posts) as first, Library.open(posts) as second:
+        second.lock_timeout = 0.3
+        with first._file_lock(None), pytest.raises(LibraryError, match="another vidbrowse"):
+            second.update()
