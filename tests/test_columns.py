@@ -143,3 +143,11 @@ def test_load_refuses_missing_damaged_or_other_versions(tmp_path: Path) -> None:
     assert Columns.load(tmp_path / "damaged") is None
     (tmp_path / "other").write_bytes(pickle.dumps((FORMAT_VERSION + 1, "x")))
     assert Columns.load(tmp_path / "other") is None
+
+
+def test_a_value_named_twice_in_a_row_counts_once() -> None:
+    columns = Columns.build(
+        [row(1, "a", tags=("Rock", "rock", "ROCK")), row(2, "b", tags=("pop",))]
+    )
+    everything = np.ones(2, dtype=bool)
+    assert columns.facets["tag"].counts(everything, None) == [("pop", 1), ("Rock", 1)]
