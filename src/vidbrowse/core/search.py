@@ -260,15 +260,18 @@ class _Evaluator:
         for term in terms:
             for q in self.alternatives(term) or ():
                 words = q.words if isinstance(q, wq.Phrase) else [q.text]
+                # Weights are frequencies times the field's boost; the boost scales the
+                # saturated frequency, as in BM25F, so a title hit outweighs body repetitions.
+                boost = self.reader.schema[q.fieldname].format.field_boost
                 for word in words:
                     docnums, weights = self._postings(q.fieldname, word)
                     positions = self.doc_positions[docnums]
                     live = positions >= 0
                     found = int(live.sum())
                     idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
-                    tf = weights[live].astype(np.float64)
+                    tf = weights[live].astype(np.float64) / boost
                     # A document appears once in a term's postings: plain += is safe.
-                    scores[positions[live]] += idf * tf * (K1 + 1) / (tf + K1)
+                    scores[positions[live]] += boost * idf * tf * (K1 + 1) / (tf + K1)
         return scores
 
     def _words(self, term: Term) -> np.ndarray | None:
