@@ -238,6 +238,7 @@ def test_facets_count_the_whole_match(
     assert limited.facets["tag"] == [("coffee", 2), ("Café", 1)]
     assert limited.facets["channel"] == [("Dev Talks", 1), ("Food TV", 1)]
     assert limited.facets["category"] == []
+    assert run(Term("coffee"), columns, searcher, docnum_rowids, facet_limit=0).facets == {}
 
 
 def test_rows_slices(columns: Columns, searcher: Searcher, docnum_rowids: np.ndarray) -> None:

@@ -192,8 +192,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             post = library.post(row.path)
             if post is not None:  # vanished since the last update: nothing true to print
                 print(output.json_line(output.post_record(post, score=row.score)))
-    else:
-        output.results_table(rows, shutil.get_terminal_size().columns, sys.stdout)
+    elif rows:
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        output.results_table(rows, width, sys.stdout)
+    if not args.json:
         shown = f"{len(rows)} of {results.total}" if len(rows) < results.total else results.total
         print(f"{shown} results, sorted by {results.sort}"
               f"{' (reversed)' if results.reverse else ''}", file=sys.stderr)
@@ -250,17 +252,21 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    from vidbrowse.core.locations import locations
+    from vidbrowse.core.config import config_path
+    from vidbrowse.core.locations import all_locations
 
-    for name, path in locations(args.archive, cache_dir=args.index_dir).items():
-        print(f"{name + ':':<10}{path}")
+    found = all_locations(args.archive, args.index_dir) | {"config file": config_path()}
+    for name, path in found.items():
+        print(f"{name + ':':<13}{path}")
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from vidbrowse.demo import demo_archive
 
-    return run_app(demo_archive(args.count), args.index_dir, "")
+    if args.count < 1:
+        raise CliError("--count must be at least 1", EXIT_USAGE)
+    return run_app(demo_archive(args.count, args.index_dir), args.index_dir, "")
 
 
 def resolve_archive(given: Path | None) -> Path:

@@ -7,7 +7,7 @@ JSON escapes what `json.dumps` would leave raw.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -74,18 +74,23 @@ def table(rows: Sequence[Sequence[str]], widths: Sequence[int | None], out: Text
         )
 
 
-def results_table(rows: Iterable[Row], total_width: int, out: TextIO) -> None:
+def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> None:
+    """The results as columns; `total_width` None (not a terminal) truncates nothing."""
     fixed = (10, 8, 6)  # uploaded, duration, views
-    rest = max(total_width - sum(fixed) - 2 * 4, 20)
-    title_width = max(rest * 2 // 3, 10)
-    channel_width = max(rest - title_width, 8)
+    if total_width is None:
+        title_width = max((cell_len(printable(r.title)) for r in rows), default=5)
+        channel_width = max((cell_len(printable(r.channel)) for r in rows), default=7)
+    else:
+        rest = max(total_width - sum(fixed) - 2 * 4, 20)
+        title_width = max(rest * 2 // 3, 10)
+        channel_width = max(rest - title_width, 8)
     header = [("UPLOADED", "DURATION", "VIEWS", "TITLE", "CHANNEL")]
     body = [
         (day(r.uploaded), clock(r.duration).rjust(8), human_count(r.views).rjust(6), r.title,
          r.channel)
         for r in rows
     ]
-    table(header + body, (*fixed, title_width, channel_width), out)
+    table(header + body, (*fixed, max(title_width, 5), max(channel_width, 7)), out)
 
 
 def post_text(post: Post, out: TextIO) -> None:

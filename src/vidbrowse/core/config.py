@@ -3,17 +3,15 @@ reason is reported in one line."""
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
+from vidbrowse.core.locations import config_dir
 
 
 def config_path() -> Path:
-    base = os.environ.get("VIDBROWSE_CONFIG_DIR") or platformdirs.user_config_dir("vidbrowse")
-    return Path(base) / "config.toml"
+    return config_dir() / "config.toml"
 
 
 @dataclass(frozen=True, slots=True)

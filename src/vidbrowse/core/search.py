@@ -180,7 +180,12 @@ def execute(
         positions = order[mask[order]]
     sorted_at = time.perf_counter()
 
-    facets = {name: columns.facets[name].counts(mask, facet_limit) for name in FACET_FIELDS}
+    # facet_limit 0: the caller shows no facets (a CLI search), so none are counted.
+    facets = (
+        {name: columns.facets[name].counts(mask, facet_limit) for name in FACET_FIELDS}
+        if facet_limit != 0
+        else {}
+    )
     done = time.perf_counter()
     return Results(
         query=query_text,

@@ -1,0 +1,168 @@
+"""The CLI as a user runs it: a real subprocess on a small generated archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vidbrowse.generate import generate_archive
+
+KNOWN = """---
+title: "ALPPS procedure animation [bold]x[/] \\e]52;c;aGk=\\a"
+image: "https:\\/\\/i.ytimg.com\\/vi\\/VQuegI_wGhk\\/hqdefault.jpg"
+vid_id: "VQuegI_wGhk"
+categories: "People-Blogs"
+tags: ["surgery","hernandez","selby"]
+date: "2022-03-07T17:18:29+03:00"
+vid_date: "2014-09-11T00:25:14Z"
+duration: "PT1M32S"
+viewcount: "43336"
+likeCount: "84"
+dislikeCount: ""
+channel: "Keegan Selby"
+---
+{% raw %}Liver resections.<br />See <a href="https://example.org/alpps">the paper</a>.{% endraw %}
+"""
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vidbrowse", *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("archive")
+    generate_archive(root, 60, seed=7)
+    (root / "_posts" / "0001-01-01-alpps.md").write_text(KNOWN, encoding="utf-8")
+    (root / "_posts" / "0001-01-01-broken.md").write_text('---\ntitle: "x\n---\n', encoding="utf-8")
+    env = os.environ | {"VIDBROWSE_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    return root, env
+
+
+def test_index_then_nothing_changed(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    first = run("index", str(root), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "61 posts indexed: 62 added, 0 changed, 0 removed, 1 problems" in first.stdout
+    again = run("index", str(root), env=env)
+    assert "61 posts indexed: 0 added, 0 changed, 0 removed, 1 problems" in again.stdout
+
+
+def test_search_json_has_every_documented_field(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    done = run("search", str(root), "liver resections", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["vid_id"] for r in records] == ["VQuegI_wGhk"]
+    hit = records[0]
+    assert hit["url"] == "https://www.youtube.com/watch?v=VQuegI_wGhk"
+    assert hit["uploaded"] == "2014-09-11T00:25:14+00:00"
+    assert hit["posted"] == "2022-03-07T17:18:29+03:00"
+    assert (hit["duration"], hit["views"], hit["likes"], hit["dislikes"]) == (92, 43336, 84, None)
+    assert hit["tags"] == ["surgery", "hernandez", "selby"]
+    assert hit["categories"] == ["People-Blogs"]
+    assert hit["path"] == "_posts/0001-01-01-alpps.md"
+    assert hit["score"] > 0
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+
+
+def test_search_table_shows_markup_literally(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    done = run("search", str(root), "id:VQuegI_wGhk", env=env)
+    assert done.returncode == 0
+    assert "[bold]x[/]" in done.stdout
+    assert "\x1b" not in done.stdout
+    assert "1 results, sorted by uploaded" in done.stderr
+
+
+def test_search_limit_sort_and_reverse(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+
+    def views(*extra: str) -> list[int | None]:
+        done = run("search", str(root), "", "--json", "--sort", "views", *extra, env=env)
+        return [json.loads(line)["views"] for line in done.stdout.splitlines()]
+
+    top = views("--limit", "5")
+    assert len(top) == 5 and top == sorted(top, reverse=True)
+    everything = views("--limit", "0")
+    assert len(everything) == 61
+    bottom = views("--reverse", "--limit", "3")
+    known = [v for v in everything if v is not None]
+    assert bottom == sorted(known)[:3]
+
+
+def test_show_gives_text_and_links(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    done = run("show", str(root), "VQuegI_wGhk", "--json", env=env)
+    post = json.loads(done.stdout)
+    assert post["text"] == "Liver resections.\nSee the paper."
+    assert post["links"] == ["https://example.org/alpps"]
+    text = run("show", str(root), "VQuegI_wGhk", env=env).stdout
+    assert "Dislikes:   unknown" in text and "Duration:   1:32" in text
+
+
+def test_facets_and_problems(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    done = run("facets", str(root), "liver", "--json", env=env)
+    assert [json.loads(line)["value"] for line in done.stdout.splitlines()] == [
+        "hernandez", "selby", "surgery",
+    ]
+    channels = run("facets", str(root), "--field", "channel", "--limit", "3", env=env)
+    assert len(channels.stdout.splitlines()) == 3
+    problems = run("problems", str(root), "--json", env=env)
+    [problem] = [json.loads(line) for line in problems.stdout.splitlines()]
+    assert problem["path"] == "_posts/0001-01-01-broken.md" and problem["reason"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("search", "{root}", "tilte:x"), 2, "did you mean title:"),
+        (("search", "{root}", "(a"), 2, "unclosed '('"),
+        (("search", "{root}", "zzzqqqxxv"), 1, "0 results"),
+        (("show", "{root}", "nope"), 1, "no post with id or path 'nope'"),
+        (("search", "{root}/missing", "x"), 3, "archive not found"),
+        (("index", "{empty}"), 3, "no posts found"),
+        (("search", "{root}", "x", "--limit", "-1"), 2, "--limit"),
+    ],
+)
+def test_errors_are_one_line_with_an_exit_code(
+    archive: tuple[Path, dict[str, str]], tmp_path: Path, args: tuple[str, ...], code: int,
+    message: str,
+) -> None:
+    root, env = archive
+    done = run(*(a.format(root=root, empty=tmp_path) for a in args), env=env)
+    assert done.returncode == code
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unwritable_cache_is_a_clear_error(archive: tuple[Path, dict[str, str]], tmp_path: Path):
+    root, env = archive
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = run("search", str(root), "x", env=env | {"VIDBROWSE_CACHE_DIR": str(blocker)})
+    assert done.returncode == 3
+    assert "VIDBROWSE_CACHE_DIR" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["", "index", "search", "show", "facets", "problems",
+                                     "locate", "demo"])
+def test_every_command_has_help(command: str) -> None:
+    done = run(*([command] if command else []), "--help", env=dict(os.environ))
+    assert done.returncode == 0 and "usage: vidbrowse" in done.stdout
+
+
+def test_locate_names_the_archive_home(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    done = run("locate", str(root), env=env)
+    assert env["VIDBROWSE_CACHE_DIR"] in done.stdout
+    assert "config file:" in done.stdout and "home:" in done.stdout
