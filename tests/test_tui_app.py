@@ -30,6 +30,7 @@ from vidbrowse.tui.widgets.facets import FacetList
 from vidbrowse.tui.widgets.query_bar import QueryBar
 
 SIZE = (120, 40)
+EXPORT_FOREGROUND = "c5c8c6"  # the SVG export's own default text colour, not the app's
 POSTS = 120
 HOSTILE_TITLE = "[bold]Bold[/] [@click=app.quit]click me[/] \u001b[31mred"
 HOSTILE_POST = """\
@@ -120,7 +121,7 @@ async def type_query(pilot, app: VidbrowseApp, text: str) -> None:  # type: igno
 
 @synchronous
 async def test_first_screen_lists_every_post_by_views(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert app.results is not None
@@ -133,7 +134,7 @@ async def test_first_screen_lists_every_post_by_views(library: Library) -> None:
 
 @synchronous
 async def test_typing_a_query_searches_as_you_type(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await type_query(pilot, app, "music")
@@ -148,7 +149,7 @@ async def test_typing_a_query_searches_as_you_type(library: Library) -> None:
 
 @synchronous
 async def test_a_bad_query_shows_its_error_and_keeps_the_last_results(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await type_query(pilot, app, "music")
@@ -170,7 +171,7 @@ async def test_a_bad_query_shows_its_error_and_keeps_the_last_results(library: L
 
 @synchronous
 async def test_moving_through_the_results(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         listing = app.results_list
@@ -191,7 +192,7 @@ async def test_moving_through_the_results(library: Library) -> None:
 
 @synchronous
 async def test_the_detail_pane_follows_the_cursor_and_highlights_words(library: Library) -> None:
-    app = VidbrowseApp(library, query="music")
+    app = VidbrowseApp(library, query="music", needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         row = app.results_list.current
@@ -208,7 +209,7 @@ async def test_the_detail_pane_follows_the_cursor_and_highlights_words(library: 
 
 @synchronous
 async def test_tag_filters_with_and_then_or(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("t")
@@ -253,7 +254,7 @@ async def test_tag_filters_with_and_then_or(library: Library) -> None:
 
 @synchronous
 async def test_editing_the_query_updates_the_facet_selection(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await type_query(pilot, app, "tag:zzhostile")
@@ -263,7 +264,7 @@ async def test_editing_the_query_updates_the_facet_selection(library: Library) -
 
 @synchronous
 async def test_clicking_a_row_highlights_it(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.click("#results", offset=(5, 4))
@@ -273,7 +274,7 @@ async def test_clicking_a_row_highlights_it(library: Library) -> None:
 
 @synchronous
 async def test_sort_cycles_and_reverses_and_is_remembered(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert app.results is not None
@@ -295,7 +296,7 @@ async def test_sort_cycles_and_reverses_and_is_remembered(library: Library) -> N
 
 @synchronous
 async def test_enter_reads_the_post_full_screen_and_escape_returns(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         row = app.results_list.current
@@ -303,6 +304,11 @@ async def test_enter_reads_the_post_full_screen_and_escape_returns(library: Libr
         await pilot.press("enter")
         assert isinstance(app.screen, ReaderScreen)
         assert row.path in str(app.screen.query_one("#detail-meta", Static).render())
+        # A background index commit re-runs the search under the reader: the main screen
+        # updates without disturbing it.
+        app.search_now(keep_row=row)
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReaderScreen)
         await pilot.press("j", "escape")
         assert not isinstance(app.screen, ReaderScreen)
         assert app.results_list.cursor == 0
@@ -310,7 +316,7 @@ async def test_enter_reads_the_post_full_screen_and_escape_returns(library: Libr
 
 @synchronous
 async def test_copy_puts_the_url_on_the_clipboard_and_says_so(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         copied: list[str] = []
@@ -329,7 +335,7 @@ async def test_open_without_a_browser_says_so(
         raise webbrowser.Error("none")
 
     monkeypatch.setattr(webbrowser, "get", no_browser)
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("o")
@@ -341,7 +347,7 @@ async def test_a_vanished_post_is_reported_calmly(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(library, "post", lambda path: None)
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert "no longer in the archive" in static_text(app, "#detail-body")
@@ -349,7 +355,7 @@ async def test_a_vanished_post_is_reported_calmly(
 
 @synchronous
 async def test_help_lists_every_command_with_its_keys(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("question_mark")
@@ -365,7 +371,7 @@ async def test_help_lists_every_command_with_its_keys(library: Library) -> None:
 
 @synchronous
 async def test_the_palette_offers_every_command(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         provider = VidbrowseCommands(app.screen)
@@ -381,7 +387,7 @@ async def test_the_palette_offers_every_command(library: Library) -> None:
 
 @synchronous
 async def test_markup_and_escapes_in_posts_are_shown_literally(library: Library) -> None:
-    app = VidbrowseApp(library, query="tag:zzhostile")
+    app = VidbrowseApp(library, query="tag:zzhostile", needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         screen = screen_text(app)
@@ -421,9 +427,70 @@ async def test_background_update_fills_the_list(tmp_path: Path) -> None:
 
 @synchronous
 async def test_query_bar_keys_type_text_instead_of_running_commands(library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("slash", *"jkgGsrtcoqx?")
         assert app.query_one(QueryBar).text == "jkgGsrtcoqx?"
         assert app.is_running and app.sort is None
+
+
+@synchronous
+async def test_an_up_to_date_index_starts_quietly(library: Library) -> None:
+    app = VidbrowseApp(library)  # needs_update defaults to a background check
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert not app.updating
+        assert not app.query_one("#update").has_class("-active")
+        assert not app._notifications
+        assert app.results is not None and app.results.total == POSTS + 1
+
+
+@synchronous
+async def test_clicking_a_tag_filters_by_it(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        tags = app.query_one("#facet-tag", FacetList)
+        first = tags.get_option_at_index(0).value
+        await pilot.click("#facet-tag", offset=(4, 1))  # row 0 is the list's top border
+        await settle(pilot, app)
+        assert app.query_bar.text == f"tag:{first}"
+
+
+@synchronous
+async def test_escape_leaves_the_query_bar_for_the_list(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        assert app.focused is app.results_list
+        await pilot.press("tab")
+        assert app.focused is not app.results_list
+
+
+@synchronous
+async def test_the_theme_is_remembered(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.theme = "ansi-dark"
+        await pilot.pause()
+    assert load_settings().theme == "ansi-dark"
+    again = VidbrowseApp(library, needs_update=False)
+    assert again.theme == "ansi-dark"
+
+
+@synchronous
+async def test_no_color_is_respected(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.no_color
+        svg = app.export_screenshot()
+        # Textual's Monochrome filter: every colour on screen is a grey.
+        colours = set(re.findall(r"fill: #([0-9a-f]{6})", svg)) - {EXPORT_FOREGROUND}
+        assert len(colours) > 3 and all(c[0:2] == c[2:4] == c[4:6] for c in colours)

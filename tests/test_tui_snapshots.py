@@ -51,30 +51,30 @@ def steps(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
 
 
 def test_main_screen_with_a_query_and_a_tag(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library, query="music")
+    app = VidbrowseApp(library, query="music", needs_update=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("t", "space", "j", "j"))
 
 
 def test_a_bad_query_shows_a_caret(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library, query="music")
+    app = VidbrowseApp(library, query="music", needs_update=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("slash", "space", "("))
 
 
 def test_reader(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library, query="music")
+    app = VidbrowseApp(library, query="music", needs_update=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("j", "enter"))
 
 
 def test_help(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library)
+    app = VidbrowseApp(library, needs_update=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("question_mark"))
 
 
 def test_small_terminal(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library, query="music")
+    app = VidbrowseApp(library, query="music", needs_update=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps())
 
 
 def test_hostile_post_renders_literally(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library, query="tag:zzhostile")
+    app = VidbrowseApp(library, query="tag:zzhostile", needs_update=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("enter"))

@@ -43,6 +43,7 @@ from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
 DEBOUNCE = 0.15  # seconds of typing quiet before a search runs
+SHOW_CHECK_AFTER = 0.5  # seconds before a still-running update shows its progress row
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
 WIDE = 150  # columns from which the detail pane goes to the right of the list
 NARROW = 100
@@ -61,7 +62,7 @@ class VidbrowseApp(App[int]):
     BINDINGS = BINDINGS
     COMMANDS = App.COMMANDS | {VidbrowseCommands}
 
-    def __init__(self, library: Library, *, query: str = "", needs_update: bool = False) -> None:
+    def __init__(self, library: Library, *, query: str = "", needs_update: bool = True) -> None:
         super().__init__()
         self.library = library
         self.initial_query = query
@@ -84,42 +85,48 @@ class VidbrowseApp(App[int]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield QueryBar(id="query")
-        with Horizontal(id="update"):
-            yield ProgressBar(show_eta=False, id="update-bar")
-            yield Static(id="update-label")
-        with Horizontal(id="main"):
-            yield FacetPane(id="facets")
+        # The widgets are kept as attributes, not looked up: `App.query_one` searches the
+        # active screen, which is the reader or the help while they are open.
+        self.query_bar = QueryBar(id="query")
+        self.update_bar = ProgressBar(show_eta=False, id="update-bar")
+        self.update_label = Static(id="update-label")
+        self.update_row = Horizontal(self.update_bar, self.update_label, id="update")
+        self.facet_pane = FacetPane(id="facets")
+        self.status = Static(id="results-status")
+        header = Static(id="results-columns")
+        self.results_list = ResultsList(header=header, id="results")
+        self.detail = DetailView(id="detail")
+        yield self.query_bar
+        yield self.update_row
+        with Horizontal(id="main") as self.main_area:
+            yield self.facet_pane
             with Vertical(id="right"):
                 with Vertical(id="results-pane"):
-                    yield Static(id="results-status")
-                    header = Static(id="results-columns")
+                    yield self.status
                     yield header
-                    yield ResultsList(header=header, id="results")
-                yield DetailView(id="detail")
+                    yield self.results_list
+                yield self.detail
         yield Footer()
-
-    @property
-    def query_bar(self) -> QueryBar:
-        return self.query_one(QueryBar)
-
-    @property
-    def results_list(self) -> ResultsList:
-        return self.query_one(ResultsList)
 
     def on_mount(self) -> None:
         self.query_bar.set_text(self.initial_query)
         self.results_list.focus()
-        self.query_one("#detail", DetailView).show_nothing("")
+        self.detail.show_nothing("")
         self.search_now()
         if self.needs_update:
             self.updating = True
-            self.query_one("#update").add_class("-active")
-            self.query_one("#update-label", Static).update(Text("Indexing…"))
+            self.update_label.update(Text("Checking the archive for changes…"))
+            # A no-change check is quick: the progress row only shows when it is not.
+            self.set_timer(SHOW_CHECK_AFTER, self._show_update_row)
             self.update_index()
 
+    def _show_update_row(self) -> None:
+        if self.updating:
+            self.update_row.add_class("-active")
+            self._show_status()
+
     def on_resize(self, event: Resize) -> None:
-        main = self.query_one("#main")
+        main = self.main_area
         main.set_class(event.size.width >= WIDE, "-wide")
         main.set_class(event.size.width < NARROW, "-narrow")
 
@@ -164,7 +171,7 @@ class VidbrowseApp(App[int]):
 
     def _show_failure(self, generation: int, error: Exception) -> None:
         if generation == self.generation:
-            self.query_one("#results-status", Static).update(Text(f"Search failed: {error}"))
+            self.status.update(Text(f"Search failed: {error}"))
 
     def _show_results(
         self, generation: int, text: str, results: Results, keep_row: Row | None
@@ -192,9 +199,9 @@ class VidbrowseApp(App[int]):
             status.append(f"{results.total:,}", style="bold")
             status.append(" post" if results.total == 1 else " posts")
             status.append(f"  ·  sorted by {results.sort} {'↑' if results.reverse else '↓'}")
-        if self.updating:
+        if self.updating and self.update_row.has_class("-active"):
             status.append("  ·  indexing, results grow", style="italic")
-        self.query_one("#results-status", Static).update(status)
+        self.status.update(status)
 
     def _show_facets(self) -> None:
         if self.results is None:
@@ -209,7 +216,7 @@ class VidbrowseApp(App[int]):
         modes = [selection.mode for selection in chosen.values() if len(selection.values) > 1]
         if modes:
             self.facet_mode = modes[0]
-        self.query_one(FacetPane).show(facets, selected, MODE_OF[self.facet_mode])
+        self.facet_pane.show(facets, selected, MODE_OF[self.facet_mode])
 
     # ------------------------------------------------------------------ facets
 
@@ -270,7 +277,7 @@ class VidbrowseApp(App[int]):
     @on(ResultsList.Highlighted)
     def _row_highlighted(self, event: ResultsList.Highlighted) -> None:
         self.post = None
-        detail = self.query_one("#detail", DetailView)
+        detail = self.detail
         if event.row is None:
             detail.show_nothing("")
             return
@@ -290,7 +297,7 @@ class VidbrowseApp(App[int]):
         if self.results_list.current != row:
             return
         self.post = post
-        self.query_one("#detail", DetailView).show_post(row, post, self.matcher)
+        self.detail.show_post(row, post, self.matcher)
 
     def _current_post(self) -> Post | None:
         row = self.results_list.current
@@ -419,7 +426,7 @@ class VidbrowseApp(App[int]):
 
     def action_focus_tags(self) -> None:
         if not isinstance(self.screen, ReaderScreen):
-            self.query_one("#facet-tag", FacetList).focus()
+            self.facet_pane.list_for("tag").focus()
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -464,17 +471,20 @@ class VidbrowseApp(App[int]):
         self.call_from_thread(self._show_progress, progress)
 
     def _show_progress(self, progress: Progress) -> None:
-        bar = self.query_one("#update-bar", ProgressBar)
+        if progress.phase != "scan":
+            self._show_update_row()
+        bar = self.update_bar
         bar.update(total=max(progress.total, 1), progress=progress.done)
-        self.query_one("#update-label", Static).update(
-            Text(f"{progress.phase}: {progress.done:,} / {progress.total:,}")
-        )
+        self.update_label.update(Text(f"{progress.phase}: {progress.done:,} / {progress.total:,}"))
         if progress.phase == "commit":
             self.search_now(keep_row=self.results_list.current)
 
     def _update_done(self, summary: UpdateSummary) -> None:
         self.updating = False
-        self.query_one("#update").remove_class("-active")
+        self.update_row.remove_class("-active")
+        self._show_status()
+        if not (summary.added or summary.changed or summary.removed or summary.rebuilt_reason):
+            return  # nothing changed: the results on screen are current
         note = f"{summary.posts:,} posts indexed"
         if summary.added or summary.changed or summary.removed:
             note += f" (+{summary.added:,} ~{summary.changed:,} -{summary.removed:,})"
@@ -487,13 +497,16 @@ class VidbrowseApp(App[int]):
 
     def _update_failed(self, error: Exception) -> None:
         self.updating = False
-        self.query_one("#update").remove_class("-active")
+        self.update_row.remove_class("-active")
         self._show_status()
         self.notify(str(error), title="Indexing stopped", severity="error", timeout=10)
 
 
-def run_app(library: Library, *, query: str = "", needs_update: bool = False) -> int:
-    """Run the TUI on an opened library until the user quits. Returns the exit status."""
+def run_app(library: Library, *, query: str = "", needs_update: bool = True) -> int:
+    """Run the TUI on an opened library until the user quits; returns the exit status.
+
+    `needs_update`: bring the index up to date in a background thread while the screen is
+    already usable (cheap when nothing changed). Pass False when the caller just updated."""
     app = VidbrowseApp(library, query=query, needs_update=needs_update)
     status = app.run()
     return status if isinstance(status, int) else (app.return_code or 0)

@@ -32,6 +32,7 @@ COMMANDS: tuple[Command, ...] = (
         "escape",
         "Back",
         "Close the reader or help; from a pane, return to the results list.",
+        footer=True,
     ),
     Command("cursor_down", "down,j", "Down", "Move to the next result (or line)."),
     Command("cursor_up", "up,k", "Up", "Move to the previous result (or line)."),

@@ -51,7 +51,7 @@ def keys_table(key_display: dict[str, str]) -> Table:
 
 QUERY_HELP = """\
 Query language
-  words           all of them, anywhere (stemmed: "running" finds "runs")
+  words           all of them, anywhere (stemmed: "playing" finds "played")
   "a phrase"      these words in this order
   run*  colr~     a prefix; a fuzzy word
   a OR b, NOT a, -a, ( … )

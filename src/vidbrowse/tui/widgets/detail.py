@@ -61,7 +61,8 @@ def describe(item: Row | Post, matcher: TermMatcher | None = None) -> Text:
         [("URL", _safe(url or "none"))],
         [("File", _safe(item.path))],
     ]
-    out = _safe(item.title.replace("\n", " ") or "(untitled)", matcher, "bold")
+    out = Text()  # a plain base: the bold title must not spill into what follows
+    out.append_text(_safe(item.title.replace("\n", " ") or "(untitled)", matcher, "bold"))
     out.append("\n")
     for line in lines:
         out.append("\n")
@@ -81,24 +82,25 @@ class DetailView(VerticalScroll):
     """Scrollable metadata + text for one post (the side pane and the full-screen reader)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="detail-meta")
-        yield Static(id="detail-body")
+        # Kept as attributes: a late message during shutdown finds them without a DOM query.
+        self.meta = Static(id="detail-meta")
+        self.text = Static(id="detail-body")
+        yield self.meta
+        yield self.text
 
     def show_nothing(self, message: str) -> None:
-        self.query_one("#detail-meta", Static).update(Text(message, style="dim"))
-        self.query_one("#detail-body", Static).update("")
+        self.meta.update(Text(message, style="dim"))
+        self.text.update("")
 
     def show_row(self, row: Row, matcher: TermMatcher | None) -> None:
-        self.query_one("#detail-meta", Static).update(describe(row, matcher))
-        self.query_one("#detail-body", Static).update(Text("Loading…", style="dim"))
+        self.meta.update(describe(row, matcher))
+        self.text.update(Text("Loading…", style="dim"))
         self.scroll_home(animate=False)
 
     def show_post(self, row: Row, post: Post | None, matcher: TermMatcher | None) -> None:
-        meta = self.query_one("#detail-meta", Static)
-        text = self.query_one("#detail-body", Static)
         if post is None:
-            meta.update(describe(row, matcher))
-            text.update(
+            self.meta.update(describe(row, matcher))
+            self.text.update(
                 Text(
                     "This post is no longer in the archive (its file was moved or deleted).\n"
                     "The index catches up the next time vidbrowse starts.",
@@ -106,5 +108,5 @@ class DetailView(VerticalScroll):
                 )
             )
             return
-        meta.update(describe(post, matcher))
-        text.update(body(post, matcher))
+        self.meta.update(describe(post, matcher))
+        self.text.update(body(post, matcher))

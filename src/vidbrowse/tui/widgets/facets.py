@@ -85,15 +85,16 @@ class FacetPane(Vertical):
         pass
 
     def compose(self) -> ComposeResult:
-        yield ModeToggle(id="facet-mode")
-        for field in FIELDS:
-            yield FacetList(field)
+        self.mode = ModeToggle(id="facet-mode")
+        self.lists = {field: FacetList(field) for field in FIELDS}
+        yield self.mode
+        yield from self.lists.values()
 
     def on_mount(self) -> None:
-        self.query_one(ModeToggle).show(MODES[0])
+        self.mode.show(MODES[0])
 
     def list_for(self, field: str) -> FacetList:
-        return self.query_one(f"#facet-{field}", FacetList)
+        return self.lists[field]
 
     def show(
         self,
@@ -101,7 +102,7 @@ class FacetPane(Vertical):
         selected: dict[str, set[str]],
         mode: str,
     ) -> None:
-        self.query_one(ModeToggle).show(mode)
+        self.mode.show(mode)
         for field in FIELDS:
             self.list_for(field).show(facets.get(field, []), selected.get(field, set()))
 

@@ -25,14 +25,12 @@ class QueryBar(Vertical):
     """
 
     def compose(self) -> ComposeResult:
+        self.input = Input(placeholder="Search (/), ? for help", id="query-input", compact=True)
+        self.status = Static(Text(HINT), id="query-status")
         with Horizontal():
             yield Static(Text(PROMPT), id="query-prompt")
-            yield Input(placeholder="Search (/), ? for help", id="query-input", compact=True)
-        yield Static(Text(HINT), id="query-status")
-
-    @property
-    def input(self) -> Input:
-        return self.query_one("#query-input", Input)
+            yield self.input
+        yield self.status
 
     @property
     def text(self) -> str:
@@ -45,7 +43,7 @@ class QueryBar(Vertical):
         self.input.cursor_position = len(text)
 
     def show_error(self, error: QueryError | None) -> None:
-        status = self.query_one("#query-status", Static)
+        status = self.status
         status.set_class(error is not None, "-error")
         if error is None:
             status.update(Text(HINT))
