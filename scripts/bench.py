@@ -262,7 +262,19 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scan_tool": Path(scan_tool()[0]).name,
+        "load_at_start": os.getloadavg()[0],
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
     }
+
+
+def _git(*args: str) -> str:
+    """The repo state the numbers belong to (other work may be in progress in the tree)."""
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, cwd=HERE)
+    except OSError:
+        return ""
+    return out.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     for count in sizes:
         report["sizes"][str(count)] = bench_size(count, args)
     report["seconds"] = time.perf_counter() - started
+    report["machine"]["load_at_end"] = os.getloadavg()[0]
     report["targets"] = targets(report)
     path = args.json or args.root / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -269,6 +269,11 @@ def print_report(report: R) -> None:
         f"\nvidbrowse benchmarks — {m['date']} — {m['nproc']} CPUs, {m['cpu']}, "
         f"Python {m['python']}, scan peer: {m['scan_tool']}\n"
     )
+    state = m.get("commit", "") + (" + uncommitted changes" if m.get("uncommitted_changes") else "")
+    print(
+        f"commit {state or 'unknown'}; 1-min load average {m.get('load_at_start', 0):.1f} at "
+        f"start, {m.get('load_at_end', 0):.1f} at end (other processes share the CPUs)\n"
+    )
     print(main_table(report))
     print(
         "\nQuery + facets latency by kind (ms; vb = vidbrowse; scan = files matching, no index)\n"
