@@ -4,14 +4,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import whoosh.index
 
 from vidbrowse.core import index, library
+from vidbrowse.core.columns import ColumnRow
 from vidbrowse.core.library import Library, LibraryError, Progress
 from vidbrowse.core.post import Post
+from vidbrowse.core.store import Store, StoreError
 
 TAGS = ("cats", "dogs", "birds")
 
@@ -302,3 +305,56 @@ def test_waiting_for_the_lock_times_out(posts: Path):
         second.lock_timeout = 0.3
         with first._file_lock(None), pytest.raises(LibraryError, match="another vidbrowse"):
             second.update()
+
+
+def test_store_round_trips_every_post_field(tmp_path: Path):
+    when = datetime(2022, 3, 7, 17, 18, 29, tzinfo=timezone(timedelta(hours=3)))
+    post = Post(
+        path="_posts/ü.md",
+        vid_id="abc",
+        title="Café",
+        channel="Chan",
+        tags=("a b", "ç"),
+        categories=("People",),
+        posted=when,
+        uploaded=when.astimezone(UTC),
+        duration=92,
+        views=None,
+        likes=0,
+        dislikes=3,
+        image="https://i/x.jpg",
+        url="https://y",
+        source="dailymotion",
+        text="body\nwith lines",
+        links=("https://l1", "https://l2"),
+        warnings=("odd duration",),
+    )
+    store = Store(tmp_path / "s.sqlite3", "/archive", 1)
+    store.apply([(7, post, (10, 20))])
+    assert store.post(post.path) == post
+    assert store.posts_by_vid_id("abc") == [post]
+    (row,) = store.column_rows()
+    assert row == ColumnRow(
+        7, post.path, "abc", "Café", "Chan", ("a b", "ç"), ("People",),
+        int(when.timestamp()), int(when.timestamp()), 92, None, 0, 3,
+    )  # fmt: skip
+    assert store.manifest() == {post.path: (10, 20)}
+    store.apply([], removed=[post.path])
+    assert store.post(post.path) is None
+    assert store.count_posts() == 0
+    store.close()
+    with pytest.raises(StoreError, match="another archive"):
+        Store(tmp_path / "s.sqlite3", "/elsewhere", 1)
+
+
+def test_catches_up_with_another_process(posts: Path, writers: list[bool]):
+    with Library.open(posts) as mine, Library.open(posts) as theirs:
+        mine.update()
+        assert theirs.needs_update()  # opened before the build: stale view
+        assert theirs.update().added == 0  # catches up instead of indexing again
+        assert theirs.search("number3").total == 1
+        theirs.update(rebuild=True)  # replaces the store file under `mine`
+        write(posts, "_posts/p001.md", post_text("Renamed thing", "id1"))
+        assert mine.update().changed == 1
+        assert paths(mine, "renamed") == ["_posts/p001.md"]
+    assert writers == [False, False, False]

@@ -274,8 +274,12 @@ class Library:
         )
         return diff, orphans, missing
 
+    def _is_stale(self) -> bool:
+        """Whether another process committed or rebuilt since we opened."""
+        return not (self._need_view().searcher.up_to_date() and self._need_store().is_current())
+
     def needs_update(self) -> bool:
-        if self._rebuilt_reason is not None:
+        if self._rebuilt_reason is not None or self._is_stale():
             return True
         scan = self._scan()
         diff, orphans, missing = self._plan(scan)
@@ -296,7 +300,7 @@ class Library:
                 self._rebuilt_reason = "a rebuild was asked for"
                 self._wipe()
                 self._load(create=True)
-            elif not self._need_view().searcher.up_to_date():
+            elif self._is_stale():
                 self._load(create=True)  # another process committed while we waited
             reason, self._rebuilt_reason = self._rebuilt_reason, None
             try:

@@ -4,6 +4,8 @@ One file, `store.sqlite3`, in WAL mode so readers never wait for an update. A po
 its key in the Whoosh index and in the columns; a changed post keeps its rowid. Files that failed
 to parse stay in `problems` with their size and mtime, so an unchanged bad file is not re-read.
 List fields are stored \\x1f-joined: cheaper to split than JSON when loading the columns.
+Bodies live in their own table so that loading the columns reads only small rows (at 30k posts,
+100 ms less when they shared the table).
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from vidbrowse.core.archive import Stat
 from vidbrowse.core.columns import ColumnRow
 from vidbrowse.core.post import Post, Problem
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 FILENAME = "store.sqlite3"
 SEP = "\x1f"
 
-_POST_FIELDS = (
+_ROW_FIELDS = (
     "vid_id", "title", "channel", "tags", "categories", "posted", "uploaded", "duration",
-    "views", "likes", "dislikes", "image", "url", "source", "text", "links", "warnings",
+    "views", "likes", "dislikes", "image", "url", "source", "warnings",
 )  # fmt: skip
+_BODY_FIELDS = ("text", "links")
+_POST_FIELDS = _ROW_FIELDS + _BODY_FIELDS
 _LIST_FIELDS = frozenset({"tags", "categories", "links", "warnings"})
 _DATE_FIELDS = frozenset({"posted", "uploaded"})
 
@@ -36,11 +40,15 @@ CREATE TABLE posts (
     path TEXT NOT NULL UNIQUE,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
-    {", ".join(f for f in _POST_FIELDS)},
+    {", ".join(_ROW_FIELDS)},
     posted_ts INTEGER,
     uploaded_ts INTEGER
 );
 CREATE INDEX posts_vid_id ON posts (vid_id);
+CREATE TABLE bodies (rowid INTEGER PRIMARY KEY, {", ".join(_BODY_FIELDS)});
+CREATE TRIGGER posts_gone AFTER DELETE ON posts BEGIN
+    DELETE FROM bodies WHERE rowid = old.rowid;
+END;
 -- size/mtime_ns are NULL for problems found by the scan itself (unreadable folder, bad name).
 CREATE TABLE problems (
     path TEXT PRIMARY KEY,
@@ -80,6 +88,7 @@ class Store:
             # update, which the next scan repairs.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._check(archive, index_version)
+            self._inode = path.stat().st_ino
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"the store is damaged ({exc})") from exc
@@ -120,6 +129,13 @@ class Store:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             values.items(),
         )
+
+    def is_current(self) -> bool:
+        """False once another process has replaced the file (a rebuild): reopen then."""
+        try:
+            return self.path.stat().st_ino == self._inode
+        except FileNotFoundError:
+            return False
 
     def meta(self) -> dict[str, str]:
         with self._lock:
@@ -176,8 +192,11 @@ class Store:
     ) -> None:
         """Write one update in one transaction. `scan_problems`, when given, replace the
         problems the previous scan found."""
-        post_rows = [self._post_row(rowid, post, st) for rowid, post, st in posts]
-        columns = ("rowid", "path", "size", "mtime_ns", *_POST_FIELDS, "posted_ts", "uploaded_ts")
+        post_rows, body_rows = [], []
+        for rowid, post, st in posts:
+            post_rows.append(self._post_row(rowid, post, st))
+            body_rows.append((rowid, post.text, _join(post.links)))
+        columns = ("rowid", "path", "size", "mtime_ns", *_ROW_FIELDS, "posted_ts", "uploaded_ts")
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
         with self._lock:
             db = self._db
@@ -192,6 +211,11 @@ class Store:
                     f"VALUES ({', '.join('?' * len(columns))}) "
                     f"ON CONFLICT(path) DO UPDATE SET {updates}",
                     post_rows,
+                )
+                db.executemany(
+                    f"INSERT OR REPLACE INTO bodies (rowid, {', '.join(_BODY_FIELDS)}) "
+                    "VALUES (?, ?, ?)",
+                    body_rows,
                 )
                 db.executemany(
                     "DELETE FROM problems WHERE path = ?", [(row[1],) for row in post_rows]
@@ -223,7 +247,7 @@ class Store:
     @staticmethod
     def _post_row(rowid: int, post: Post, st: Stat) -> tuple[object, ...]:
         values: list[object] = [rowid, post.path, st[0], st[1]]
-        for name in _POST_FIELDS:
+        for name in _ROW_FIELDS:
             value = getattr(post, name)
             if name in _LIST_FIELDS:
                 value = _join(value)
@@ -243,13 +267,17 @@ class Store:
                 "SELECT rowid, path, vid_id, title, channel, tags, categories, posted_ts, "
                 "uploaded_ts, duration, views, likes, dislikes FROM posts ORDER BY rowid"
             ).fetchall()
+        make = ColumnRow._make  # ~15% faster than calling the class, at 30k rows per open
         for r in rows:
-            yield ColumnRow(r[0], r[1], r[2], r[3], r[4], _split(r[5]), _split(r[6]), *r[7:])
+            yield make((r[0], r[1], r[2], r[3], r[4], _split(r[5]), _split(r[6]), *r[7:]))
 
     def _posts(self, where: str, args: tuple[object, ...]) -> list[Post]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT path, {', '.join(_POST_FIELDS)} FROM posts WHERE {where} ORDER BY path",
+                f"SELECT p.path, {', '.join('p.' + f for f in _ROW_FIELDS)}, "
+                f"{', '.join('b.' + f for f in _BODY_FIELDS)} "
+                f"FROM posts p LEFT JOIN bodies b ON b.rowid = p.rowid "
+                f"WHERE {where} ORDER BY p.path",
                 args,
             ).fetchall()
         return [self._to_post(row) for row in rows]
@@ -266,15 +294,15 @@ class Store:
         return Post(**values)  # type: ignore[arg-type]
 
     def post(self, path: str) -> Post | None:
-        found = self._posts("path = ?", (path,))
+        found = self._posts("p.path = ?", (path,))
         return found[0] if found else None
 
     def post_by_rowid(self, rowid: int) -> Post | None:
-        found = self._posts("rowid = ?", (rowid,))
+        found = self._posts("p.rowid = ?", (rowid,))
         return found[0] if found else None
 
     def posts_by_vid_id(self, vid_id: str) -> list[Post]:
-        return self._posts("vid_id = ?", (vid_id,))
+        return self._posts("p.vid_id = ?", (vid_id,))
 
     def problems(self) -> list[Problem]:
         with self._lock:
