@@ -183,7 +183,8 @@ def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> d
     from vidbrowse.tui.app import VidbrowseApp
 
     library = _open(archive, cache)
-    app = VidbrowseApp(library, query=query, needs_update=unindexed or library.needs_update())
+    # As `vidbrowse ARCHIVE` does: the app brings the index up to date in the background.
+    app = VidbrowseApp(library, query=query)
     ready: dict[str, float] = {}
 
     async def drive() -> None:
@@ -192,6 +193,7 @@ def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> d
             while time.perf_counter() < deadline:
                 results = app.results
                 if results is not None and results.total > 0:
+                    await pilot.pause()  # let the screen refresh with the rows
                     ready["at"] = time.time()
                     return
                 await pilot.pause(0.01)
