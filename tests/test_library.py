@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -266,6 +267,8 @@ def test_bad_archives_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(LibraryError, match="VIDBROWSE_CACHE_DIR") as caught:
         Library.open(tmp_path)
     assert str(tmp_path / "file.md") in str(caught.value)
+    with pytest.raises(LibraryError, match="choose a writable folder"):
+        Library.open(tmp_path, cache_dir=tmp_path / "file.md")
 
 
 def test_symlink_loop_in_archive(posts: Path):
@@ -358,3 +361,12 @@ def test_catches_up_with_another_process(posts: Path, writers: list[bool]):
         assert mine.update().changed == 1
         assert paths(mine, "renamed") == ["_posts/p001.md"]
     assert writers == [False, False, False]
+
+
+def test_cache_cleared_while_open(posts: Path):
+    with Library.open(posts) as lib:
+        lib.update()
+        shutil.rmtree(lib.home)
+        summary = lib.update()
+        assert (summary.added, summary.posts) == (12, 12)
+        assert lib.search("number2").total == 1

@@ -125,7 +125,7 @@ class Library:
             raise LibraryError(f"cannot read the archive folder {archive}: check its permissions")
         archive = archive.resolve()
         home = locations.archive_home(archive, cache_dir)
-        _check_writable(home)
+        _check_writable(home, explicit=cache_dir is not None)
         library = cls(archive, home)
         try:
             library._load(create=False)
@@ -217,7 +217,13 @@ class Library:
     def _file_lock(self, progress: ProgressFn | None) -> Iterator[None]:
         """The inter-process update lock. fcntl locks die with their process: never stale."""
         path = self.home / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)  # the cache may have been cleared
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot create the lock file {path}: {exc.strerror or exc}"
+            ) from exc
         try:
             deadline = time.monotonic() + self.lock_timeout
             while True:
@@ -461,14 +467,18 @@ class Library:
         self.close()
 
 
-def _check_writable(home: Path) -> None:
+def _check_writable(home: Path, *, explicit: bool) -> None:
     try:
         home.mkdir(parents=True, exist_ok=True)
         probe = home / f".probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
+        fix = (
+            "choose a writable folder"
+            if explicit
+            else f"set {locations.CACHE_ENV} to a writable folder"
+        )
         raise LibraryError(
-            f"cannot write the index folder {home}: {exc.strerror or exc}; "
-            f"set {locations.CACHE_ENV} to a writable folder"
+            f"cannot write the index folder {home}: {exc.strerror or exc}; {fix}"
         ) from exc
