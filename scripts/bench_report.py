@@ -71,8 +71,13 @@ def _rows() -> list[tuple[str, Callable[[R], str]]]:
         return " / ".join(f"{v:.0f} ms" for v in ms.values())
 
     def rss(s: R) -> str:
-        parts = [(k, _get(s, k, "rss_mb")) for k in ("build", "queries", "first", "app")]
-        return ", ".join(f"{k} {v:.0f} MB" for k, v in parts if v is not None) or NA
+        parts = []
+        for key in ("build", "queries", "first", "app"):
+            value, child = _get(s, key, "rss_mb"), _get(s, key, "child_rss_mb")
+            if value is not None:
+                workers = f" + worker {child:.0f} MB" if child and child > 1 else ""
+                parts.append(f"{key} {value:.0f} MB{workers}")
+        return ", ".join(parts) or NA
 
     return [
         ("posts", lambda s: _fmt(s["posts"])),
@@ -248,7 +253,11 @@ def targets(report: R) -> list[dict[str, Any]]:
             at_least=True,
         )
         if big:
-            rss = [_get(s, k, "rss_mb") for k in ("build", "queries", "first", "app")]
+            rss = [
+                _get(s, k, m)
+                for k in ("build", "queries", "first", "app")
+                for m in ("rss_mb", "child_rss_mb")
+            ]
             rss = [r for r in rss if r is not None]
             check("peak RSS (MB)", n, max(rss) if rss else None, 300)
     return out

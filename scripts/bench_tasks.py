@@ -26,8 +26,10 @@ MARKER = "BENCH_RESULT "
 POST_SUFFIXES = (".md", ".html")
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory of this process, or of its largest finished child (Whoosh's
+    parallel writer indexes in worker processes)."""
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -379,6 +381,7 @@ def main() -> None:
     except Exception as e:  # the parent prints it as an "n/a" cell with the reason
         result = {"error": f"{type(e).__name__}: {e}"}
     result["rss_mb"] = peak_rss_mb()
+    result["child_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
     print(MARKER + json.dumps(result), flush=True)
     # Threads left running (vb_first stops mid-build on purpose) must not hold the exit.
     sys.stdout.flush()
