@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from whoosh.index import FileIndex
@@ -33,6 +34,9 @@ from vidbrowse.core.query import Node, has_words, parse_query
 from vidbrowse.core.search import Results, execute
 from vidbrowse.core.store import FILENAME as STORE_FILE
 from vidbrowse.core.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from vidbrowse.core.marks import Marks
 
 TEXT_DIR = "text"
 LOCK_FILE = "update.lock"
@@ -411,8 +415,10 @@ class Library:
         sort: str | None = None,
         reverse: bool = False,
         facet_limit: int | None = 50,
+        marks: Marks | None = None,
     ) -> Results:
-        """Raises QueryError for a malformed query string."""
+        """Raises QueryError for a malformed query string. `marks` (the user's, see review.py)
+        answers `is:`/`has:`/`note:` terms; without them every post is unread."""
         if isinstance(query, str):
             text, node = query, parse_query(query)
         else:
@@ -431,25 +437,32 @@ class Library:
                 sort=sort,
                 reverse=reverse,
                 facet_limit=facet_limit,
+                marks=marks,
             )
 
+    # Reads hold the lock: a rebuild closes the store they would otherwise still be using.
+
     def post(self, path: str) -> Post | None:
-        return self._need_store().post(path)
+        with self._lock:
+            return self._need_store().post(path)
 
     def find(self, vid_id: str) -> list[Post]:
-        return self._need_store().posts_by_vid_id(vid_id)
+        with self._lock:
+            return self._need_store().posts_by_vid_id(vid_id)
 
     def problems(self) -> list[Problem]:
-        return self._need_store().problems()
+        with self._lock:
+            return self._need_store().problems()
 
     def stats(self) -> Stats:
-        store = self._need_store()
-        updated = store.meta().get("updated")
-        return Stats(
-            posts=store.count_posts(),
-            problems=store.count_problems(),
-            updated=float(updated) if updated else None,
-        )
+        with self._lock:
+            store = self._need_store()
+            updated = store.meta().get("updated")
+            return Stats(
+                posts=store.count_posts(),
+                problems=store.count_problems(),
+                updated=float(updated) if updated else None,
+            )
 
     def close(self) -> None:
         with self._lock:
