@@ -12,7 +12,9 @@ from vidbrowse.core.query import (
     Everything,
     Exact,
     FacetSelection,
+    Mark,
     Not,
+    NoteMatch,
     Or,
     QueryError,
     Range,
@@ -27,6 +29,7 @@ from vidbrowse.core.query import (
     positive_terms,
     selected_facets,
     with_facets,
+    with_range,
 )
 
 
@@ -160,9 +163,11 @@ ERRORS: list[tuple[str, str, int]] = [
     ("a tilte:x", "unknown field 'tilte:'", 2),
     ("-tilte:x", "did you mean title:?", 1),
     ("foo:x", "fields: title:, channel:", 0),
-    ("is:watched", "unknown field 'is:'", 0),
-    ("has:note", "unknown field 'has:'", 0),
-    ("note:x", "unknown field 'note:'", 0),
+    ("is:watched", "unknown 'is:' value 'watched'", 3),
+    ("a is:stared", "did you mean is:starred?", 5),
+    ("has:tags", "unknown 'has:' value 'tags' (try has:note)", 4),
+    ("note:", "empty value after 'note:'", 5),
+    ('note:""', "empty value after 'note:'", 5),
     ("title:", "empty value after 'title:'", 6),
     ("a tag: b", "empty value after 'tag:'", 6),
     ('tag:""', "empty value after 'tag:'", 4),
@@ -408,3 +413,36 @@ def test_with_facets_rejects_bad_input() -> None:
         with_facets("a", "title", ["x"], "and")
     with pytest.raises(ValueError, match="mode"):
         with_facets("a", "tag", ["x"], "xor")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("is:starred", Mark("starred")),
+    ("IS:Star", Mark("starred")),
+    ("-is:read has:note", And((Not(Mark("read")), Mark("note")))),
+    ("is:unread OR note:todo", Or((Mark("unread"), NoteMatch("todo")))),
+    ('notes:"two  words"', NoteMatch("two  words")),
+])  # fmt: skip
+def test_mark_terms(text: str, expected: object) -> None:
+    node = parse_query(text)
+    assert node == expected
+    assert not has_words(node)
+
+
+@pytest.mark.parametrize(("text", "value", "result"), [
+    ("", "2014", "uploaded:2014"),
+    ("cats", "2014", "cats uploaded:2014"),
+    ("cats uploaded:2014 tag:x", "2014-03", "cats tag:x uploaded:2014-03"),
+    ("cats AND uploaded:>2010", "2014", "cats uploaded:2014"),
+    ("a OR b", "2014", "(a OR b) uploaded:2014"),
+    ("(uploaded:2014 OR b)", "2015", "(uploaded:2014 OR b) uploaded:2015"),
+])  # fmt: skip
+def test_with_range_narrows_to_a_bar(text: str, value: str, result: str) -> None:
+    assert with_range(text, "uploaded", value) == result
+    parse_query(result)
+
+
+def test_with_range_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="not a range field"):
+        with_range("", "tag", "x")
+    with pytest.raises(QueryError, match="not a date"):
+        with_range("", "uploaded", "2014-13")

@@ -18,6 +18,7 @@ CONFIG_ENV = "VIDBROWSE_CONFIG_DIR"
 DATA_ENV = "VIDBROWSE_DATA_DIR"
 # Homes live in this sub-folder of the cache; wiping a home checks it is really inside one.
 INDEXES = "indexes"
+ARCHIVES = "archives"
 
 
 def _pick(explicit: Path | None, env: str, default: str) -> Path:
@@ -39,14 +40,25 @@ def data_dir(explicit: Path | None = None) -> Path:
     return _pick(explicit, DATA_ENV, platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def archive_home(archive: Path, cache: Path | None = None) -> Path:
-    """`<cache>/indexes/<folder name>-<hash>`: readable, and distinct for two archives that share a
-    folder name. The hash is of the resolved absolute path, so `.` and `/abs/path` agree."""
+def archive_slug(archive: Path) -> str:
+    """`<folder name>-<hash>`: readable, and distinct for two archives that share a folder name.
+    The hash is of the resolved absolute path, so `.` and `/abs/path` agree."""
     resolved = Path(archive).expanduser().resolve()
     digest = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:12]
-    # A name that is not valid UTF-8 would leak surrogates into every path built from the home.
+    # A name that is not valid UTF-8 would leak surrogates into every path built from the slug.
     name = os.fsencode(resolved.name).decode("utf-8", "replace") or "root"
-    return cache_dir(cache) / INDEXES / f"{name}-{digest}"
+    return f"{name}-{digest}"
+
+
+def archive_home(archive: Path, cache: Path | None = None) -> Path:
+    """`<cache>/indexes/<slug>`: the archive's index and store."""
+    return cache_dir(cache) / INDEXES / archive_slug(archive)
+
+
+def review_path(archive: Path, data: Path | None = None) -> Path:
+    """`<data>/archives/<slug>/review.sqlite3`: the archive's marks, notes and saved searches.
+    In the data folder, not the cache: they are the user's work and survive a rebuilt index."""
+    return data_dir(data) / ARCHIVES / archive_slug(archive) / "review.sqlite3"
 
 
 def all_locations(archive: Path | None = None, cache: Path | None = None) -> dict[str, Path]:
@@ -59,4 +71,5 @@ def all_locations(archive: Path | None = None, cache: Path | None = None) -> dic
     if archive is not None:
         found["archive"] = Path(archive).expanduser().resolve()
         found["home"] = archive_home(archive, cache)
+        found["review"] = review_path(archive)
     return found

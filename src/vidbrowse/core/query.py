@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
@@ -33,9 +34,18 @@ EXACT_FIELDS = ("tag", "category", "id")
 RANGE_FIELDS = ("duration", "views", "likes", "dislikes", "uploaded", "posted")
 COUNT_FIELDS = ("views", "likes", "dislikes")
 DATE_FIELDS = ("uploaded", "posted")
+# Fields answered from the user's marks and notes (see marks.py), not from the archive.
+MARK_FIELDS = ("is", "has", "note")
+# `is:` values → the Mark they stand for; `has:` takes only `note`.
+IS_VALUES = {"starred": "starred", "star": "starred", "read": "read", "unread": "unread"}
+HAS_VALUES = {"note": "note", "notes": "note"}
+# Orders the engine knows (here rather than in search.py so light modules can check a name).
+SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
 
 # Every name accepted before ':' → its canonical field. Extend here (e.g. `is:`, `note:`).
-FIELD_NAMES: dict[str, str] = {name: name for name in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS}
+FIELD_NAMES: dict[str, str] = {
+    name: name for name in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS + MARK_FIELDS
+}
 FIELD_NAMES.update(
     tags="tag",
     categories="category",
@@ -44,6 +54,7 @@ FIELD_NAMES.update(
     desc="text",
     description="text",
     body="text",
+    notes="note",
 )
 
 MAX_FUZZY_DISTANCE = 2
@@ -108,6 +119,26 @@ class Range:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """`is:starred`, `is:read`, `is:unread`, `has:note`: name is "starred", "read", "unread" or
+    "note". Without marks (none saved, or none given to `execute`) every post is unread."""
+
+    name: str
+    start: int = _span()
+    end: int = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteMatch:
+    """`note:word`, `note:"some words"`: the post's note contains the text, ignoring case,
+    accents and runs of spaces (a substring: `note:todo` finds "TODOs")."""
+
+    text: str
+    start: int = _span()
+    end: int = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     items: tuple[Node, ...]
     start: int = _span()
@@ -128,7 +159,7 @@ class Not:
     end: int = _span()
 
 
-Node = Everything | Term | Exact | Range | And | Or | Not
+Node = Everything | Term | Exact | Range | Mark | NoteMatch | And | Or | Not
 
 
 # ---------------------------------------------------------------------------- value parsers
@@ -330,7 +361,7 @@ def _canonical_field(name: str, position: int) -> str:
     if canonical is None:
         close = difflib.get_close_matches(name.lower(), sorted(FIELD_NAMES), n=1)
         hint = f" — did you mean {close[0]}:?" if close else ""
-        main = ", ".join(f"{f}:" for f in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS)
+        main = ", ".join(f"{f}:" for f in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS + MARK_FIELDS)
         raise QueryError(f"unknown field '{name}:'{hint} (fields: {main})", position)
     return canonical
 
@@ -339,6 +370,8 @@ def _field_atom(
     name: str, value: str, quoted: bool, name_start: int, value_start: int, end: int
 ) -> Node | None:
     canonical = _canonical_field(name, name_start)
+    if canonical in MARK_FIELDS:
+        return _mark_atom(name, canonical, value, value_start, name_start, end)
     if canonical in RANGE_FIELDS:
         return replace(parse_range(canonical, value, value_start), start=name_start, end=end)
     if canonical in EXACT_FIELDS:
@@ -351,6 +384,25 @@ def _field_atom(
         return Term(value, "phrase", canonical, start=name_start, end=end)
     term = _word_term(value, canonical, value_start, end)
     return term and replace(term, start=name_start)
+
+
+def _mark_atom(
+    name: str, canonical: str, value: str, value_start: int, name_start: int, end: int
+) -> Node:
+    if canonical == "note":
+        if not value.strip():
+            raise QueryError(f"empty value after '{name}:'", value_start)
+        return NoteMatch(value, start=name_start, end=end)
+    known = IS_VALUES if canonical == "is" else HAS_VALUES
+    mark = known.get(value.lower())
+    if mark is None:
+        choices = ", ".join(f"{canonical}:{v}" for v in dict.fromkeys(known.values()))
+        close = difflib.get_close_matches(value.lower(), sorted(known), n=1)
+        hint = f" — did you mean {canonical}:{close[0]}?" if close else ""
+        raise QueryError(
+            f"unknown '{canonical}:' value '{value}'{hint} (try {choices})", value_start
+        )
+    return Mark(mark, start=name_start, end=end)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -639,16 +691,35 @@ def with_facets(text: str, field_name: str, values: list[str] | tuple[str, ...],
         raise ValueError(f"{field_name!r} is not an exact field")
     if mode not in ("and", "or"):
         raise ValueError(f"mode must be 'and' or 'or', not {mode!r}")
+    addition = _facet_text(canonical, list(dict.fromkeys(values)), mode)
+    return _replace_top_items(text, lambda item: _facet_field(item) == canonical, addition)
+
+
+def with_range(text: str, field_name: str, value: str) -> str:
+    """`text` narrowed to `field:value` (e.g. `uploaded`, `2014-03`): top-level ranges on that
+    field are replaced, the rest is kept as `with_facets` keeps it. Raises QueryError if `text`
+    or the value does not parse."""
+    canonical = FIELD_NAMES.get(field_name, field_name)
+    if canonical not in RANGE_FIELDS:
+        raise ValueError(f"{field_name!r} is not a range field")
+    parse_range(canonical, value)
+    addition = f"{canonical}:{value}"
+    return _replace_top_items(
+        text, lambda item: isinstance(item, Range) and item.field == canonical, addition
+    )
+
+
+def _replace_top_items(text: str, cut: Callable[[Node], bool], addition: str) -> str:
+    """Cut the top-level items `cut` selects (with an `AND` joining them), then append
+    `addition`, parenthesising a top-level `x OR y` so the addition applies to all of it."""
     tokens = tokenize(text)
     node = _Parser(text, tokens).parse()
-    items = _top_items(node)
-    cuts = [_cut_span(tokens, item) for item in items if _facet_field(item) == canonical]
+    cuts = [_cut_span(tokens, item) for item in _top_items(node) if cut(item)]
     rest = text
     for start, end in reversed(cuts):
         before, after = rest[:start].rstrip(), rest[end:].lstrip()
         rest = f"{before} {after}" if before and after else before + after
     rest = rest.strip()
-    addition = _facet_text(canonical, list(dict.fromkeys(values)), mode)
     if not addition:
         return rest
     if not rest:

@@ -13,6 +13,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import numpy as np
 import whoosh.query as wq
@@ -26,11 +27,14 @@ from vidbrowse.core.columns import Columns
 from vidbrowse.core.index import ANALYZER
 from vidbrowse.core.postings import SearcherCache, term_postings
 from vidbrowse.core.query import (
+    SORT_KEYS,
     And,
     Everything,
     Exact,
+    Mark,
     Node,
     Not,
+    NoteMatch,
     Or,
     Range,
     Term,
@@ -38,7 +42,10 @@ from vidbrowse.core.query import (
     positive_terms,
 )
 
-SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
+if TYPE_CHECKING:
+    from vidbrowse.core.marks import Marks
+
+__all__ = ["FACET_FIELDS", "SORT_KEYS", "Results", "Row", "execute"]
 FACET_FIELDS = ("tag", "channel", "category")
 
 # The index fields a Term without a field searches (the schema boosts title).
@@ -142,6 +149,7 @@ def execute(
     sort: str | None,
     reverse: bool,
     facet_limit: int | None,
+    marks: Marks | None = None,
 ) -> Results:
     """Evaluate `node` over `columns` (words through `searcher`) into ordered Results.
 
@@ -151,6 +159,7 @@ def execute(
     match: Whoosh's own scorer costs ~3 µs per posting (~120 ms for a word in all of 30k posts).
     Equal scores (e.g. posts matched only through `OR tag:x`) follow newest upload first.
     `reverse` flips the whole order, except that posts with an unknown sort value stay last.
+    `marks` answers `is:`, `has:` and `note:`; None means no marks (every post unread).
     """
     if sort is None:
         sort = "relevance" if has_words(node) else "uploaded"
@@ -158,7 +167,7 @@ def execute(
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORT_KEYS)}")
     started = time.perf_counter()
     doc_positions = _live_positions(columns, searcher, docnum_rowids)
-    evaluator = _Evaluator(columns, searcher, doc_positions)
+    evaluator = _Evaluator(columns, searcher, doc_positions, marks)
     mask = evaluator.mask(node)
     if mask is None:
         mask = np.ones(len(columns), dtype=bool)
@@ -225,8 +234,15 @@ class _Evaluator:
     analysis (stop words, single letters) constrains nothing and is left out: `mask` returns None
     for it and its parents ignore it."""
 
-    def __init__(self, columns: Columns, searcher: Searcher, doc_positions: np.ndarray) -> None:
+    def __init__(
+        self,
+        columns: Columns,
+        searcher: Searcher,
+        doc_positions: np.ndarray,
+        marks: Marks | None,
+    ) -> None:
         self.columns = columns
+        self.marks = marks
         self.searcher = searcher
         self.reader = searcher.reader()
         self.doc_positions = doc_positions
@@ -242,6 +258,12 @@ class _Evaluator:
             return self.columns.exact(node.field, node.value)
         if isinstance(node, Range):
             return self.columns.in_range(node.field, node.low, node.high)
+        if isinstance(node, Mark):
+            return self._marked(node.name)
+        if isinstance(node, NoteMatch):
+            if self.marks is None:
+                return np.zeros(size, dtype=bool)
+            return self.marks.note_mask(self.columns, node.text)
         if isinstance(node, Not):
             inner = self.mask(node.item)
             return None if inner is None else ~inner
@@ -257,6 +279,14 @@ class _Evaluator:
                     combined |= m
             return combined
         raise TypeError(f"not a query node: {node!r}")
+
+    def _marked(self, name: str) -> np.ndarray:
+        if name == "unread":
+            return ~self._marked("read")
+        if self.marks is None:
+            return np.zeros(len(self.columns), dtype=bool)
+        # The cached mask is shared: callers (And/Or) copy before combining, Not makes a new one.
+        return self.marks.mask(self.columns, name)
 
     def scores(self, terms: list[Term]) -> np.ndarray:
         """Relevance of every position to `terms` (0 where none of them occurs)."""
