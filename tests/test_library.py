@@ -192,6 +192,10 @@ def test_cold_build_commits_in_batches(tmp_path: Path, monkeypatch: pytest.Monke
 DAMAGES = {
     "segment deleted": lambda text: [p.unlink() for p in text.glob("*.seg")],
     "toc truncated": lambda text: [p.write_bytes(p.read_bytes()[:20]) for p in text.glob("*.toc")],
+    "segment truncated": lambda text: [
+        p.write_bytes(p.read_bytes()[:99]) for p in text.glob("*.seg")
+    ],
+    "garbage toc": lambda text: (text / "_MAIN_99.toc").write_bytes(b"\x00garbage" * 50),
     "store garbage": lambda text: (text.parent / "store.sqlite3").write_bytes(b"garbage" * 100),
     "text folder gone": lambda text: [p.unlink() for p in text.iterdir()],
 }
