@@ -374,3 +374,21 @@ def test_cache_cleared_while_open(posts: Path):
         summary = lib.update()
         assert (summary.added, summary.posts) == (12, 12)
         assert lib.search("number2").total == 1
+
+
+def test_many_new_posts_go_through_the_parallel_writer(
+    posts: Path, writers: list[bool], monkeypatch: pytest.MonkeyPatch
+):
+    with Library.open(posts) as lib:
+        lib.update()
+        for i in range(20):
+            write(posts, f"more/m{i}.md", post_text(f"Extra clip{i}", f"m{i}"))
+        write(posts, "_posts/p001.md", post_text("Renamed thing", "id1"))
+        (posts / "_posts/p002.md").unlink()
+        monkeypatch.setattr(library, "BULK_MIN", 20)
+        summary = lib.update()
+        assert (summary.added, summary.changed, summary.removed, summary.posts) == (20, 1, 1, 31)
+        assert writers == [False, True]
+        assert lib.search("extra").total == 20
+        assert paths(lib, "renamed") == ["_posts/p001.md"]
+        assert paths(lib, "number1") == paths(lib, "number2") == []

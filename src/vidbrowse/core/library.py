@@ -42,7 +42,7 @@ TEXT_DIR = "text"
 LOCK_FILE = "update.lock"
 # A cold build commits this many posts first so words become searchable within seconds…
 FIRST_BATCH = 1_000
-# …and uses the parallel writer for the rest when it is at least this big (starting the worker
+# Any update adding at least this many posts uses the parallel writer (starting its worker
 # processes costs about a second).
 BULK_MIN = 2_000
 
@@ -343,7 +343,7 @@ class Library:
         todo = [*diff.added, *diff.changed, *missing]
         cold = len(self._need_view().live_rowids) == 0
         batches = [todo[:FIRST_BATCH], todo[FIRST_BATCH:]] if cold else [todo]
-        next_rowid = store.next_rowid()
+        next_rowid = first_new = store.next_rowid()
         done = 0
         for number, batch in enumerate(batches):
             if not batch and number > 0:
@@ -369,7 +369,7 @@ class Library:
                 if done % 250 == 0:
                     report(Progress("parse", done, len(todo)))
             if posts or deletes:
-                self._write(posts, deletes, cold=cold, report=report)
+                self._write(posts, deletes, first_new, report)
             store.apply(
                 posts,
                 problems,
@@ -386,18 +386,19 @@ class Library:
         self,
         posts: list[tuple[int, Post, archive_scan.Stat]],
         deletes: list[int],
-        *,
-        cold: bool,
+        first_new: int,
         report: ProgressFn,
     ) -> None:
-        """One Whoosh writer, one commit."""
-        writer = index.writer(self._need_view().ix, bulk=cold and len(posts) >= BULK_MIN)
+        """One Whoosh writer, one commit. Rowids from `first_new` on were never in the index (a
+        crashed update's leftovers are among `deletes`, which only touch existing segments)."""
+        new = sum(1 for rowid, _, _ in posts if rowid >= first_new)
+        writer = index.writer(self._need_view().ix, bulk=new >= BULK_MIN)
         try:
             for rowid in deletes:
                 writer.delete_by_term("rowid", rowid)
-            # On an empty index there is nothing to replace: add_document skips the lookup.
-            put = writer.add_document if cold else writer.update_document
             for count, (rowid, post, _) in enumerate(posts, 1):
+                # add_document skips update_document's lookup of a previous version.
+                put = writer.add_document if rowid >= first_new else writer.update_document
                 put(**index.document(rowid, post))
                 if count % 500 == 0:
                     report(Progress("index", count, len(posts)))
