@@ -455,6 +455,11 @@ class Library:
         with self._lock:
             return self._need_store().problems()
 
+    def warnings(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(path, parser warnings) of the posts that have some (odd values, see Post.warnings)."""
+        with self._lock:
+            return self._need_store().warnings()
+
     def stats(self) -> Stats:
         with self._lock:
             store = self._need_store()

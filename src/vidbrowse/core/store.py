@@ -304,6 +304,14 @@ class Store:
     def posts_by_vid_id(self, vid_id: str) -> list[Post]:
         return self._posts("p.vid_id = ?", (vid_id,))
 
+    def warnings(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(path, warnings) of every post the parser had warnings about, by path."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT path, warnings FROM posts WHERE warnings != '' ORDER BY path"
+            ).fetchall()
+        return [(path, _split(text)) for path, text in rows]
+
     def problems(self) -> list[Problem]:
         with self._lock:
             rows = self._db.execute("SELECT path, reason FROM problems ORDER BY path").fetchall()
