@@ -106,10 +106,14 @@ def static_text(app: VidbrowseApp, selector: str) -> str:
 
 
 async def settle(pilot, app: VidbrowseApp) -> None:  # type: ignore[no-untyped-def]
-    """Let the debounce timer and the search worker finish."""
-    await pilot.pause(0.2)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let the debounce timer and the search/post workers finish, and their results land."""
+    for _ in range(200):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app._debounce is None and not any(worker.is_running for worker in app.workers):
+            return
+        await pilot.pause(0.02)
 
 
 async def type_query(pilot, app: VidbrowseApp, text: str) -> None:  # type: ignore[no-untyped-def]

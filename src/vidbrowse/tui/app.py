@@ -37,7 +37,7 @@ from vidbrowse.core.settings import Settings, load_settings, save_settings
 from vidbrowse.tui.commands import BINDINGS, COMMANDS, VidbrowseCommands
 from vidbrowse.tui.screens import HelpScreen, ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
-from vidbrowse.tui.widgets.detail import DetailView
+from vidbrowse.tui.widgets.detail import DetailView, render_post
 from vidbrowse.tui.widgets.facets import FacetList, FacetPane
 from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
@@ -48,6 +48,13 @@ PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing t
 WIDE = 150  # columns from which the detail pane goes to the right of the list
 NARROW = 100
 FACET_LIMIT = 50
+PHASES = {
+    "wait": "Waiting for another vidbrowse to finish indexing…",
+    "scan": "Scanning the archive…",
+    "parse": "Reading posts…",
+    "index": "Indexing words…",
+    "commit": "Saving…",
+}
 MODE_OF = {"and": "all", "or": "any"}
 WEB_SCHEMES = ("http://", "https://")
 
@@ -188,8 +195,12 @@ class VidbrowseApp(App[int]):
         self._show_status()
         self._show_facets()
         listing = self.results_list
-        if results.total == 0:
-            listing.empty_message = "No posts match."
+        if self.updating:
+            listing.empty_message = "Indexing… posts appear here as they are indexed."
+        elif text.strip():
+            listing.empty_message = "No posts match this query."
+        else:
+            listing.empty_message = "This archive has no posts (or none could be read)."
         listing.show(results, keep_row=keep_row)
 
     def _show_status(self) -> None:
@@ -288,16 +299,17 @@ class VidbrowseApp(App[int]):
     def load_post(self, row: Row) -> None:
         try:
             post = self.library.post(row.path)
-        except Exception:  # a vanished or unreadable file reads as "no longer there"
+        except Exception:  # an unreadable store entry reads as "no longer there"
             post = None
+        rendered = render_post(row, post, self.matcher)
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_post, row, post)
+            self.call_from_thread(self._show_post, row, post, rendered)
 
-    def _show_post(self, row: Row, post: Post | None) -> None:
+    def _show_post(self, row: Row, post: Post | None, rendered: tuple[Text, Text]) -> None:
         if self.results_list.current != row:
             return
         self.post = post
-        self.detail.show_post(row, post, self.matcher)
+        self.detail.show(rendered)
 
     def _current_post(self) -> Post | None:
         row = self.results_list.current
@@ -475,7 +487,8 @@ class VidbrowseApp(App[int]):
             self._show_update_row()
         bar = self.update_bar
         bar.update(total=max(progress.total, 1), progress=progress.done)
-        self.update_label.update(Text(f"{progress.phase}: {progress.done:,} / {progress.total:,}"))
+        phase = PHASES.get(progress.phase, progress.phase)
+        self.update_label.update(Text(f"{phase} {progress.done:,} / {progress.total:,}"))
         if progress.phase == "commit":
             self.search_now(keep_row=self.results_list.current)
 

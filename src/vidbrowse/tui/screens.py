@@ -16,7 +16,7 @@ from vidbrowse.core.post import Post
 from vidbrowse.core.search import Row
 from vidbrowse.tui.commands import COMMANDS
 from vidbrowse.tui.terms import TermMatcher
-from vidbrowse.tui.widgets.detail import DetailView
+from vidbrowse.tui.widgets.detail import DetailView, render_post
 
 
 class ReaderScreen(Screen[None]):
@@ -34,7 +34,7 @@ class ReaderScreen(Screen[None]):
 
     def on_mount(self) -> None:
         view = self.query_one(DetailView)
-        view.show_post(self.row, self.post, self.matcher)
+        view.show(render_post(self.row, self.post, self.matcher))
         view.focus()
 
 

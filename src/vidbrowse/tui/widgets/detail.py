@@ -78,6 +78,20 @@ def body(post: Post, matcher: TermMatcher | None = None) -> Text:
     return _safe(post.text.strip() or "(this post has no text)", matcher)
 
 
+VANISHED = (
+    "This post is no longer in the archive (its file was moved or deleted).\n"
+    "The index catches up the next time vidbrowse starts."
+)
+
+
+def render_post(row: Row, post: Post | None, matcher: TermMatcher | None) -> tuple[Text, Text]:
+    """The (metadata, text) of a post, or of its row when the post is gone. Pure and thread-safe:
+    the app builds it in the worker that loads the post (highlighting a long body takes ms)."""
+    if post is None:
+        return describe(row, matcher), Text(VANISHED, style="italic")
+    return describe(post, matcher), body(post, matcher)
+
+
 class DetailView(VerticalScroll):
     """Scrollable metadata + text for one post (the side pane and the full-screen reader)."""
 
@@ -93,20 +107,12 @@ class DetailView(VerticalScroll):
         self.text.update("")
 
     def show_row(self, row: Row, matcher: TermMatcher | None) -> None:
+        """What the row knows, at once, while the post loads."""
         self.meta.update(describe(row, matcher))
         self.text.update(Text("Loading…", style="dim"))
         self.scroll_home(animate=False)
 
-    def show_post(self, row: Row, post: Post | None, matcher: TermMatcher | None) -> None:
-        if post is None:
-            self.meta.update(describe(row, matcher))
-            self.text.update(
-                Text(
-                    "This post is no longer in the archive (its file was moved or deleted).\n"
-                    "The index catches up the next time vidbrowse starts.",
-                    style="italic",
-                )
-            )
-            return
-        self.meta.update(describe(post, matcher))
-        self.text.update(body(post, matcher))
+    def show(self, rendered: tuple[Text, Text]) -> None:
+        meta, text = rendered
+        self.meta.update(meta)
+        self.text.update(text)

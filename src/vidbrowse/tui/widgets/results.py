@@ -129,7 +129,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(id=id)
         self.header = header
         self.results: Results | None = None
-        self.empty_message = "Nothing indexed yet."
+        self.empty_message = ""  # shown when there are no rows; the app words it
         self._window_start = 0
         self._window: list[Row] = []
         self.columns = Columns.fit(0)
@@ -154,13 +154,6 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         if target == 0:
             self.scroll_to(y=0, animate=False)
         self.cursor = target
-        self.refresh()
-
-    def clear(self, message: str) -> None:
-        self.results = None
-        self.empty_message = message
-        self.virtual_size = Size(self.size.width, 0)
-        self.cursor = 0
         self.refresh()
 
     def _rows_around(self, index: int) -> list[Row]:
@@ -204,8 +197,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         if self.results is None or self.total == 0:
             if y == 0:
                 style = base + self.get_component_rich_style("results--empty")
-                message = self.empty_message if self.results is None else "No matching posts."
-                return Strip([Segment(fit(" " + message, width), style)], width)
+                return Strip([Segment(fit(" " + self.empty_message, width), style)], width)
             return Strip.blank(width, base)
         row = self.row(index)
         if row is None:
