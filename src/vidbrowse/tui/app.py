@@ -120,12 +120,18 @@ class VidbrowseApp(App[int]):
         self.results_list.focus()
         self.detail.show_nothing("")
         self.search_now()
-        if self.needs_update:
-            self.updating = True
-            self.update_label.update(Text("Checking the archive for changes…"))
-            # A no-change check is quick: the progress row only shows when it is not.
-            self.set_timer(SHOW_CHECK_AFTER, self._show_update_row)
-            self.update_index()
+        self.updating = self.needs_update  # started once the first search has answered
+
+    def _start_update(self) -> None:
+        """After the first search (whatever its outcome): the update's scan would otherwise
+        compete with it for the interpreter and delay the first results."""
+        if not self.needs_update:
+            return
+        self.needs_update = False
+        self.update_label.update(Text("Checking the archive for changes…"))
+        # A no-change check is quick: the progress row only shows when it is not.
+        self.set_timer(SHOW_CHECK_AFTER, self._show_update_row)
+        self.update_index()
 
     def _show_update_row(self) -> None:
         if self.updating:
@@ -173,16 +179,19 @@ class VidbrowseApp(App[int]):
             self.call_from_thread(self._show_results, generation, text, results, keep_row)
 
     def _show_error(self, generation: int, error: QueryError) -> None:
+        self._start_update()
         if generation == self.generation:  # the last good results stay on screen
             self.query_bar.show_error(error)
 
     def _show_failure(self, generation: int, error: Exception) -> None:
+        self._start_update()
         if generation == self.generation:
             self.status.update(Text(f"Search failed: {error}"))
 
     def _show_results(
         self, generation: int, text: str, results: Results, keep_row: Row | None
     ) -> None:
+        self._start_update()
         if generation != self.generation:
             return
         self.results = results
