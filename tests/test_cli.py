@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -43,7 +44,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     generate_archive(root, 60, seed=7)
     (root / "_posts" / "0001-01-01-alpps.md").write_text(KNOWN, encoding="utf-8")
     (root / "_posts" / "0001-01-01-broken.md").write_text('---\ntitle: "x\n---\n', encoding="utf-8")
-    env = os.environ | {"VIDBROWSE_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    env = os.environ | {
+        "VIDBROWSE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
+        "VIDBROWSE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "VIDBROWSE_CONFIG_DIR": str(tmp_path_factory.mktemp("config")),
+    }
     return root, env
 
 
@@ -118,7 +123,7 @@ def test_facets_and_problems(archive: tuple[Path, dict[str, str]]) -> None:
     channels = run("facets", str(root), "--field", "channel", "--limit", "3", env=env)
     assert len(channels.stdout.splitlines()) == 3
     problems = run("problems", str(root), "--json", env=env)
-    [problem] = [json.loads(line) for line in problems.stdout.splitlines()]
+    problem = json.loads(problems.stdout.splitlines()[0])
     assert problem["path"] == "_posts/0001-01-01-broken.md" and problem["reason"]
 
 
@@ -132,6 +137,9 @@ def test_facets_and_problems(archive: tuple[Path, dict[str, str]]) -> None:
         (("search", "{root}/missing", "x"), 3, "archive not found"),
         (("index", "{empty}"), 3, "no posts found"),
         (("search", "{root}", "x", "--limit", "-1"), 2, "--limit"),
+        (("search", "{root}", "is:stared"), 2, "did you mean is:starred?"),
+        (("search", "{root}", "x", "--format", "xml"), 2, "invalid choice: 'xml'"),
+        (("search", "{root}", "x", "-o", "{empty}/no/such/dir/out.csv"), 3, "cannot write"),
     ],
 )
 def test_errors_are_one_line_with_an_exit_code(
@@ -154,8 +162,8 @@ def test_unwritable_cache_is_a_clear_error(archive: tuple[Path, dict[str, str]],
     assert "VIDBROWSE_CACHE_DIR" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", ["", "index", "search", "show", "facets", "problems",
-                                     "locate", "demo"])
+@pytest.mark.parametrize("command", ["", "index", "search", "show", "facets", "stats",
+                                     "problems", "locate", "demo"])
 def test_every_command_has_help(command: str) -> None:
     done = run(*([command] if command else []), "--help", env=dict(os.environ))
     assert done.returncode == 0 and "usage: vidbrowse" in done.stdout
@@ -166,3 +174,84 @@ def test_locate_names_the_archive_home(archive: tuple[Path, dict[str, str]]) -> 
     done = run("locate", str(root), env=env)
     assert env["VIDBROWSE_CACHE_DIR"] in done.stdout
     assert "config file:" in done.stdout and "home:" in done.stdout
+
+
+def test_search_formats(archive: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    root, env = archive
+    as_json = run("search", str(root), "", "--sort", "title", "--json", env=env)
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(records) == 61  # the export formats default to every result
+    assert records[0]["starred"] is False
+    target = tmp_path / "out.csv"
+    done = run("search", str(root), "", "--sort", "title", "--format", "csv", "-o", str(target),
+               env=env)  # fmt: skip
+    assert done.stdout == "" and f"written to {target}" in done.stderr
+    with target.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["vid_id"] for r in rows] == [r["vid_id"] for r in records]
+    urls = run("search", str(root), "id:VQuegI_wGhk", "--format", "urls", env=env).stdout
+    assert urls == "https://www.youtube.com/watch?v=VQuegI_wGhk\n"
+    md = run("search", str(root), "id:VQuegI_wGhk", "--format", "md", env=env).stdout
+    assert md.startswith("- [ALPPS procedure animation \\[bold\\]x\\[/\\]")
+    assert md.endswith("(https://www.youtube.com/watch?v=VQuegI_wGhk) — Keegan Selby, 2014-09-11\n")
+
+
+def test_marks_made_in_the_core_are_searchable(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    code = (
+        "import sys; from pathlib import Path; from vidbrowse.core.review import Review\n"
+        "from vidbrowse.core.post import Post\n"
+        "with Review.open(Path(sys.argv[1])) as r:\n"
+        "    post = Post(path='', vid_id='VQuegI_wGhk', title='')\n"
+        "    r.marks.update(post, starred=True, note='Liver')\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(root)], env=env, check=True)
+    done = run("search", str(root), "is:starred note:liver", "--json", env=env)
+    [record] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (record["vid_id"], record["starred"], record["note"]) == ("VQuegI_wGhk", True, "Liver")
+
+
+def test_stats(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    done = run("stats", str(root), "id:VQuegI_wGhk", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "1 posts, 43,336 views" in done.stdout and "By upload month:" in done.stdout
+    assert "2014-09  1  █" in done.stdout and "1–5m     1" in done.stdout
+    numbers = json.loads(run("stats", str(root), "--json", env=env).stdout)
+    assert numbers["posts"] == 61 and numbers["unit"] == "year"
+    assert sum(b["count"] for b in numbers["timeline"]) + numbers["unknown_uploaded"] == 61
+
+
+def test_problems_report_health_after_unreadable_files(
+    archive: tuple[Path, dict[str, str]],
+) -> None:
+    root, env = archive
+    text = run("problems", str(root), "--examples", "1", env=env)
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("_posts/0001-01-01-broken.md: ")
+    assert "Missing fields:" in text.stdout and "1 unreadable" in text.stderr
+    records = [json.loads(line) for line in run("problems", str(root), "--json", env=env).stdout
+               .splitlines()]  # fmt: skip
+    assert records[0]["kind"] == "unreadable"
+    assert {r["kind"] for r in records} >= {"unreadable", "missing"}
+    assert all(r["count"] == len(r["paths"]) for r in records if r["kind"] == "missing")
+
+
+def test_locate_config_and_bad_config(archive: tuple[Path, dict[str, str]]) -> None:
+    root, env = archive
+    config = Path(env["VIDBROWSE_CONFIG_DIR"]) / "config.toml"
+    assert run("locate", "config", env=env).stdout == f"{config}\n"
+    config.write_text("archive = 3\n[keymap]\nquit = 5\n", encoding="utf-8")
+    try:
+        done = run("--help", env=env)  # the app parser never reads the config for --help
+        assert done.returncode == 0
+        done = subprocess.run(
+            [sys.executable, "-c", "from vidbrowse.cli import resolve_archive; "
+             "print(resolve_archive(None))"],
+            capture_output=True, text=True, env=env, cwd=root,
+        )  # fmt: skip
+        assert done.stdout.strip() == str(root)  # the defaults: the current folder
+        assert f"{config}: 'archive' must be a string" in done.stderr
+        assert "[keymap] 'quit' must be a key" in done.stderr
+    finally:
+        config.unlink()

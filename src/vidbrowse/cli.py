@@ -12,17 +12,21 @@ import argparse
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from vidbrowse import __version__
 
 if TYPE_CHECKING:
     from vidbrowse.core.library import Library, Progress
+    from vidbrowse.core.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
-SUBCOMMANDS = ("index", "search", "show", "facets", "problems", "locate", "demo")
+SUBCOMMANDS = ("index", "search", "show", "facets", "stats", "problems", "locate", "demo")
+# `vidbrowse locate WHAT`: these words name a folder or file rather than an archive.
+LOCATE_WORDS = ("config", "data", "cache")
 
 
 class CliError(Exception):
@@ -43,6 +47,7 @@ def _common(parser: argparse.ArgumentParser, *, archive: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from vidbrowse.core.export import FORMATS
     from vidbrowse.core.search import FACET_FIELDS, SORT_KEYS
 
     parser = argparse.ArgumentParser(
@@ -76,9 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--sort", choices=SORT_KEYS,
                         help="order (default: relevance with words, else uploaded)")
     search.add_argument("--reverse", action="store_true", help="reverse the order")
-    search.add_argument("--limit", type=int, default=20, metavar="N",
-                        help="at most N results (0: all; default 20)")
-    search.add_argument("--json", action="store_true", help="one JSON object per line")
+    search.add_argument("--limit", type=int, metavar="N",
+                        help="at most N results (0: all; default 20 for the table, all for "
+                             "the other formats)")
+    search.add_argument("--format", choices=("table", *FORMATS), default="table",
+                        help="table (default), csv, json (JSON lines), md (Markdown links) "
+                             "or urls (one per line)")
+    search.add_argument("--json", dest="format", action="store_const", const="json",
+                        help="the same as --format json")
+    search.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE instead of standard output")
 
     show = commands.add_parser("show", help="everything about one post",
                                description="Show one post by its video id (or its path).")
@@ -95,12 +107,32 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the N most frequent (0: all; default 30)")
     facets.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    problems = commands.add_parser("problems", help="posts that could not be read, and why")
-    _common(problems)
-    problems.add_argument("--json", action="store_true", help="one JSON object per line")
+    stats = commands.add_parser("stats", help="timeline, durations and totals of a query",
+                                description="Count a query's results by upload year (by month "
+                                            "when they span two years or less) and by "
+                                            "duration, with totals.")
+    _common(stats)
+    stats.add_argument("query", nargs="?", default="", help="the query (default: every post)")
+    stats.add_argument("--json", action="store_true", help="one JSON object")
 
-    locate = commands.add_parser("locate", help="where indexes, config and data live")
-    locate.add_argument("archive", type=Path, nargs="?", help="also show this archive's index")
+    problems = commands.add_parser("problems", help="unreadable posts, shared ids, missing "
+                                   "fields and odd values",
+                                   description="First the files that could not be read (path: "
+                                               "reason), then posts sharing a vid_id, missing "
+                                               "fields and odd values, grouped and counted.")
+    _common(problems)
+    problems.add_argument("--json", action="store_true",
+                          help="one JSON object per line, each with a 'kind'")
+    problems.add_argument("--examples", type=int, default=5, metavar="N",
+                          help="paths listed per group (0: all; default 5)")
+
+    locate = commands.add_parser("locate", help="where indexes, config and data live",
+                                 description="Every folder vidbrowse uses; with ARCHIVE, also "
+                                             "its index and its marks file. 'config', 'data' "
+                                             "or 'cache' prints just that path (write ./config "
+                                             "for an archive folder named so).")
+    locate.add_argument("what", nargs="?", metavar="config|data|cache|ARCHIVE",
+                        help="what to locate")
     locate.add_argument("--index-dir", type=Path, metavar="DIR", help=argparse.SUPPRESS)
 
     demo = commands.add_parser("demo", help="open the app on a generated demo archive")
@@ -179,31 +211,78 @@ def _search(library: Library, query: str, **options: object):
         raise CliError(f"bad query: {error}", EXIT_USAGE) from error
 
 
+def _uses_marks(query: str) -> bool:
+    from vidbrowse.core.query import QueryError, parse_query, uses_marks
+
+    try:
+        return uses_marks(parse_query(query))
+    except QueryError:
+        return False  # the search reports it
+
+
+def open_marks(library: Library, *, needed: bool) -> Marks | None:
+    """The archive's marks, read only (None when it has none yet). A damaged marks file stops
+    the command only when the query tests marks; otherwise it is a warning."""
+    from vidbrowse.core.review import Review, ReviewError
+
+    try:
+        review = Review.open_existing(library.archive)
+    except ReviewError as error:
+        if needed:
+            raise CliError(str(error)) from error
+        print(f"vidbrowse: {error}", file=sys.stderr)
+        return None
+    return None if review is None else review.marks
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from vidbrowse import output
+    from vidbrowse.core.export import export
 
-    if args.limit < 0:
+    if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
+    limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
     library = open_library(args.archive, args.index_dir)
-    results = _search(library, args.query, sort=args.sort, reverse=args.reverse, facet_limit=0)
-    rows = results.rows(0, results.total if args.limit == 0 else min(args.limit, results.total))
-    if args.json:
-        for row in rows:
-            post = library.post(row.path)
-            if post is not None:  # vanished since the last update: nothing true to print
-                print(output.json_line(output.post_record(post, score=row.score)))
-    elif rows:
-        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-        output.results_table(rows, width, sys.stdout)
-    if not args.json:
-        shown = f"{len(rows)} of {results.total}" if len(rows) < results.total else results.total
-        print(f"{shown} results, sorted by {results.sort}"
-              f"{' (reversed)' if results.reverse else ''}", file=sys.stderr)
+    marks = open_marks(library, needed=_uses_marks(args.query))
+    results = _search(library, args.query, sort=args.sort, reverse=args.reverse, facet_limit=0,
+                      marks=marks)
+    shown = results.total if limit == 0 else min(limit, results.total)
+    with _destination(args.output) as out:
+        if args.format == "table":
+            width = shutil.get_terminal_size().columns if out.isatty() else None
+            if shown:
+                output.results_table(results.rows(0, shown), width, out)
+        else:
+            export(library, results, args.format, out, marks=marks, limit=shown)
+    if args.format == "table" or args.output is not None:
+        count = f"{shown} of {results.total}" if shown < results.total else results.total
+        print(f"{count} results, sorted by {results.sort}"
+              f"{' (reversed)' if results.reverse else ''}"
+              f"{f', written to {args.output}' if args.output else ''}", file=sys.stderr)
     return EXIT_OK if results.total else EXIT_NOT_FOUND
+
+
+@contextmanager
+def _destination(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or `path` written through a temporary file renamed at the end: an
+    interrupted export never leaves a half file under the name asked for."""
+    if path is None:
+        yield sys.stdout
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(partial, path)
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from error
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from vidbrowse import output
+    from vidbrowse.core.export import json_line, post_record
 
     library = open_library(args.archive, args.index_dir)
     posts = library.find(args.vid_id)
@@ -214,7 +293,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise CliError(f"no post with id or path {args.vid_id!r}", EXIT_NOT_FOUND)
     for number, post in enumerate(posts):
         if args.json:
-            print(output.json_line(output.post_record(post, full=True)))
+            print(json_line(post_record(post, full=True)))
         else:
             if number:
                 print("\n" + "─" * 40 + "\n")
@@ -224,30 +303,57 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_facets(args: argparse.Namespace) -> int:
     from vidbrowse import output
+    from vidbrowse.core.export import json_line
 
     library = open_library(args.archive, args.index_dir)
     results = _search(library, args.query, facet_limit=args.limit or None)
     counts = results.facets.get(args.field, [])
     for value, count in counts:
         if args.json:
-            print(output.json_line({"field": args.field, "value": value, "count": count}))
+            print(json_line({"field": args.field, "value": value, "count": count}))
         else:
             print(f"{count:>8}  {output.printable(value)}")
     return EXIT_OK if counts else EXIT_NOT_FOUND
 
 
-def cmd_problems(args: argparse.Namespace) -> int:
+def cmd_stats(args: argparse.Namespace) -> int:
     from vidbrowse import output
+    from vidbrowse.core.export import json_line
+    from vidbrowse.core.stats import result_stats
 
     library = open_library(args.archive, args.index_dir)
+    marks = open_marks(library, needed=_uses_marks(args.query))
+    results = _search(library, args.query, facet_limit=0, marks=marks)
+    numbers = result_stats(results)
+    if args.json:
+        print(json_line(output.stats_record(numbers)))
+    else:
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 80
+        output.stats_text(numbers, width, sys.stdout)
+    return EXIT_OK if results.total else EXIT_NOT_FOUND
+
+
+def cmd_problems(args: argparse.Namespace) -> int:
+    from vidbrowse import output
+    from vidbrowse.core.export import json_line
+    from vidbrowse.core.health import check
+
+    if args.examples < 0:
+        raise CliError("--examples must be 0 (all) or more", EXIT_USAGE)
+    library = open_library(args.archive, args.index_dir)
     problems = library.problems()
+    groups = check(library)
     for problem in problems:
         if args.json:
-            print(output.json_line(output.problem_record(problem)))
+            print(json_line({"kind": "unreadable"} | output.problem_record(problem)))
         else:
             print(f"{output.printable(problem.path)}: {output.printable(problem.reason)}")
-    if not args.json:
-        print(f"{len(problems)} problems", file=sys.stderr)
+    if args.json:
+        for group in groups:
+            print(json_line(output.group_record(group)))
+    else:
+        output.health_text(groups, args.examples or None, sys.stdout)
+        print(f"{len(problems)} unreadable, {output.health_summary(groups)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -255,7 +361,11 @@ def cmd_locate(args: argparse.Namespace) -> int:
     from vidbrowse.core.config import config_path
     from vidbrowse.core.locations import all_locations
 
-    found = all_locations(args.archive, args.index_dir) | {"config file": config_path()}
+    if args.what in LOCATE_WORDS:
+        print(all_locations()[args.what] if args.what != "config" else config_path())
+        return EXIT_OK
+    archive = Path(args.what) if args.what is not None else None
+    found = all_locations(archive, args.index_dir) | {"config file": config_path()}
     for name, path in found.items():
         print(f"{name + ':':<13}{path}")
     return EXIT_OK
@@ -292,7 +402,7 @@ def run_app(archive: Path, index_dir: Path | None, query: str) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index, "search": cmd_search, "show": cmd_show, "facets": cmd_facets,
-    "problems": cmd_problems, "locate": cmd_locate, "demo": cmd_demo,
+    "stats": cmd_stats, "problems": cmd_problems, "locate": cmd_locate, "demo": cmd_demo,
 }
 
 

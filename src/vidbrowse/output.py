@@ -6,50 +6,19 @@ JSON escapes what `json.dumps` would leave raw.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
 
-from vidbrowse.core.display import clock, day, human_count, json_escape_unsafe, printable
+from vidbrowse.core.display import clock, day, human_count, printable
+from vidbrowse.core.export import iso
 from vidbrowse.core.post import Post, Problem
 from vidbrowse.core.search import Row
 
-
-def json_line(record: dict[str, Any]) -> str:
-    return json_escape_unsafe(json.dumps(record, ensure_ascii=False))
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def post_record(post: Post, *, score: float | None = None, full: bool = False) -> dict[str, Any]:
-    """The JSON form of a post: a search hit with its score, or (`full`) all of it with the text."""
-    record: dict[str, Any] = {
-        "vid_id": post.vid_id,
-        "title": post.title,
-        "channel": post.channel,
-        "url": post.url,
-        "uploaded": _iso(post.uploaded),
-        "posted": _iso(post.posted),
-        "duration": post.duration,
-        "views": post.views,
-        "likes": post.likes,
-        "dislikes": post.dislikes,
-        "tags": list(post.tags),
-        "categories": list(post.categories),
-        "path": post.path,
-        "source": post.source,
-    }
-    if full:
-        record |= {"image": post.image, "links": list(post.links), "text": post.text,
-                   "warnings": list(post.warnings)}
-    else:
-        record["score"] = score
-    return record
+if TYPE_CHECKING:
+    from vidbrowse.core.health import Group
+    from vidbrowse.core.stats import Bar, ResultStats
 
 
 def problem_record(problem: Problem) -> dict[str, str]:
@@ -68,8 +37,10 @@ def table(rows: Sequence[Sequence[str]], widths: Sequence[int | None], out: Text
     """Write rows in columns; one column of width None takes what the others leave."""
     for cells in rows:
         out.write(
-            "  ".join(fit(cell, width) if width else printable(cell) for cell, width in
-                      zip(cells, widths, strict=True)).rstrip()
+            "  ".join(
+                fit(cell, width) if width else printable(cell)
+                for cell, width in zip(cells, widths, strict=True)
+            ).rstrip()
             + "\n"
         )
 
@@ -86,8 +57,13 @@ def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> 
         channel_width = max(rest - title_width, 8)
     header = [("UPLOADED", "DURATION", "VIEWS", "TITLE", "CHANNEL")]
     body = [
-        (day(r.uploaded), clock(r.duration).rjust(8), human_count(r.views).rjust(6), r.title,
-         r.channel)
+        (
+            day(r.uploaded),
+            clock(r.duration).rjust(8),
+            human_count(r.views).rjust(6),
+            r.title,
+            r.channel,
+        )
         for r in rows
     ]
     table(header + body, (*fixed, max(title_width, 5), max(channel_width, 7)), out)
@@ -99,8 +75,8 @@ def post_text(post: Post, out: TextIO) -> None:
     fields = [
         ("Title", post.title),
         ("Channel", post.channel),
-        ("Uploaded", _iso(post.uploaded) or unknown),
-        ("Posted", _iso(post.posted) or unknown),
+        ("Uploaded", iso(post.uploaded) or unknown),
+        ("Posted", iso(post.posted) or unknown),
         ("Duration", clock(post.duration) if post.duration is not None else unknown),
         ("Views", f"{post.views:,}" if post.views is not None else unknown),
         ("Likes", f"{post.likes:,}" if post.likes is not None else unknown),
@@ -118,3 +94,120 @@ def post_text(post: Post, out: TextIO) -> None:
     out.write("\n" + printable(post.text) + "\n")
     if post.links:
         out.write("\nLinks:\n" + "".join(f"  {printable(link)}\n" for link in post.links))
+
+
+# --- stats -------------------------------------------------------------------------------------
+
+
+def stats_record(numbers: ResultStats) -> dict[str, Any]:
+    """`vidbrowse stats --json`: one object."""
+    timeline, totals = numbers.timeline, numbers.totals
+    return {
+        "unit": timeline.unit,
+        "timeline": [{"period": bar.label, "count": bar.count} for bar in timeline.bars],
+        "unknown_uploaded": timeline.unknown,
+        "durations": [{"bucket": bar.label, "count": bar.count} for bar in numbers.durations],
+        "posts": totals.posts,
+        "views": totals.views,
+        "unknown_views": totals.unknown_views,
+        "seconds": totals.seconds,
+        "unknown_duration": totals.unknown_duration,
+        "live": totals.live,
+        "first_uploaded": day(totals.first) if totals.first is not None else None,
+        "last_uploaded": day(totals.last) if totals.last is not None else None,
+    }
+
+
+def bar_chart(bars: Sequence[Bar], width: int, out: TextIO) -> None:
+    """One line per bar: label, count, and a bar scaled to the largest (eighths of a cell)."""
+    label_width = max((cell_len(b.label) for b in bars), default=0)
+    count_width = max((len(f"{b.count:,}") for b in bars), default=1)
+    room = max(width - label_width - count_width - 4, 10)
+    top = max((b.count for b in bars), default=0) or 1
+    for bar in bars:
+        eighths = round(bar.count / top * room * 8)
+        if bar.count and not eighths:
+            eighths = 1  # a non-empty bar never looks empty
+        drawn = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+        out.write(f"{fit(bar.label, label_width)}  {bar.count:>{count_width},}  {drawn}".rstrip())
+        out.write("\n")
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def stats_text(numbers: ResultStats, width: int, out: TextIO) -> None:
+    timeline, totals = numbers.timeline, numbers.totals
+    hours = totals.seconds / 3600
+    out.write(f"{totals.posts:,} posts, {totals.views:,} views")
+    out.write(f" ({totals.unknown_views:,} unknown)" if totals.unknown_views else "")
+    out.write(f", {hours:,.1f} hours")
+    out.write(f" ({totals.unknown_duration:,} unknown)\n" if totals.unknown_duration else "\n")
+    if totals.first is not None and totals.last is not None:
+        out.write(f"uploaded {day(totals.first)} to {day(totals.last)}\n")
+    out.write(f"\nBy upload {timeline.unit}:\n")
+    bar_chart(timeline.bars, width, out)
+    if timeline.unknown:
+        out.write(f"(no upload date: {timeline.unknown:,})\n")
+    out.write("\nBy duration:\n")
+    bar_chart(numbers.durations, width, out)
+
+
+# --- health ------------------------------------------------------------------------------------
+
+_GROUP_TITLES = {
+    "duplicate": "Posts sharing a vid_id",
+    "missing": "Missing fields",
+    "odd": "Odd values",
+}
+
+
+def group_record(group: Group) -> dict[str, Any]:
+    """`vidbrowse problems --json`: one line per group."""
+    record: dict[str, Any] = {"kind": group.kind, "count": group.count}
+    if group.kind == "duplicate":
+        record |= {"vid_id": group.label, "paths": [path for path, _ in group.items]}
+    elif group.kind == "missing":
+        record |= {"field": group.label, "paths": [path for path, _ in group.items]}
+    else:
+        record |= {
+            "what": group.label,
+            "posts": [{"path": path, "warning": warning} for path, warning in group.items],
+        }
+    return record
+
+
+def health_text(groups: Sequence[Group], examples: int | None, out: TextIO) -> None:
+    """Each kind under a heading, each group counted, `examples` paths per group (None: all)."""
+    for kind, title in _GROUP_TITLES.items():
+        mine = [g for g in groups if g.kind == kind]
+        if not mine:
+            continue
+        posts = sum(g.count for g in mine)
+        counted = {
+            "duplicate": f"{_plural(len(mine), 'id')}, {_plural(posts, 'post')}",
+            "missing": _plural(len(mine), "field"),
+            "odd": f"{_plural(len(mine), 'kind')}, {_plural(posts, 'value')}",
+        }
+        out.write(f"\n{title}: {counted[kind]}\n")
+        for group in mine:
+            out.write(f"  {printable(group.label)}: {group.count:,}\n")
+            shown = group.items if examples is None else group.items[:examples]
+            for path, detail in shown:
+                out.write(f"    {printable(path)}{f'  ({printable(detail)})' if detail else ''}\n")
+            if len(shown) < group.count:
+                out.write(f"    … and {group.count - len(shown):,} more\n")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def health_summary(groups: Sequence[Group]) -> str:
+    duplicates = sum(1 for g in groups if g.kind == "duplicate")
+    missing = sum(g.count for g in groups if g.kind == "missing")
+    odd = sum(g.count for g in groups if g.kind == "odd")
+    return (
+        f"{_plural(duplicates, 'shared id')}, {_plural(missing, 'missing field')}, "
+        f"{_plural(odd, 'odd value')}"
+    )

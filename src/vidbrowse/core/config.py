@@ -1,13 +1,36 @@
-"""The user's TOML config file. A broken file never stops vidbrowse: its defaults are used and the
-reason is reported in one line."""
+"""The user's TOML config file. A broken file never stops vidbrowse: what is wrong is reported in
+one line each (file, key, what is wrong) and the defaults are used for those keys.
+
+    archive = "~/videos"          # opened when no archive is given
+    theme = "nord"                # a Textual theme name (the app checks it exists)
+    sort = "views"                # relevance, uploaded, posted, views, likes, duration, title
+    reverse = false
+    debounce_ms = 150             # wait after a keystroke before searching, 0–2000
+
+    [keymap]                      # action id = "key" or "key1,key2" or ["key1", "key2"]
+    quit = "ctrl+q"
+    toggle_star = "asterisk"
+
+Keys left out mean "not set": the app then uses what it remembered or its own defaults.
+"""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vidbrowse.core.locations import config_dir
+from vidbrowse.core.query import SORT_KEYS
+
+DEBOUNCE_MAX_MS = 2000
+# A Textual key: modifiers then a key name ("ctrl+shift+f1", "question_mark", "G"), or one
+# printable character.
+_KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[A-Za-z0-9_]+|[^\s,+])$")
+_KNOWN = ("archive", "theme", "sort", "reverse", "debounce_ms", "keymap")
 
 
 def config_path() -> Path:
@@ -17,7 +40,24 @@ def config_path() -> Path:
 @dataclass(frozen=True, slots=True)
 class Config:
     archive: Path | None = None  # the archive opened when none is given
+    theme: str | None = None
+    sort: str | None = None
+    reverse: bool | None = None
+    debounce_ms: int | None = None
+    keymap: dict[str, str] = field(default_factory=dict)  # action id → "key1,key2"
     errors: tuple[str, ...] = field(default=())  # one line each, already saying where
+
+    def keymap_errors(self, actions: Iterable[str], path: Path | None = None) -> list[str]:
+        """Lines for keymap entries naming no known action (the app knows its action ids; the
+        core does not)."""
+        known = set(actions)
+        where = path or config_path()
+        return [
+            f"{where}: [keymap] {name!r} is not an action (actions: {', '.join(sorted(known))}); "
+            "ignored"
+            for name in self.keymap
+            if name not in known
+        ]
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -29,11 +69,74 @@ def load_config(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         return Config(errors=(f"{path}: {error}; using the defaults",))
     errors: list[str] = []
+
+    def bad(key: str, problem: str) -> None:
+        errors.append(f"{path}: {key!r} {problem}; ignored")
+
+    for key in data:
+        if key not in _KNOWN:
+            errors.append(f"{path}: unknown key {key!r} (known: {', '.join(_KNOWN)}); ignored")
+    values: dict[str, Any] = {}
     archive = data.get("archive")
-    if archive is not None and not isinstance(archive, str):
-        errors.append(f"{path}: 'archive' must be a string (a folder path); ignored")
-        archive = None
-    return Config(
-        archive=Path(archive).expanduser() if archive else None,
-        errors=tuple(errors),
-    )
+    if archive is not None:
+        if isinstance(archive, str) and archive.strip():
+            values["archive"] = Path(archive).expanduser()
+        else:
+            bad("archive", "must be a string (a folder path)")
+    theme = data.get("theme")
+    if theme is not None:
+        if isinstance(theme, str) and theme.strip():
+            values["theme"] = theme.strip()
+        else:
+            bad("theme", "must be a theme name (a string)")
+    sort = data.get("sort")
+    if sort is not None:
+        if sort in SORT_KEYS:
+            values["sort"] = sort
+        else:
+            bad("sort", f"must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
+    reverse = data.get("reverse")
+    if reverse is not None:
+        if isinstance(reverse, bool):
+            values["reverse"] = reverse
+        else:
+            bad("reverse", "must be true or false")
+    debounce = data.get("debounce_ms")
+    if debounce is not None:
+        if (
+            isinstance(debounce, int)
+            and not isinstance(debounce, bool)
+            and (0 <= debounce <= DEBOUNCE_MAX_MS)
+        ):
+            values["debounce_ms"] = debounce
+        else:
+            bad("debounce_ms", f"must be a whole number of milliseconds, 0 to {DEBOUNCE_MAX_MS}")
+    keymap = data.get("keymap")
+    if keymap is not None:
+        if isinstance(keymap, dict):
+            values["keymap"] = _keymap(keymap, path, errors)
+        else:
+            bad("keymap", 'must be a table: [keymap] then lines like quit = "ctrl+q"')
+    return Config(**values, errors=tuple(errors))
+
+
+def _keymap(table: dict[str, Any], path: Path, errors: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for action, value in table.items():
+        keys: list[Any]
+        if isinstance(value, str):
+            keys = [k.strip() for k in value.split(",")]
+        elif isinstance(value, list):
+            keys = [k.strip() if isinstance(k, str) else k for k in value]
+        else:
+            keys = []
+        wrong = [k for k in keys if not isinstance(k, str) or not _KEY.match(k)]
+        if not keys or wrong:
+            shown = f" ({', '.join(map(repr, wrong))} is not a key)" if wrong else ""
+            errors.append(
+                f'{path}: [keymap] {action!r} must be a key like "ctrl+q", "f2" or '
+                f'"question_mark", or a list of them{shown}; ignored'
+            )
+            continue
+        out[action] = ",".join(dict.fromkeys(keys))
+    return out

@@ -597,6 +597,17 @@ def _terms(node: Node, negated: bool) -> list[Term]:
     return []
 
 
+def uses_marks(node: Node) -> bool:
+    """True when the query tests the user's marks or notes (`is:`, `has:`, `note:`)."""
+    if isinstance(node, Mark | NoteMatch):
+        return True
+    if isinstance(node, Not):
+        return uses_marks(node.item)
+    if isinstance(node, And | Or):
+        return any(uses_marks(item) for item in node.items)
+    return False
+
+
 def has_words(node: Node) -> bool:
     """True when the query has a positive Term, so relevance is a meaningful sort."""
     return bool(positive_terms(node))
