@@ -28,6 +28,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("help", SIZE, ("question_mark", "@")),
     ("error", SIZE, ("slash", "end", *' tag:"piano', "@")),
     ("small", (80, 24), ("@",)),
+    ("wide", (170, 45), ("j", "@")),
 )
 
 

@@ -498,3 +498,38 @@ async def test_no_color_is_respected(library: Library, monkeypatch: pytest.Monke
         # Textual's Monochrome filter: every colour on screen is a grey.
         colours = set(re.findall(r"fill: #([0-9a-f]{6})", svg)) - {EXPORT_FOREGROUND}
         assert len(colours) > 3 and all(c[0:2] == c[2:4] == c[4:6] for c in colours)
+
+
+@synchronous
+async def test_open_hands_the_url_to_a_graphical_browser(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+
+    class Recorder(webbrowser.BackgroundBrowser):
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.append(url)
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: Recorder("true"))
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("o")
+        assert app.post is not None and opened == [app.post.url]
+
+
+@synchronous
+async def test_ticking_a_channel_explains_channels_are_searched_by_words(
+    library: Library,
+) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        channels = app.query_one("#facet-channel", FacetList)
+        channels.focus()
+        await pilot.press("space")
+        await settle(pilot, app)
+        assert app.query_bar.text == ""
+        assert channels.selected == []
+        assert any("channel:word" in n.message for n in app._notifications)
