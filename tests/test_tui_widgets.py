@@ -100,6 +100,9 @@ def test_the_list_fetches_only_a_window_of_100k_results() -> None:
                 strip = listing.render_line(y)
                 assert strip.cell_length == width
                 assert "\x1b" not in strip.text
+                # Every column starts at the same cell on every row, wide characters or not.
+                title = next(iter(strip)).text
+                assert cell_len(title) == listing.columns.title
 
     asyncio.run(run())
 
