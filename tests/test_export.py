@@ -7,11 +7,19 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.export import CSV_FIELDS, FORMATS, export
+from vidbrowse.core.export import (
+    CSV_FIELDS,
+    FORMATS,
+    atomic_text,
+    export,
+    export_file,
+    export_path,
+)
 from vidbrowse.core.library import Library
 from vidbrowse.core.post import Post
 from vidbrowse.core.review import Review
@@ -120,3 +128,26 @@ def test_unknown_format(library: Library, results: Results) -> None:
     assert FORMATS == ("csv", "json", "md", "urls")
     with pytest.raises(ValueError, match="use one of csv, json, md, urls"):
         export(library, results, "xml", io.StringIO())
+
+
+def test_export_file_is_atomic_and_named(
+    library: Library, results: Results, tmp_path: Path
+) -> None:
+    first = export_path("json", tmp_path, datetime(2026, 11, 29, 20, 45, 0))
+    assert first == tmp_path / "vidbrowse-20261129-204500.jsonl"
+    assert export_file(library, results, "json", first, limit=3) == 3
+    assert len(first.read_text(encoding="utf-8").splitlines()) == 3
+    second = export_path("json", tmp_path, datetime(2026, 11, 29, 20, 45, 0))
+    assert second.name == "vidbrowse-20261129-204500-2.jsonl"
+
+    class Interrupted(Exception):
+        pass
+
+    def explode(*_: object) -> None:
+        raise Interrupted
+
+    with pytest.raises(Interrupted), atomic_text(first) as out:
+        out.write("half")
+        explode()
+    assert len(first.read_text(encoding="utf-8").splitlines()) == 3  # the old file stands
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.name]

@@ -264,20 +264,17 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _destination(path: Path | None) -> Iterator[TextIO]:
-    """Standard output, or `path` written through a temporary file renamed at the end: an
-    interrupted export never leaves a half file under the name asked for."""
+    """Standard output, or `path` written atomically."""
+    from vidbrowse.core.export import atomic_text
+
     if path is None:
         yield sys.stdout
         return
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        with atomic_text(path) as out:
             yield out
-        os.replace(partial, path)
     except OSError as error:
         raise CliError(f"cannot write {path}: {error.strerror or error}") from error
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

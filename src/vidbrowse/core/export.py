@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from vidbrowse.core.display import day, json_escape_unsafe, printable
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from vidbrowse.core.search import Results
 
 FORMATS = ("csv", "json", "md", "urls")
+EXTENSIONS = {"csv": "csv", "json": "jsonl", "md": "md", "urls": "txt"}
 CSV_FIELDS = (
     "vid_id", "title", "channel", "url", "uploaded", "posted", "duration", "views", "likes",
     "dislikes", "tags", "categories", "path", "source", "score", "starred", "read", "note",
@@ -121,6 +125,52 @@ def export(
             out.write(printable(post.url).replace("\n", " ") + "\n")
         count += 1
     return count
+
+
+def export_path(fmt: str, folder: Path | None = None, now: datetime | None = None) -> Path:
+    """A fresh file name for an export: `<folder>/vidbrowse-20261129-204500.csv` (folder: the
+    current one; `-2`, `-3`… when the name is taken)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = Path.cwd() if folder is None else folder
+    path = folder / f"vidbrowse-{stamp}.{EXTENSIONS[fmt]}"
+    number = 1
+    while path.exists():
+        number += 1
+        path = folder / f"vidbrowse-{stamp}-{number}.{EXTENSIONS[fmt]}"
+    return path
+
+
+@contextmanager
+def atomic_text(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at `path` only once fully written (through a hidden temporary
+    file beside it, renamed at the end): an interrupted export leaves nothing half-written.
+    Raises OSError."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def export_file(
+    library: Library,
+    results: Results,
+    fmt: str,
+    path: Path,
+    *,
+    marks: Marks | None = None,
+    limit: int | None = None,
+) -> int:
+    """`export` into the file `path`, atomically (see atomic_text); returns the rows written.
+    Raises OSError (e.g. an unwritable folder) and ValueError (unknown format)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    with atomic_text(path) as out:
+        return export(library, results, fmt, out, marks=marks, limit=limit)
 
 
 def csv_row(post: Post, score: float | None, mark: Mark) -> list[object]:
