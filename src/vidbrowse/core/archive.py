@@ -2,12 +2,15 @@
 
 File names that are not valid UTF-8 are reported as problems and not indexed: a path with
 surrogate escapes cannot be stored in SQLite text, written as JSON or shown safely, and Jekyll
-itself expects UTF-8 names. The problem's path shows the bad bytes as `\\xNN` escapes.
+itself expects UTF-8 names. So are names holding control characters or bidi overrides: a path is
+written raw into CSV, Markdown and the app, and an ESC in it would act on the terminal. The
+problem's path shows such characters as `\\xNN`/`\\uNNNN` escapes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,15 +41,24 @@ class Diff:
         return bool(self.added or self.changed or self.removed)
 
 
-def _name(raw: bytes) -> str | None:
+# C0 and C1 controls (ESC, BEL, CSI…), DEL, and the bidi overrides and isolates.
+_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _name(raw: bytes) -> tuple[str | None, str]:
+    """(the name, "") or (None, why it cannot be a post's path)."""
     try:
-        return raw.decode("utf-8")
+        name = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return None, "name is not valid UTF-8"
+    if _UNSAFE_NAME.search(name):
+        return None, "name holds control characters"
+    return name, ""
 
 
 def _shown(prefix: str, raw: bytes) -> str:
-    return prefix + raw.decode("utf-8", "backslashreplace")
+    name = raw.decode("utf-8", "backslashreplace")
+    return prefix + _UNSAFE_NAME.sub(lambda m: ascii(m.group())[1:-1], name)
 
 
 def scan(root: Path) -> Scan:
@@ -80,11 +92,9 @@ def scan(root: Path) -> Scan:
             except OSError:
                 continue
             if is_dir:
-                name = _name(raw)
+                name, why = _name(raw)
                 if name is None:
-                    result.problems.append(
-                        Problem(_shown(prefix, raw), "folder name is not valid UTF-8: skipped")
-                    )
+                    result.problems.append(Problem(_shown(prefix, raw), f"folder {why}: skipped"))
                     continue
                 try:
                     st = entry.stat()
@@ -101,13 +111,10 @@ def scan(root: Path) -> Scan:
             elif is_file:
                 if not raw.lower().endswith(POST_SUFFIXES):
                     continue
-                name = _name(raw)
+                name, why = _name(raw)
                 if name is None:
                     result.problems.append(
-                        Problem(
-                            _shown(prefix, raw),
-                            "file name is not valid UTF-8: rename it to index this post",
-                        )
+                        Problem(_shown(prefix, raw), f"file {why}: rename it to index this post")
                     )
                     continue
                 try:
