@@ -349,7 +349,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
         for group in groups:
             print(json_line(output.group_record(group)))
     else:
-        output.health_text(groups, args.examples or None, sys.stdout)
+        output.health_text(groups, args.examples or None, sys.stdout, after=bool(problems))
         print(f"{len(problems)} unreadable, {output.health_summary(groups)}", file=sys.stderr)
     return EXIT_OK
 

@@ -177,8 +177,11 @@ def group_record(group: Group) -> dict[str, Any]:
     return record
 
 
-def health_text(groups: Sequence[Group], examples: int | None, out: TextIO) -> None:
-    """Each kind under a heading, each group counted, `examples` paths per group (None: all)."""
+def health_text(
+    groups: Sequence[Group], examples: int | None, out: TextIO, *, after: bool = True
+) -> None:
+    """Each kind under a heading, each group counted, `examples` paths per group (None: all).
+    `after`: lines were printed before, so each heading is set apart by a blank line."""
     for kind, title in _GROUP_TITLES.items():
         mine = [g for g in groups if g.kind == kind]
         if not mine:
@@ -189,7 +192,8 @@ def health_text(groups: Sequence[Group], examples: int | None, out: TextIO) -> N
             "missing": _plural(len(mine), "field"),
             "odd": f"{_plural(len(mine), 'kind')}, {_plural(posts, 'value')}",
         }
-        out.write(f"\n{title}: {counted[kind]}\n")
+        out.write(f"{chr(10) if after else ''}{title}: {counted[kind]}\n")
+        after = True
         for group in mine:
             out.write(f"  {printable(group.label)}: {group.count:,}\n")
             shown = group.items if examples is None else group.items[:examples]
