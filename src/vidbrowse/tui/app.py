@@ -202,7 +202,8 @@ class VidbrowseApp(App[int]):
         except QueryError:
             self.matcher = None
         self._show_status()
-        self._show_facets()
+        # The list is what the user waits for; the facet lists are rebuilt after it is drawn.
+        self.call_after_refresh(self._show_facets)
         listing = self.results_list
         if self.updating:
             listing.empty_message = "Indexing… posts appear here as they are indexed."

@@ -23,11 +23,9 @@ MODES = ("all", "any")  # all = AND, any = OR (tags and categories; channels are
 
 
 def facet_prompt(value: str, count: int | None) -> Content:
-    """A facet line from post data: a Text (never markup), controls made visible."""
-    text = Text(printable(value).replace("\n", " "), no_wrap=True, overflow="ellipsis")
-    if count is not None:
-        text.append(f" {count:,}", style="dim")
-    return Content.from_rich_text(text)
+    """A facet line from post data: plain Content (never markup), controls made visible."""
+    shown = printable(value).replace("\n", " ")
+    return Content.assemble(shown, (f" {count:,}", "dim")) if count is not None else Content(shown)
 
 
 class FacetList(SelectionList[str]):
