@@ -533,3 +533,15 @@ async def test_ticking_a_channel_explains_channels_are_searched_by_words(
         assert app.query_bar.text == ""
         assert channels.selected == []
         assert any("channel:word" in n.message for n in app._notifications)
+
+
+@synchronous
+async def test_results_of_an_outdated_search_are_dropped(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, app, "music")
+        shown = app.results
+        stale = library.search("zzhostile")
+        app._show_results(app.generation - 1, "zzhostile", stale, None)
+        await settle(pilot, app)
+        assert app.results is shown and app.query_text == "music"
