@@ -32,7 +32,7 @@ def kill_at_random(archive: Path, env: dict[str, str], rng: random.Random, until
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own group: the kill reaches the writer's workers too
     )
-    time.sleep(rng.uniform(0.05, until))
+    time.sleep(rng.uniform(0.05, 0.9 * until))
     alive = process.poll() is None
     if alive:
         os.killpg(process.pid, signal.SIGKILL)
@@ -70,48 +70,86 @@ def assert_complete(archive: Path, env: dict[str, str]) -> None:
     )
 
 
-def crash_rounds(tmp_path: Path, posts: int, kills: int, seed: int) -> int:
-    """Build and update under repeated kills; returns how many kills hit a running indexer."""
-    rng = random.Random(seed)
-    archive, cache = tmp_path / "archive", tmp_path / "cache"
-    env = cli_env(cache)
-    write_posts(archive, range(posts))
-    # A build takes about 0.5 s to start plus ~1 ms a post here; kill anywhere in it.
-    until = 0.5 + posts / 1000
-    survived = 0
-    for _ in range(kills):
-        survived += kill_at_random(archive, env, rng, until)
-        check_as_left(archive, cache, post_files(archive))
-    assert_complete(archive, env)
+def timed_index(archive: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run([*VIDBROWSE, "index", str(archive), "--quiet"], env=env, check=False)
+    assert done.returncode == 0
+    return time.perf_counter() - start
 
-    # An update: new posts, edited ones, deleted ones and a renamed one.
-    before = post_files(archive)
-    write_posts(archive, range(posts, posts + posts // 3))
-    for i in range(0, posts, 10):
-        path = archive / f"_posts/p{i:05}.md"
-        path.write_text(path.read_text().replace("words about", "edited words about"))
-        touch_later(path)
-    for i in range(5, posts, 20):
-        (archive / f"_posts/p{i:05}.md").unlink()
-    (archive / "_posts/p00001.md").rename(archive / "_posts/renamed-p00001.md")
-    allowed = before | post_files(archive)
-    for _ in range(kills):
-        survived += kill_at_random(archive, env, rng, until)
-        check_as_left(archive, cache, allowed)
-    assert_complete(archive, env)
-    with Library.open(archive, cache_dir=cache) as library:
+
+class Changes:
+    """Random edits, deletions, renames and additions, tracking which posts say "edited"."""
+
+    def __init__(self, archive: Path, rng: random.Random, first_new: int) -> None:
+        self.archive, self.rng, self.next = archive, rng, first_new
+        self.edited: set[str] = set()
+
+    def apply(self, count: int) -> None:
+        present = sorted(post_files(self.archive))
+        picked = self.rng.sample(present, min(len(present), count // 2))
+        third = len(picked) // 3
+        for path in picked[:third]:  # edited
+            full = self.archive / path
+            full.write_text(full.read_text().replace("words about", "edited words about", 1))
+            touch_later(full)
+            self.edited.add(path)
+        for path in picked[third : 2 * third]:  # deleted
+            (self.archive / path).unlink()
+            self.edited.discard(path)
+        for path in picked[2 * third :]:  # renamed
+            new = f"_posts/renamed-{Path(path).name}"
+            if not (self.archive / new).exists():
+                (self.archive / path).rename(self.archive / new)
+                if path in self.edited:
+                    self.edited.remove(path)
+                    self.edited.add(new)
+        write_posts(self.archive, range(self.next, self.next + count - len(picked)))
+        self.next += count - len(picked)
+
+
+def crash_rounds(tmp_path: Path, posts: int, rounds: int, seed: int) -> tuple[int, int]:
+    """Kill cold builds and updates at random; returns (kills that hit a running indexer,
+    attempts)."""
+    rng = random.Random(seed)
+    archive = tmp_path / "archive"
+    write_posts(archive, range(posts))
+    home_env = cli_env(tmp_path / "cache")
+    build_time = timed_index(archive, home_env)  # bounds the random delays below
+    survived = attempts = 0
+    for number in range(rounds):  # a cold build killed (twice, every other round), then resumed
+        env = cli_env(tmp_path / f"cache{number}")
+        for _ in range(1 + number % 2):
+            survived += kill_at_random(archive, env, rng, build_time)
+            attempts += 1
+            check_as_left(archive, Path(env["VIDBROWSE_CACHE_DIR"]), post_files(archive))
+        assert_complete(archive, env)
+
+    changes = Changes(archive, rng, posts)
+    seen = post_files(archive)  # every path that may still be listed until an update completes
+    for number in range(rounds):  # updates of every kind of change, killed
+        changes.apply(max(posts // 4, 40))
+        seen |= post_files(archive)
+        survived += kill_at_random(archive, home_env, rng, 0.5 + build_time / 3)
+        attempts += 1
+        check_as_left(archive, tmp_path / "cache", seen)
+        if number % 2:
+            assert_complete(archive, home_env)
+            seen = post_files(archive)
+    assert_complete(archive, home_env)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         edited = library.search("edited")
-        assert edited.total == len(range(0, posts, 10))
-    return survived
+        assert {row.path for row in edited.rows(0, edited.total)} == changes.edited
+    return survived, attempts
 
 
 def test_kills_during_build_and_update_lose_nothing(tmp_path: Path) -> None:
-    survived = crash_rounds(tmp_path, posts=1200, kills=6, seed=SEED)
-    assert survived >= 6, "too few kills hit a running indexer to prove anything"
+    survived, attempts = crash_rounds(tmp_path, posts=800, rounds=4, seed=SEED)
+    # Timing varies with the machine's load: most kills, not all, land while it runs.
+    assert survived >= attempts // 2, f"only {survived} of {attempts} kills hit a running indexer"
 
 
 @pytest.mark.slow
-def test_many_kills_with_the_parallel_writer(tmp_path: Path) -> None:
-    # 3,000 new posts go through Whoosh's multi-process writer (library.BULK_MIN).
-    survived = crash_rounds(tmp_path, posts=3000, kills=25, seed=SEED + 1)
-    assert survived >= 30
+def test_many_kills_on_a_bigger_archive(tmp_path: Path) -> None:
+    survived, attempts = crash_rounds(tmp_path, posts=3000, rounds=15, seed=SEED + 1)
+    print(f"kills survived: {survived} of {attempts}")
+    assert survived >= attempts // 2

@@ -311,7 +311,14 @@ class Library:
                 self._wipe()
                 self._load(create=True)
             elif self._is_stale():
-                self._load(create=True)  # another process committed while we waited
+                # Another process committed while we waited, or the home was damaged or removed
+                # since we opened it.
+                try:
+                    self._load(create=True)
+                except _Damaged as exc:
+                    self._rebuilt_reason = str(exc)
+                    self._wipe()
+                    self._load(create=True)
             reason, self._rebuilt_reason = self._rebuilt_reason, None
             try:
                 added, changed, removed = self._update(report)
