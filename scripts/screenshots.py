@@ -62,7 +62,9 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vidbrowse-shots-") as temp:
-        os.environ["VIDBROWSE_DATA_DIR"] = str(Path(temp) / "data")  # default theme and sort
+        # Default theme and sort: no remembered settings, no config file.
+        os.environ["VIDBROWSE_DATA_DIR"] = str(Path(temp) / "data")
+        os.environ["VIDBROWSE_CONFIG_DIR"] = str(Path(temp) / "config")
         os.environ.pop("NO_COLOR", None)
         from vidbrowse.core.library import Library
         from vidbrowse.generate import generate_archive

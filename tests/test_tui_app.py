@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
+from vidbrowse.core.config import Config
 from vidbrowse.core.library import Library
 from vidbrowse.core.query import selected_facets
 from vidbrowse.core.settings import load_settings
@@ -81,6 +82,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
@@ -545,3 +547,27 @@ async def test_results_of_an_outdated_search_are_dropped(library: Library) -> No
         app._show_results(app.generation - 1, "zzhostile", stale, None)
         await settle(pilot, app)
         assert app.results is shown and app.query_text == "music"
+
+
+@synchronous
+async def test_config_sets_theme_sort_debounce_and_keys(library: Library) -> None:
+    config = Config(
+        theme="nord",
+        sort="views",
+        reverse=True,
+        debounce_ms=0,
+        keymap={"cycle_sort": "S", "no_such_action": "z"},
+    )
+    app = VidbrowseApp(library, needs_update=False, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.theme == "nord" and app.debounce == 0
+        assert app.results is not None and app.results.sort == "views" and app.results.reverse
+        assert app.key_display()["cycle_sort"] == "S"
+        await pilot.press("S")
+        await settle(pilot, app)
+        assert app.results.sort == "likes"
+        await pilot.press("s")  # rebound: the old key does nothing now
+        await settle(pilot, app)
+        assert app.results.sort == "likes"
+        assert any("no_such_action" in n.message for n in app._notifications)

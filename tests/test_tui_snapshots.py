@@ -27,7 +27,9 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def library(
     indexed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Library]:
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))  # default theme and sort
+    # Default theme and sort: no remembered settings, no config file.
+    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     archive, cache = indexed
     opened = Library.open(archive, cache_dir=cache)

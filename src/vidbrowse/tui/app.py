@@ -21,10 +21,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from vidbrowse.core.config import Config, load_config
 from vidbrowse.core.library import Library, Progress, UpdateSummary
 from vidbrowse.core.post import Post
 from vidbrowse.core.query import (
     EXACT_FIELDS,
+    SORT_KEYS,
     QueryError,
     has_words,
     parse_query,
@@ -32,7 +34,7 @@ from vidbrowse.core.query import (
     selected_facets,
     with_facets,
 )
-from vidbrowse.core.search import SORT_KEYS, Results, Row
+from vidbrowse.core.search import Results, Row
 from vidbrowse.core.settings import Settings, load_settings, save_settings
 from vidbrowse.tui.commands import BINDINGS, COMMANDS, VidbrowseCommands
 from vidbrowse.tui.screens import HelpScreen, ReaderScreen
@@ -42,7 +44,7 @@ from vidbrowse.tui.widgets.facets import FacetList, FacetPane
 from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
-DEBOUNCE = 0.15  # seconds of typing quiet before a search runs
+DEBOUNCE = 0.15  # seconds of typing quiet before a search runs (config: debounce_ms)
 SHOW_CHECK_AFTER = 0.5  # seconds before a still-running update shows its progress row
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
 WIDE = 150  # columns from which the detail pane goes to the right of the list
@@ -55,6 +57,7 @@ PHASES = {
     "index": "Indexing words…",
     "commit": "Saving…",
 }
+COMMAND_IDS = frozenset(command.id for command in COMMANDS)
 MODE_OF = {"and": "all", "or": "any"}
 WEB_SCHEMES = ("http://", "https://")
 
@@ -69,16 +72,32 @@ class VidbrowseApp(App[int]):
     BINDINGS = BINDINGS
     COMMANDS = App.COMMANDS | {VidbrowseCommands}
 
-    def __init__(self, library: Library, *, query: str = "", needs_update: bool = True) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        query: str = "",
+        needs_update: bool = True,
+        config: Config | None = None,
+    ) -> None:
         super().__init__()
         self.library = library
         self.initial_query = query
         self.needs_update = needs_update
+        # What config.toml sets wins; what it leaves out comes from the remembered settings.
+        config = config if config is not None else load_config()
         self.settings: Settings = load_settings()
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        self.sort: str | None = self.settings.sort if self.settings.sort in SORT_KEYS else None
-        self.reverse = self.settings.reverse
+        self.config_problems = [*config.errors, *config.keymap_errors(c.id for c in COMMANDS)]
+        theme = config.theme or self.settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.config_problems.append(f"theme {theme!r} is not a Textual theme; ignored")
+        sort = config.sort or self.settings.sort
+        self.sort: str | None = sort if sort in SORT_KEYS else None
+        self.reverse = config.reverse if config.reverse is not None else self.settings.reverse
+        self.debounce = DEBOUNCE if config.debounce_ms is None else config.debounce_ms / 1000
+        self.set_keymap({k: v for k, v in config.keymap.items() if k in COMMAND_IDS})
         self.results: Results | None = None
         self.query_text = query  # the query the shown results answer
         self.matcher: TermMatcher | None = None
@@ -116,6 +135,8 @@ class VidbrowseApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        for problem in self.config_problems:
+            self.notify(problem, title="config.toml", severity="warning", timeout=10)
         self.query_bar.set_text(self.initial_query)
         self.results_list.focus()
         self.detail.show_nothing("")
@@ -149,7 +170,7 @@ class VidbrowseApp(App[int]):
     def _query_typed(self) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE, self.search_now)
+        self._debounce = self.set_timer(self.debounce, self.search_now)
 
     @on(Input.Submitted, "#query-input")
     def _query_submitted(self) -> None:
@@ -464,7 +485,7 @@ class VidbrowseApp(App[int]):
         """Each command id → its keys as shown to the user (keymap overrides included)."""
         shown: dict[str, str] = {}
         for command in COMMANDS:
-            keys = self._keymap.get(f"vidbrowse.{command.id}", command.keys)
+            keys = self._keymap.get(command.id, command.keys)
             shown[command.id] = " ".join(
                 self.get_key_display(command.binding.with_key(key.strip()))
                 for key in keys.split(",")
@@ -525,11 +546,15 @@ class VidbrowseApp(App[int]):
         self.notify(str(error), title="Indexing stopped", severity="error", timeout=10)
 
 
-def run_app(library: Library, *, query: str = "", needs_update: bool = True) -> int:
+def run_app(
+    library: Library, *, query: str = "", needs_update: bool = True, config: Config | None = None
+) -> int:
     """Run the TUI on an opened library until the user quits; returns the exit status.
 
     `needs_update`: bring the index up to date in a background thread while the screen is
-    already usable (cheap when nothing changed). Pass False when the caller just updated."""
-    app = VidbrowseApp(library, query=query, needs_update=needs_update)
+    already usable (cheap when nothing changed). Pass False when the caller just updated.
+    `config`: the loaded config.toml (theme, sort, reverse, debounce_ms, keymap); read here when
+    not given."""
+    app = VidbrowseApp(library, query=query, needs_update=needs_update, config=config)
     status = app.run()
     return status if isinstance(status, int) else (app.return_code or 0)

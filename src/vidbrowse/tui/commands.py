@@ -12,7 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    id: str  # also the App action name (`action_<id>`) and the Binding id (for keymaps)
+    id: str  # the App action (`action_<id>`) and the Binding id: `[keymap]` in config.toml
     keys: str  # Textual key names, comma-separated; the first is the one shown
     description: str  # short: footer and palette
     help: str  # one sentence: palette and help screen
@@ -20,9 +20,7 @@ class Command:
 
     @property
     def binding(self) -> Binding:
-        return Binding(
-            self.keys, self.id, self.description, show=self.footer, id=f"vidbrowse.{self.id}"
-        )
+        return Binding(self.keys, self.id, self.description, show=self.footer, id=self.id)
 
 
 COMMANDS: tuple[Command, ...] = (
