@@ -200,3 +200,10 @@ def test_unusable_file_is_a_one_line_error(archive: Path, tmp_path: Path) -> Non
     path.write_bytes(b"not a database" * 100)
     with pytest.raises(ReviewError, match="move it away"):
         Review.open(archive)
+
+
+def test_unwritable_data_folder_is_a_one_line_error(archive: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    with pytest.raises(ReviewError, match="set VIDBROWSE_DATA_DIR to a writable folder"):
+        Review.open(archive, data_dir=blocker)

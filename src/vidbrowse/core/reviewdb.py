@@ -56,12 +56,17 @@ class Database:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")  # another vidbrowse writing
             self._check()
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.OperationalError) as exc:  # unwritable, locked, no folder
             self.close()
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ReviewError(
-                f"cannot use the marks file {path} ({reason}); move it away to start afresh, "
-                "or set VIDBROWSE_DATA_DIR"
+                f"cannot open the marks file {path} ({reason}); set VIDBROWSE_DATA_DIR to a "
+                "writable folder"
+            ) from exc
+        except sqlite3.Error as exc:  # damaged, or written by another version
+            self.close()
+            raise ReviewError(
+                f"cannot use the marks file {path} ({exc}); move it away to start afresh"
             ) from exc
 
     def _check(self) -> None:
