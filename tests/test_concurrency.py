@@ -1,0 +1,113 @@
+"""Several vidbrowse at once on one archive: two indexers, and readers (a long-lived Library as the
+app holds, and fresh opens as CLI searches do) while another process updates."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+from robust_kit import VIDBROWSE, cli_env, indexed_paths, post_files, write_posts
+from vidbrowse.core.library import Library
+
+
+def start_index(archive: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*VIDBROWSE, "index", str(archive)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> str:
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    return out.decode()
+
+
+def assert_exact(archive: Path, env: dict[str, str]) -> None:
+    listed = indexed_paths(archive, env)
+    assert len(listed) == len(set(listed))
+    assert set(listed) == post_files(archive)
+
+
+def test_two_indexers_at_once_both_finish_with_right_counts(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(900))
+    env = cli_env(tmp_path / "cache")
+    first, second = start_index(archive, env), start_index(archive, env)
+    outputs = [finish(first), finish(second)]
+    # Whoever got the lock second found nothing left to do, or did the rest.
+    assert all(out.startswith("900 posts indexed") for out in outputs), outputs
+    added = sorted(int(out.split(": ")[1].split()[0]) for out in outputs)
+    assert added in ([0, 900], [100, 800]) or sum(added) == 900, outputs
+    assert_exact(archive, env)
+
+    # And two updates of the same changes at once.
+    write_posts(archive, range(900, 1100))
+    for i in range(0, 900, 9):
+        (archive / f"_posts/p{i:05}.md").unlink()
+    first, second = start_index(archive, env), start_index(archive, env)
+    outputs = [finish(first), finish(second)]
+    assert all(out.startswith("1000 posts indexed") for out in outputs), outputs
+    assert_exact(archive, env)
+
+
+def test_readers_keep_answering_while_another_process_updates(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(300))
+    cache = tmp_path / "cache"
+    env = cli_env(cache)
+    with Library.open(archive, cache_dir=cache) as app_library:
+        app_library.update()
+        write_posts(archive, range(300, 1800))
+        writer = start_index(archive, env)
+        searches = opens = 0
+        totals: set[int] = set()
+        while writer.poll() is None:
+            # The long-lived library keeps its view: the same answers throughout.
+            assert app_library.search("").total == 300
+            assert app_library.search("w150x").total == 1
+            assert app_library.post("_posts/p00150.md") is not None
+            # A fresh open (as each CLI search does) sees some committed state, consistent.
+            with Library.open(archive, cache_dir=cache) as fresh:
+                results = fresh.search("")
+                listed = [row.path for row in results.rows(0, results.total)]
+                assert not [p for p, n in Counter(listed).items() if n > 1]
+                # Words and columns agree: the newest post listed is found by its word.
+                newest = max(int(Path(p).stem[1:]) for p in listed)
+                assert fresh.search(f"w{newest}x").total == 1
+                totals.add(results.total)
+            searches += 3
+            opens += 1
+        finish(writer)
+        assert searches >= 6 and opens >= 2
+        assert min(totals) >= 300 and max(totals) <= 1800, totals
+        # The app's library then catches up with the other process's work.
+        assert app_library.needs_update()
+        summary = app_library.update()
+        assert summary.posts == 1800
+        assert app_library.search("").total == 1800
+        assert app_library.search("w1700x").total == 1
+    assert_exact(archive, env)
+
+
+def test_an_update_waits_for_another_process_then_catches_up(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(200))
+    cache = tmp_path / "cache"
+    env = cli_env(cache)
+    with Library.open(archive, cache_dir=cache) as library:
+        library.update()
+        write_posts(archive, range(200, 1500))
+        writer = start_index(archive, env)
+        time.sleep(0.6)  # let it take the lock (it may already be done: then no wait happens)
+        summary = library.update()
+        finish(writer)
+        assert summary.posts == 1500
+        assert library.search("").total == 1500
+        assert library.search("w1400x").total == 1
+    assert_exact(archive, env)
