@@ -60,7 +60,7 @@ top = "G"
     assert config.keymap == {
         "quit": "ctrl+q", "help": "f1,question_mark", "cycle_sort": "s,ctrl+shift+s", "top": "G",
     }  # fmt: skip
-    assert config.keymap_errors(["quit", "help", "top"], path) == [
+    assert config.keymap_errors(["quit", "help", "top"]) == [
         f"{path}: [keymap] 'cycle_sort' is not an action (actions: help, quit, top); ignored"
     ]
 

@@ -46,12 +46,13 @@ class Config:
     debounce_ms: int | None = None
     keymap: dict[str, str] = field(default_factory=dict)  # action id → "key1,key2"
     errors: tuple[str, ...] = field(default=())  # one line each, already saying where
+    source: Path | None = None  # the file read, if one was
 
-    def keymap_errors(self, actions: Iterable[str], path: Path | None = None) -> list[str]:
+    def keymap_errors(self, actions: Iterable[str]) -> list[str]:
         """Lines for keymap entries naming no known action (the app knows its action ids; the
         core does not)."""
         known = set(actions)
-        where = path or config_path()
+        where = self.source or config_path()
         return [
             f"{where}: [keymap] {name!r} is not an action (actions: {', '.join(sorted(known))}); "
             "ignored"
@@ -67,7 +68,7 @@ def load_config(path: Path | None = None) -> Config:
     except FileNotFoundError:
         return Config()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return Config(errors=(f"{path}: {error}; using the defaults",))
+        return Config(errors=(f"{path}: {error}; using the defaults",), source=path)
     errors: list[str] = []
 
     def bad(key: str, problem: str) -> None:
@@ -117,7 +118,7 @@ def load_config(path: Path | None = None) -> Config:
             values["keymap"] = _keymap(keymap, path, errors)
         else:
             bad("keymap", 'must be a table: [keymap] then lines like quit = "ctrl+q"')
-    return Config(**values, errors=tuple(errors))
+    return Config(**values, errors=tuple(errors), source=path)
 
 
 def _keymap(table: dict[str, Any], path: Path, errors: list[str]) -> dict[str, str]:
