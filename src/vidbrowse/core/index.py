@@ -5,6 +5,7 @@ Everything else (dates, counts, exact tags, sorting, facets) lives in the column
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.writing import IndexWriter
 
+from vidbrowse.core import fastindex
 from vidbrowse.core.post import Post
 
 # Lower-cased, accent-folded, then stemmed: "Cafés" finds "cafe", "running" finds "run". Porter2,
@@ -51,10 +53,11 @@ SCHEMA = Schema(
 # A commit in another process replaces the TOC while we open it: try again a few times.
 _OPEN_TRIES = 5
 WRITELOCK = "MAIN_WRITELOCK"
-# Measured on 2 cores (research.md): two sub-processes without the final merge roughly double
-# the build speed; 1024 MB keeps a 36k-post build from spilling to disk.
-BULK_LIMITMB = 1024
 SMALL_LIMITMB = 256
+# A bulk build's segments hold at most this many documents each: the builder keeps a segment's
+# postings in memory (about 4 KB a post, measured: see scripts/bench_build.py).
+SEGMENT_DOCS = 25_000
+BULK_PROCS = min(2, os.cpu_count() or 1)
 
 
 def document(rowid: int, post: Post) -> dict[str, object]:
@@ -104,18 +107,15 @@ def docnum_rowids(searcher: Searcher) -> np.ndarray:
     return np.fromiter(column, dtype=np.int64, count=count)
 
 
-def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter:
-    """A writer for many new documents (parallel, leaves several segments) or for a few changes.
-    The caller holds the update lock, so a Whoosh write lock found held is stale: break it once."""
-    kwargs: dict[str, object] = (
-        # The default start method (fork): "spawn" re-runs the caller's __main__ in each worker,
-        # which fails for `python -c`/stdin and then hangs the commit waiting for dead workers.
-        {"procs": 2, "multisegment": True, "limitmb": BULK_LIMITMB}
-        if bulk
-        else {"limitmb": SMALL_LIMITMB}
-    )
+def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | fastindex.BulkWriter:
+    """A writer for many new documents (built as new segments by fastindex, in parallel) or for
+    a few changes (Whoosh's own writer, one segment, small merges). The caller holds the update
+    lock, so a Whoosh write lock found held is stale: break it once."""
     try:
-        return ix.writer(**kwargs)
+        plain = ix.writer(limitmb=SMALL_LIMITMB)
     except LockError:
         (Path(ix.storage.folder) / WRITELOCK).unlink(missing_ok=True)
-        return ix.writer(**kwargs)
+        plain = ix.writer(limitmb=SMALL_LIMITMB)
+    if bulk and fastindex.supports(ix.schema):
+        return fastindex.BulkWriter(ix, plain, procs=BULK_PROCS, max_docs=SEGMENT_DOCS)
+    return plain

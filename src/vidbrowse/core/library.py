@@ -26,7 +26,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from vidbrowse.core import archive as archive_scan
-from vidbrowse.core import index, locations
+from vidbrowse.core import fastindex, index, locations
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.parse import load_post
 from vidbrowse.core.post import Post, Problem
@@ -40,11 +40,14 @@ if TYPE_CHECKING:
 
 TEXT_DIR = "text"
 LOCK_FILE = "update.lock"
-# A cold build commits this many posts first so words become searchable within seconds…
+# A cold build commits this many posts first so words become searchable within a second or two,
 FIRST_BATCH = 1_000
-# Any update adding at least this many posts uses the parallel writer (starting its worker
-# processes costs about a second).
-BULK_MIN = 2_000
+# …then batches this many times larger each, so results keep coming while the commits stay few
+# (each costs a reload of the columns and two more segments; see scripts/bench_build.py).
+BATCH_GROWTH = 4
+# Any update adding at least this many posts builds new segments with fastindex, in parallel;
+# smaller ones go through Whoosh's own writer.
+BULK_MIN = 500
 
 
 class LibraryError(Exception):
@@ -349,7 +352,7 @@ class Library:
         rowid_of = store.rowids()
         todo = [*diff.added, *diff.changed, *missing]
         cold = len(self._need_view().live_rowids) == 0
-        batches = [todo[:FIRST_BATCH], todo[FIRST_BATCH:]] if cold else [todo]
+        batches = _batches(todo) if cold else [todo]
         next_rowid = first_new = store.next_rowid()
         done = 0
         for number, batch in enumerate(batches):
@@ -412,7 +415,11 @@ class Library:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        if isinstance(writer, fastindex.BulkWriter):
+            # The documents are indexed now, in parallel processes.
+            writer.commit(lambda done: report(Progress("index", min(done, new), len(posts))))
+        else:
+            writer.commit()
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -491,6 +498,20 @@ class Library:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _batches(todo: list[str]) -> list[list[str]]:
+    """FIRST_BATCH posts, then batches BATCH_GROWTH times larger each; a batch takes all that
+    is left when less than two batches' worth remains. Always at least two (maybe empty)."""
+    batches = [todo[:FIRST_BATCH]]
+    start, size = FIRST_BATCH, FIRST_BATCH
+    while True:
+        size *= BATCH_GROWTH
+        end = len(todo) if len(todo) - start < 2 * size else start + size
+        batches.append(todo[start:end])
+        if end >= len(todo):
+            return batches
+        start = end
 
 
 def _check_writable(home: Path, *, explicit: bool) -> None:

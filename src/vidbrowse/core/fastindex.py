@@ -1,0 +1,474 @@
+"""A fast bulk build of new Whoosh segments, with the same postings as `writer.add_document`.
+
+Why: a plain build spends its time in per-token generator hops through the analyzer chain, in
+the posting pool (one tuple per posting, all sorted at commit) and in pickling position lists
+(research.md). Here each text field is analysed in one loop with a cache from raw token to
+indexed word, postings are grouped by term as they come, and the codec's field writer receives
+them term by term; two processes each build their own segments, which the caller lists in one
+TOC (no merge). This leans on whoosh3 internals (SegmentWriter's per-document and field
+writers, `Positions.encode`, the analyzer's parts): whoosh3 is pinned, `supports()` checks the
+shapes it relies on, and tests/test_index_build.py builds the same posts both ways and compares
+every posting.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import re
+import struct
+import traceback
+import zlib
+from array import array
+from collections.abc import Callable, Sequence
+from pickle import dumps
+from typing import Any
+
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.codec import default_codec
+from whoosh.codec.base import Segment
+from whoosh.codec.whoosh3 import (
+    COMPRESSION_MIN_SIZE,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3TermInfo,
+)
+from whoosh.fields import FieldType, Schema
+from whoosh.formats import Positions
+from whoosh.index import FileIndex
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+Document = dict[str, Any]
+_BLOCK_MAGIC = WHOOSH3_HEADER_MAGIC
+_TERMINFO: struct.Struct = W3TermInfo._struct
+# RegexTokenizer's default expression, its group made non-capturing so `findall` returns the
+# whole match (the same tokens as `finditer(...).group(0)`).
+_FINDALL_PATTERNS = {default_pattern.pattern: r"[\w\*]+(?:\.?[\w\*]+)*"}
+# The raw-token cache is dropped past this size (a few tens of MB) to keep memory bounded.
+_WORD_CACHE_MAX = 500_000
+_WORD_CACHES: dict[tuple[object, ...], dict[str, str | None]] = {}
+
+
+class _Analysis:
+    """ANALYZER (tokenize, lowercase, fold accents, drop stop words, stem) in one loop."""
+
+    def __init__(self, analyzer: CompositeAnalyzer) -> None:
+        tokenizer, _, charset, stop, stem = analyzer.items
+        pattern = tokenizer.expression
+        self._findall = re.compile(
+            _FINDALL_PATTERNS.get(pattern.pattern, pattern.pattern), pattern.flags
+        ).findall
+        self._charmap = charset.charmap
+        self._stops = stop.stops
+        self._min = stop.min
+        self._max = stop.max
+        self._ignore = stem.ignore
+        self._stem = stem.stemfn
+        # Stemming costs ~50 µs a word: the cache outlives segments and batches (and forked
+        # builders inherit it), shared by every analyzer of the same configuration.
+        key = (
+            pattern.pattern,
+            pattern.flags,
+            self._stops,
+            self._min,
+            self._max,
+            frozenset(self._ignore),
+            self._stem,
+            frozenset(self._charmap.items()),
+        )
+        self._words = _WORD_CACHES.setdefault(key, {})
+
+    def _word(self, raw: str) -> str | None:
+        """The indexed word for a raw token, or None for a stop word (as the filters do it)."""
+        text = raw.lower().translate(self._charmap)
+        if len(text) < self._min or (self._max is not None and len(text) > self._max):
+            return None
+        if text in self._stops:
+            return None
+        return text if text in self._ignore else self._stem(text)
+
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Word → its positions, numbered as StopFilter(renumber=True) does: the first kept
+        token keeps its own position, the next ones follow it without gaps."""
+        words = self._words
+        if len(words) > _WORD_CACHE_MAX:
+            words.clear()
+        found: dict[str, list[int]] = {}
+        pos = -1
+        for index, raw in enumerate(self._findall(value)):
+            try:
+                word = words[raw]
+            except KeyError:
+                word = words[raw] = self._word(raw)
+            if word is None:
+                continue
+            pos = index if pos < 0 else pos + 1
+            plist = found.get(word)
+            if plist is None:
+                found[word] = [pos]
+            else:
+                plist.append(pos)
+        return found
+
+
+def _is_fast_text(field: FieldType) -> bool:
+    analyzer = getattr(field, "analyzer", None)
+    return (
+        type(field.format) is Positions
+        and field.format.fixed_value_size() is None
+        and field.scorable
+        and isinstance(analyzer, CompositeAnalyzer)
+        and [type(item) for item in analyzer.items]
+        == [RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, StemFilter]
+        and not analyzer.items[0].gaps
+    )
+
+
+def supports(schema: Schema) -> bool:
+    """Whether every field is one this builder reproduces exactly: text fields with positions
+    and the tokenize-lowercase-fold-stop-stem analyzer, or anything without spelling words,
+    term vectors or stored values (those go through the field's own `index`)."""
+    codec = default_codec()
+    # Terms are written without inlining postings in the term table (inlinelimit 1).
+    if type(codec) is not W3Codec or codec._inlinelimit > 1:
+        return False
+    for name in schema.names():
+        field = schema[name]
+        if field.separate_spelling() or field.vector or field.stored:
+            return False
+        if isinstance(field.format, Positions) and not _is_fast_text(field):
+            return False
+    return True
+
+
+def _no_length(_docnum: int) -> int:
+    return 0
+
+
+@functools.cache
+def _stored_length(length: int) -> int:
+    return byte_to_length(length_to_byte(length))
+
+
+def _write_term(
+    fw: W3FieldWriter,
+    btext: bytes,
+    ids: list[int],
+    weights: list[float],
+    values: list[bytes],
+    lengths: list[int],
+) -> None:
+    """The bytes `fw.start_term(btext)`, one `fw.add(...)` per posting and `fw.finish_term()`
+    write (W3PostingsWriter's blocks, W3TermInfo, the term table row), made directly: most terms
+    have one or two postings, and the codec's per-term method calls cost more than the data.
+    For postings of a positions format (values never empty) in a field with lengths (never 0)."""
+    pw = fw._postwriter
+    limit, compression = pw._blocklimit, pw._compression
+    postfile = pw._postfile
+    offset = postfile.tell()
+    parts = [_BLOCK_MAGIC]
+    total_weight = 0.0
+    max_weight = 0
+    count = len(ids)
+    for start in range(0, count, limit):
+        end = start + limit
+        block_ids = ids[start:end]
+        block_weights = weights[start:end]
+        block_lengths = lengths[start:end]
+        stored_weights = array("f", block_weights)  # what the block keeps: float32
+        total_weight += sum(stored_weights)
+        block_max = max(0, *block_weights)
+        max_weight = max(max_weight, block_max)
+        deltas = tuple(b - a for a, b in zip([0, *block_ids], block_ids, strict=False))
+        if all(w == 1.0 for w in stored_weights):
+            mini: object = None
+        elif all(w == stored_weights[0] for w in stored_weights):
+            mini = stored_weights[0]
+        else:
+            mini = tuple(stored_weights)
+        data = dumps((deltas, mini, tuple(values[start:end])), 2)
+        level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if level:
+            data = zlib.compress(data, level)
+        info = dumps(
+            (
+                len(block_ids),
+                block_ids[-1],
+                block_max,
+                level,
+                length_to_byte(min(block_lengths)),
+                length_to_byte(max(block_lengths)),
+            ),
+            2,
+        )
+        size = len(info) + len(data)
+        parts += (pack_int(-size if end >= count else size), info, data)
+    postfile.write(b"".join(parts))
+    terminfo = _TERMINFO.pack(
+        False,
+        total_weight,
+        count,
+        length_to_byte(min(lengths)),
+        length_to_byte(max(lengths)),
+        max_weight,
+        ids[0],
+        ids[-1],
+    )
+    extent = pack_long(offset) + pack_int(postfile.tell() - offset)
+    fw._tindex.add(pack_ushort(fw._fieldid) + btext, terminfo + extent)
+
+
+class _SegmentBuilder:
+    """One new segment: per-document data written as documents come, postings grouped by
+    term in memory and written at `finish()`."""
+
+    def __init__(self, ix: FileIndex) -> None:
+        self._writer = SegmentWriter(ix, _lk=False)  # the caller's writer holds the lock
+        self._schema = self._writer.schema
+        self._analysis: dict[str, _Analysis] = {}
+        self._encoders: dict[str, Callable[[list[int]], bytes]] = {}
+        for name in self._schema.names():
+            field = self._schema[name]
+            if _is_fast_text(field):
+                self._analysis[name] = _Analysis(field.analyzer)
+                self._encoders[name] = field.format.encode
+        # Text postings: field → word → flat [docnum, frequency, position bytes, …].
+        self._text: dict[str, dict[str, list[Any]]] = {name: {} for name in self._analysis}
+        # Other postings (the rowid's numeric terms): field → term bytes → [(docnum, w, v)].
+        self._other: dict[str, dict[bytes, list[tuple[int, float, bytes | None]]]] = {}
+        # Most postings hold one position: their encoded value is shared.
+        self._single: list[bytes] = []
+        # Field → docnum → length as stored (one byte, lossy) for the documents with words.
+        self._lengths: dict[str, dict[int, int]] = {}
+        self.docs = 0
+
+    def _one(self, pos: int, encode: Callable[[list[int]], bytes]) -> bytes:
+        single = self._single
+        while len(single) <= pos:
+            single.append(encode([len(single)]))
+        return single[pos]
+
+    def add(self, document: Document) -> None:
+        """As SegmentWriter.add_document (no boosts, no stored values, no spelling)."""
+        writer, schema = self._writer, self._schema
+        perdoc = writer.perdocwriter
+        docnum = self.docs
+        perdoc.start_doc(docnum)
+        for name in sorted(document):
+            value = document[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            analysis = self._analysis.get(name)
+            if analysis is not None:
+                terms = self._text[name]
+                encode = self._encoders[name]
+                for word, plist in analysis.positions(value).items():
+                    freq = len(plist)
+                    length += freq
+                    vbytes = self._one(plist[0], encode) if freq == 1 else encode(plist)
+                    postings = terms.get(word)
+                    if postings is None:
+                        terms[word] = [docnum, freq, vbytes]
+                    else:
+                        postings += (docnum, freq, vbytes)
+            elif field.indexed:
+                terms_b = self._other.setdefault(name, {})
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    if field.scorable:
+                        length += freq
+                    terms_b.setdefault(tbytes, []).append((docnum, weight, vbytes))
+            perdoc.add_field(name, field, None, length)
+            if length:
+                self._lengths.setdefault(name, {})[docnum] = _stored_length(length)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.docs += 1
+
+    def finish(self) -> Segment:
+        """Write the postings and close the segment's files; the caller lists it in a TOC."""
+        writer = self._writer
+        writer.docnum = self.docs
+        writer._added = True
+        writer.perdocwriter.close()
+        fw = writer.fieldwriter
+        for name in sorted({*self._text, *self._other}):
+            field = self._schema[name]
+            stored = self._lengths.get(name)
+            # What the stored length byte decodes to, as FieldWriter.add_postings reads it back
+            # (a field no document gave words has no length column: 0).
+            length_of = stored.get if stored is not None else _no_length
+            fw.start_field(name, field)
+            if name in self._text:
+                boost = field.format.field_boost
+                terms = self._text[name]
+                # UTF-8 keeps code point order: sorting the words sorts their bytes.
+                for word in sorted(terms):
+                    flat = terms[word]
+                    ids = flat[0::3]
+                    weights = [freq * boost for freq in flat[1::3]]
+                    lengths = [length_of(d) for d in ids]
+                    _write_term(fw, word.encode("utf-8"), ids, weights, flat[2::3], lengths)
+            else:
+                terms_b = self._other[name]
+                for tbytes in sorted(terms_b):
+                    fw.start_term(tbytes)
+                    for docnum, weight, vbytes in terms_b[tbytes]:
+                        fw.add(docnum, weight, vbytes or b"", length_of(docnum))
+                    fw.finish_term()
+            fw.finish_field()
+        self._text.clear()
+        self._other.clear()
+        writer._close_segment()
+        writer._assemble_segment()
+        # Not writer._finish(): it would delete the temporary folder every writer of this index
+        # shares; the caller's writer does that when it commits.
+        writer.is_closed = True
+        return writer.get_segment()
+
+    def cancel(self) -> None:
+        # Leftover files of a segment no TOC lists are deleted by the next commit.
+        self._writer.is_closed = True
+
+
+def build_segments(
+    ix: FileIndex,
+    documents: Sequence[Document],
+    *,
+    max_docs: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[Segment]:
+    """New segments holding `documents` in order, each of at most `max_docs` documents (which
+    bounds the memory held by grouped postings)."""
+    segments: list[Segment] = []
+    for start in range(0, len(documents), max_docs):
+        builder = _SegmentBuilder(ix)
+        try:
+            for count, document in enumerate(documents[start : start + max_docs], start + 1):
+                builder.add(document)
+                if progress is not None and count % 500 == 0:
+                    progress(count)
+            segments.append(builder.finish())
+        except BaseException:
+            builder.cancel()
+            raise
+    return segments
+
+
+def _child(ix: FileIndex, documents: Sequence[Document], max_docs: int, conn: Any) -> None:
+    try:
+        conn.send(("ok", build_segments(ix, documents, max_docs=max_docs)))
+    except BaseException as exc:  # reported to the parent, which raises
+        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+    finally:
+        conn.close()
+
+
+class BuildError(Exception):
+    """A segment-building process failed; the message holds its traceback."""
+
+
+def build_parallel(
+    ix: FileIndex,
+    documents: Sequence[Document],
+    *,
+    procs: int = 2,
+    max_docs: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[Segment]:
+    """`build_segments` with the documents split into `procs` contiguous shares: this process
+    builds the first, forked children the others (fork shares the documents without pickling
+    them; only the small Segment records come back). Segments come back in document order."""
+    if procs < 2 or len(documents) < 2:
+        return build_segments(ix, documents, max_docs=max_docs, progress=progress)
+    step = -(-len(documents) // procs)
+    shares = [documents[i : i + step] for i in range(0, len(documents), step)]
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for share in shares[1:]:
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_child, args=(ix, share, max_docs, send), daemon=True)
+        child.start()
+        send.close()
+        children.append((child, receive))
+    segments: list[Segment] = []
+    try:
+        segments += build_segments(ix, shares[0], max_docs=max_docs, progress=progress)
+        for child, receive in children:
+            try:
+                status, value = receive.recv()
+            except EOFError:
+                raise BuildError(f"an index process died (exit code {child.exitcode})") from None
+            if status != "ok":
+                raise BuildError(value)
+            segments += value
+    finally:
+        for child, receive in children:
+            receive.close()
+            child.join()
+    return segments
+
+
+def commit(writer: SegmentWriter, segments: Sequence[Segment]) -> None:
+    """Commit `writer` (its deletions and any documents it holds) with `segments` listed in the
+    new TOC after the existing ones. No merge: merging costs more than building in parallel
+    saved (research.md)."""
+    writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
+
+
+class BulkWriter:
+    """The writer calls a bulk update makes (add, update, delete, commit, cancel), adding the
+    documents as new segments built by `build_parallel` at commit. `writer` (a plain writer
+    holding the index's lock) does the deletions and writes the TOC."""
+
+    def __init__(self, ix: FileIndex, writer: SegmentWriter, *, procs: int, max_docs: int) -> None:
+        self._ix = ix
+        self._writer = writer
+        self._procs = procs
+        self._max_docs = max_docs
+        self._documents: list[Document] = []
+        self._unique = [name for name in writer.schema.names() if writer.schema[name].unique]
+
+    def delete_by_term(self, fieldname: str, text: object) -> None:
+        self._writer.delete_by_term(fieldname, text)
+
+    def add_document(self, **fields: Any) -> None:
+        self._documents.append(fields)
+
+    def update_document(self, **fields: Any) -> None:
+        for name in self._unique:
+            if name in fields:
+                self._writer.delete_by_term(name, fields[name])
+        self._documents.append(fields)
+
+    def commit(self, progress: Callable[[int], None] | None = None) -> None:
+        """Build the segments, then commit; `progress` gets an estimate of documents done."""
+        try:
+            share = self._procs
+            segments = build_parallel(
+                self._ix,
+                self._documents,
+                procs=self._procs,
+                max_docs=self._max_docs,
+                progress=None if progress is None else (lambda n: progress(n * share)),
+            )
+        except BaseException:
+            self._writer.cancel()
+            raise
+        commit(self._writer, segments)
+
+    def cancel(self) -> None:
+        self._writer.cancel()

@@ -1,0 +1,184 @@
+"""fastindex builds the same index as Whoosh's own writer: compared posting by posting, term
+info by term info, byte by byte, and by hit counts. It leans on whoosh3 internals: an upgrade
+that changes them must fail here."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import whoosh.index
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.qparser import MultifieldParser
+from whoosh.reading import IndexReader
+
+from vidbrowse.core import fastindex, index, library
+from vidbrowse.core.archive import scan
+from vidbrowse.core.parse import load_post
+from vidbrowse.core.post import Post
+from vidbrowse.generate import generate_archive
+
+FIELDS = ("title", "channel", "tags", "text")
+# What tokenizing, folding, stop words and position numbering must get right.
+ODD_POSTS = [
+    Post(path="odd/1.md", vid_id="a", title="The the THE", text="the cat sat on the mat"),
+    Post(path="odd/2.md", vid_id="b", title="Café crème à İstanbul", channel="Ünïcode"),
+    Post(path="odd/3.md", vid_id="c", title="a.b.c x*y 3.14 foo..bar", tags=("a", "b c")),
+    Post(path="odd/4.md", vid_id="d", title="", text="", tags=()),
+    Post(path="odd/5.md", vid_id="e", title="running runs ran 🎵 音楽 músic", text="I a an"),
+    Post(path="odd/6.md", vid_id="f", title="x" * 300, text="repeat " * 200 + "end"),
+]
+QUERIES = [
+    "video",
+    "music OR cat",
+    "running",
+    "cafe",
+    '"cat sat"',
+    '"the mat"',
+    "title:repeat",
+    "tags:c",
+    "mus*",
+    "muzic~",
+    "istanbul",
+    "3.14",
+]
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("archive")
+    generate_archive(root, 240, seed=3)
+    loaded = [load_post(root, path) for path in sorted(scan(root).files)]
+    posts = [p for p in loaded if isinstance(p, Post)] + ODD_POSTS
+    return [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
+
+
+def build_plain(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
+    ix = index.create(folder)
+    writer = ix.writer()
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    return ix
+
+
+def build_fast(
+    folder: Path, documents: list[dict[str, Any]], *, procs: int, max_docs: int
+) -> whoosh.index.FileIndex:
+    ix = index.create(folder)
+    writer = ix.writer()
+    segments = fastindex.build_parallel(ix, documents, procs=procs, max_docs=max_docs)
+    fastindex.commit(writer, segments)
+    return ix
+
+
+def contents(reader: IndexReader) -> dict[str, object]:
+    postings = {}
+    for fieldname, text in reader.all_terms():
+        m = reader.postings(fieldname, text)
+        found = []
+        while m.is_active():
+            found.append((m.id(), m.weight(), m.value()))
+            m.next()
+        info = reader.term_info(fieldname, text)
+        postings[fieldname, text] = (
+            found,
+            info.doc_frequency(),
+            info.min_length(),
+            info.max_length(),
+            info.max_weight(),
+            info.min_id(),
+            info.max_id(),
+            round(info.weight(), 3),  # summed per segment: float rounding may differ
+        )
+    count = reader.doc_count_all()
+    return {
+        "postings": postings,
+        "lengths": [[reader.doc_field_length(d, f) for f in FIELDS] for d in range(count)],
+        "field lengths": [reader.field_length(f) for f in FIELDS],
+        "rowids": list(reader.column_reader("rowid")),
+    }
+
+
+def test_the_schema_is_supported() -> None:
+    assert fastindex.supports(index.SCHEMA)
+    assert not fastindex.supports(Schema(path=ID(stored=True), text=TEXT))
+
+
+@pytest.mark.parametrize(("procs", "max_docs"), [(1, 10_000), (2, 50)])
+def test_same_postings_as_whoosh(
+    tmp_path: Path, documents: list[dict[str, Any]], procs: int, max_docs: int
+) -> None:
+    plain = build_plain(tmp_path / "plain", documents)
+    fast = build_fast(tmp_path / "fast", documents, procs=procs, max_docs=max_docs)
+    with plain.reader() as r1, fast.reader() as r2:
+        share = -(-len(documents) // procs)
+        assert len(r2.leaf_readers()) == procs * -(-share // max_docs)
+        expected, got = contents(r1), contents(r2)
+        assert len(expected["postings"]) > 2000  # type: ignore[arg-type]
+        for key in expected:
+            assert got[key] == expected[key], key
+    parser = MultifieldParser(list(FIELDS), index.SCHEMA)
+    with plain.searcher() as s1, fast.searcher() as s2:
+        for text in QUERIES:
+            q = parser.parse(text)
+            hits = len(s1.search(q, limit=None))
+            assert len(s2.search(q, limit=None)) == hits, text
+        assert len(s1.search(parser.parse("video"), limit=None)) > 10
+
+
+def test_same_bytes_as_whoosh(
+    tmp_path: Path, documents: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One segment each; with one-position values not shared (sharing only lets pickle write
+    a back-reference for a repeated value), every file of the segment is the same."""
+    monkeypatch.setattr(fastindex._SegmentBuilder, "_one", lambda _self, pos, enc: enc([pos]))
+    files = []
+    for ix in (
+        build_plain(tmp_path / "plain", documents),
+        build_fast(tmp_path / "fast", documents, procs=1, max_docs=10_000),
+    ):
+        (segment,) = ix._segments()
+        compound = segment.open_compound_file(ix.storage)
+        files.append(
+            {f.replace(segment.segid, ""): compound.open_file(f).read() for f in compound.list()}
+        )
+    assert files[0].keys() == files[1].keys()
+    assert any(f.endswith(".pst") for f in files[0])
+    for name in files[0]:
+        assert files[0][name] == files[1][name], name
+
+
+def test_a_failing_builder_process_is_reported(
+    tmp_path: Path, documents: list[dict[str, Any]]
+) -> None:
+    ix = index.create(tmp_path / "ix")
+    writer = ix.writer()
+    broken = [*documents[:10], {"rowid": 99, "text": 12345}]  # not text: the child fails
+    with pytest.raises(fastindex.BuildError, match="TypeError"):
+        fastindex.build_parallel(ix, broken, procs=2, max_docs=100)
+    writer.cancel()
+
+
+def test_bulk_writer_updates_replace_old_versions(tmp_path: Path) -> None:
+    ix = index.create(tmp_path / "ix")
+    first = index.writer(ix)
+    first.add_document(**index.document(1, Post(path="a", vid_id="a", title="old words")))
+    first.commit()
+    bulk = index.writer(ix, bulk=True)
+    assert isinstance(bulk, fastindex.BulkWriter)
+    bulk.update_document(**index.document(1, Post(path="a", vid_id="a", title="new words")))
+    bulk.add_document(**index.document(2, Post(path="b", vid_id="b", title="more words")))
+    bulk.commit()
+    with ix.searcher() as s:
+        parser = MultifieldParser(list(FIELDS), index.SCHEMA)
+        assert len(s.search(parser.parse("words"), limit=None)) == 2
+        assert len(s.search(parser.parse("old"), limit=None)) == 0
+
+
+def test_cold_batches_grow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(library, "FIRST_BATCH", 10)
+    monkeypatch.setattr(library, "BATCH_GROWTH", 4)
+    sizes = [len(b) for b in library._batches([str(i) for i in range(1000)])]
+    assert sizes == [10, 40, 160, 790]
+    assert [len(b) for b in library._batches([str(i) for i in range(30)])] == [10, 20]
+    assert [len(b) for b in library._batches(["x"])] == [1, 0]
