@@ -25,7 +25,7 @@ from vidbrowse.core.settings import load_settings
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import COMMANDS, VidbrowseCommands
-from vidbrowse.tui.screens import HelpScreen, ReaderScreen
+from vidbrowse.tui.screens import HelpScreen, NoteScreen, ReaderScreen
 from vidbrowse.tui.widgets.detail import DetailView
 from vidbrowse.tui.widgets.facets import FacetList
 from vidbrowse.tui.widgets.query_bar import QueryBar
@@ -571,3 +571,32 @@ async def test_config_sets_theme_sort_debounce_and_keys(library: Library) -> Non
         await settle(pilot, app)
         assert app.results.sort == "likes"
         assert any("no_such_action" in n.message for n in app._notifications)
+
+
+@synchronous
+async def test_star_read_and_note_marks(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = app.results_list.current
+        assert row is not None and app.review is not None
+        await pilot.press("asterisk")
+        await settle(pilot, app)
+        assert app.review.marks.get(row).starred
+        assert screen_text(app).count("★ ") == 1
+        assert "starred" in static_text(app, "#detail-meta")
+        # Reading it full-screen marks it read.
+        await pilot.press("enter")
+        await pilot.press("escape")
+        assert app.review.marks.get(row).read
+        await pilot.press("u")
+        assert not app.review.marks.get(row).read
+        # A note, then a query that finds it.
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press(*"watch later", "enter")
+        await settle(pilot, app)
+        assert app.review.marks.get(row).note == "watch later"
+        await type_query(pilot, app, "is:starred note:later")
+        assert app.results is not None and app.results.total == 1
+        assert app.results_list.current == row

@@ -6,6 +6,7 @@ the sort) runs one search in a worker thread; results of an outdated search are 
 
 from __future__ import annotations
 
+import threading
 import time
 import webbrowser
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from textual.worker import get_current_worker
 
 from vidbrowse.core.config import Config, load_config
 from vidbrowse.core.library import Library, Progress, UpdateSummary
+from vidbrowse.core.marks import Mark, Marks
 from vidbrowse.core.post import Post
 from vidbrowse.core.query import (
     EXACT_FIELDS,
@@ -34,10 +36,11 @@ from vidbrowse.core.query import (
     selected_facets,
     with_facets,
 )
+from vidbrowse.core.review import Review, ReviewError
 from vidbrowse.core.search import Results, Row
 from vidbrowse.core.settings import Settings, load_settings, save_settings
 from vidbrowse.tui.commands import BINDINGS, COMMANDS, VidbrowseCommands
-from vidbrowse.tui.screens import HelpScreen, ReaderScreen
+from vidbrowse.tui.screens import HelpScreen, NoteScreen, ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.detail import DetailView, render_post
 from vidbrowse.tui.widgets.facets import FacetList, FacetPane
@@ -107,6 +110,9 @@ class VidbrowseApp(App[int]):
         self.updating = False
         self._debounce: Timer | None = None
         self._last_progress = 0.0
+        self.review: Review | None = None  # marks and notes: see _marks()
+        self.review_problem: str | None = None
+        self._review_lock = threading.Lock()
 
     # ------------------------------------------------------------------ layout
 
@@ -121,6 +127,7 @@ class VidbrowseApp(App[int]):
         self.status = Static(id="results-status")
         header = Static(id="results-columns")
         self.results_list = ResultsList(header=header, id="results")
+        self.results_list.marker = self._marker
         self.detail = DetailView(id="detail")
         yield self.query_bar
         yield self.update_row
@@ -189,7 +196,9 @@ class VidbrowseApp(App[int]):
         self, text: str, sort: str | None, reverse: bool, generation: int, keep_row: Row | None
     ) -> None:
         try:
-            results = self.library.search(text, sort=sort, reverse=reverse, facet_limit=FACET_LIMIT)
+            results = self.library.search(
+                text, sort=sort, reverse=reverse, facet_limit=FACET_LIMIT, marks=self._marks()
+            )
         except QueryError as error:
             self.call_from_thread(self._show_error, generation, error)
             return
@@ -323,7 +332,7 @@ class VidbrowseApp(App[int]):
         if event.row is None:
             detail.show_nothing("")
             return
-        detail.show_row(event.row, self.matcher)
+        detail.show_row(event.row, self.matcher, self._mark(event.row))
         self.load_post(event.row)
 
     @work(thread=True, exclusive=True, group="post")
@@ -332,7 +341,7 @@ class VidbrowseApp(App[int]):
             post = self.library.post(row.path)
         except Exception:  # an unreadable store entry reads as "no longer there"
             post = None
-        rendered = render_post(row, post, self.matcher)
+        rendered = render_post(row, post, self.matcher, self._mark(row))
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show_post, row, post, rendered)
 
@@ -355,7 +364,87 @@ class VidbrowseApp(App[int]):
         row = self.results_list.current
         if row is None or isinstance(self.screen, ReaderScreen):
             return
-        self.push_screen(ReaderScreen(row, self._current_post(), self.matcher))
+        post = self._current_post()
+        if self._change_mark(row, lambda marks: marks.mark_read(row), quiet=True):
+            self.search_now(keep_row=row)  # `is:unread` may no longer hold
+        self.push_screen(ReaderScreen(row, render_post(row, post, self.matcher, self._mark(row))))
+
+    # ------------------------------------------------------------------ marks and notes
+
+    def _marks(self) -> Marks | None:
+        """The archive's marks, opened on first use (from a search thread: it reads SQLite).
+        Without them vidbrowse still works; `is:starred` then finds nothing."""
+        with self._review_lock:
+            if self.review is None and self.review_problem is None:
+                try:
+                    self.review = Review.open(self.library.archive)
+                except ReviewError as error:
+                    self.review_problem = str(error)
+                    self.call_from_thread(
+                        self.notify, f"Marks and notes are off: {error}", severity="warning"
+                    )
+            return self.review.marks if self.review is not None else None
+
+    def _mark(self, row: Row) -> Mark | None:
+        marks = self.review.marks if self.review is not None else None
+        return marks.get(row) if marks is not None else None
+
+    def _marker(self, row: Row) -> str:
+        mark = self._mark(row)
+        if mark is None:
+            return ""
+        return "★ " if mark.starred else ("✎ " if mark.note else "")
+
+    def _change_mark(
+        self, row: Row, change: Callable[[Marks], Mark], *, quiet: bool = False
+    ) -> Mark | None:
+        """Apply a change to a row's mark and redraw what shows it; None when marks are off."""
+        marks = self.review.marks if self.review is not None else None
+        if marks is None:
+            if not quiet:
+                self.notify(self.review_problem or "Marks are not ready yet.", severity="warning")
+            return None
+        try:
+            mark = change(marks)
+        except ReviewError as error:
+            self.notify(f"Could not save: {error}", severity="error")
+            return None
+        self.results_list.refresh()
+        self.detail.show_row(row, self.matcher, mark)
+        self.load_post(row)
+        if isinstance(self.screen, ReaderScreen) and self.screen.row == row:
+            self.screen.view.show(render_post(row, self.post, self.matcher, mark))
+        return mark
+
+    def _after_mark(self, row: Row, mark: Mark | None, message: str) -> None:
+        if mark is not None:
+            self.notify(message)
+            self.search_now(keep_row=row)  # the query may test marks (is:, has:, note:)
+
+    def action_toggle_star(self) -> None:
+        if (row := self.results_list.current) is not None:
+            mark = self._change_mark(row, lambda marks: marks.toggle_star(row))
+            self._after_mark(row, mark, "Starred." if mark and mark.starred else "Unstarred.")
+
+    def action_toggle_read(self) -> None:
+        if (row := self.results_list.current) is not None:
+            mark = self._change_mark(row, lambda marks: marks.toggle_read(row))
+            self._after_mark(row, mark, "Marked read." if mark and mark.read else "Marked unread.")
+
+    def action_edit_note(self) -> None:
+        row = self.results_list.current
+        if row is None or self._mark(row) is None:
+            if row is not None:
+                self.notify(self.review_problem or "Marks are not ready yet.", severity="warning")
+            return
+        current = self._mark(row)
+
+        def save(note: str | None) -> None:
+            if note is not None:
+                mark = self._change_mark(row, lambda marks: marks.set_note(row, note))
+                self._after_mark(row, mark, "Note saved." if note.strip() else "Note removed.")
+
+        self.push_screen(NoteScreen(row.title, current.note if current else ""), save)
 
     def _url(self) -> str | None:
         post = self._current_post()

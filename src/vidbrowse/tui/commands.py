@@ -59,6 +59,24 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "clear_filters", "x", "Clear filters", "Remove every tag, channel and category filter."
     ),
+    Command(
+        "toggle_star",
+        "asterisk",
+        "Star",
+        "Star or unstar the highlighted post (find starred posts with is:starred).",
+    ),
+    Command(
+        "toggle_read",
+        "u",
+        "Read/unread",
+        "Mark the highlighted post read or unread; reading it full-screen marks it read.",
+    ),
+    Command(
+        "edit_note",
+        "n",
+        "Note",
+        "Write a note on the highlighted post (find notes with has:note or note:word).",
+    ),
     Command("copy_url", "c", "Copy URL", "Copy the post's URL to the clipboard.", footer=True),
     Command("open_url", "o", "Open URL", "Open the post's URL in a web browser."),
     Command("help", "question_mark,f1", "Help", "Show every key and what it does.", footer=True),

@@ -8,34 +8,32 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
-from vidbrowse.core.post import Post
+from vidbrowse.core.display import printable
 from vidbrowse.core.search import Row
 from vidbrowse.tui.commands import COMMANDS
-from vidbrowse.tui.terms import TermMatcher
-from vidbrowse.tui.widgets.detail import DetailView, render_post
+from vidbrowse.tui.widgets.detail import DetailView
 
 
 class ReaderScreen(Screen[None]):
     """One post over the whole screen. Esc (the app's `back`) returns to the list."""
 
-    def __init__(self, row: Row, post: Post | None, matcher: TermMatcher | None) -> None:
+    def __init__(self, row: Row, rendered: tuple[Text, Text]) -> None:
         super().__init__()
         self.row = row
-        self.post = post
-        self.matcher = matcher
+        self.rendered = rendered
 
     def compose(self) -> ComposeResult:
-        yield DetailView(id="reader")
+        self.view = DetailView(id="reader")
+        yield self.view
         yield Footer()
 
     def on_mount(self) -> None:
-        view = self.query_one(DetailView)
-        view.show(render_post(self.row, self.post, self.matcher))
-        view.focus()
+        self.view.show(self.rendered)
+        self.view.focus()
 
 
 def keys_table(key_display: dict[str, str]) -> Table:
@@ -50,15 +48,16 @@ def keys_table(key_display: dict[str, str]) -> Table:
 
 
 QUERY_HELP = """\
-Query language
-  words           all of them, anywhere (stemmed: "playing" finds "played")
-  "a phrase"      these words in this order
-  run*  colr~     a prefix; a fuzzy word
-  a OR b, NOT a, -a, ( … )
-  title: channel: text:   words in one field only
-  tag:music  category:sport  id:dQw4w9WgXcQ   exact values (quote values with spaces)
-  views:>10K  likes:100..1K  duration:<5m  uploaded:2020  posted:2021-03..2021-06
-Filters: ticking a tag, channel or category rewrites the query; the query is the whole truth."""
+Query language (the same as `vidbrowse search`)
+  words            all of them, anywhere (stemmed: "running" finds "runs"; "cafe" finds "Café")
+  "a phrase"       these words in this order
+  surg*  surgry~   a prefix; a word within 1 edit (surgry~2: 2 edits)
+  a OR b, a AND b, NOT a, -a, ( … )
+  title:word  channel:"Some Channel"  text:word      words in one field only
+  tag:music  category:Music  id:VQuegI_wGhk          exact values (quote values with spaces)
+  duration:>10m  views:>1M  likes:1k..  uploaded:2014  posted:>=2021-06-01     ranges
+  is:starred  is:unread  has:note  note:word         your marks and notes
+Ticking a tag or category rewrites the query: the query is always the whole truth."""
 
 
 class HelpScreen(ModalScreen[None]):
@@ -83,3 +82,38 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "vidbrowse — keys"
             yield Static(keys_table(self.key_display))
             yield Static(Text("\n" + QUERY_HELP))
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """One line to write a post's note: Enter saves (empty removes it), Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
+
+    DEFAULT_CSS = """
+    NoteScreen { align: center middle; }
+    NoteScreen > Vertical {
+        width: 80%; max-width: 100; height: auto;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, title: str, note: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Note"
+            yield Static(Text(printable(self.title_text).replace("\n", " "), style="bold"))
+            yield Input(self.note, placeholder="Enter saves, Esc cancels; empty removes the note")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from vidbrowse.core.display import clock, printable
+from vidbrowse.core.marks import Mark
 from vidbrowse.core.post import Post
 from vidbrowse.core.search import Row
 from vidbrowse.tui.terms import TermMatcher
@@ -40,7 +41,21 @@ def _safe(text: str, matcher: TermMatcher | None = None, style: str = "") -> Tex
     return shown
 
 
-def describe(item: Row | Post, matcher: TermMatcher | None = None) -> Text:
+def _marks(mark: Mark) -> Text:
+    shown = Text(
+        ", ".join(name for name, on in (("starred", mark.starred), ("read", mark.read)) if on)
+        or "none"
+    )
+    if mark.note:
+        shown.append("   ")
+        shown.append("Note ", style=LABEL_STYLE)
+        shown.append(printable(mark.note))
+    return shown
+
+
+def describe(
+    item: Row | Post, matcher: TermMatcher | None = None, mark: Mark | None = None
+) -> Text:
     """The metadata block (from a Row while the Post loads, from the Post afterwards)."""
     url = item.url if isinstance(item, Post) else "…"
     views, likes, dislikes = (_count(value) for value in (item.views, item.likes, item.dislikes))
@@ -61,6 +76,8 @@ def describe(item: Row | Post, matcher: TermMatcher | None = None) -> Text:
         [("URL", _safe(url or "none"))],
         [("File", _safe(item.path))],
     ]
+    if mark is not None:
+        lines.append([("Marks", _marks(mark))])
     out = Text()  # a plain base: the bold title must not spill into what follows
     out.append_text(_safe(item.title.replace("\n", " ") or "(untitled)", matcher, "bold"))
     out.append("\n")
@@ -84,12 +101,14 @@ VANISHED = (
 )
 
 
-def render_post(row: Row, post: Post | None, matcher: TermMatcher | None) -> tuple[Text, Text]:
+def render_post(
+    row: Row, post: Post | None, matcher: TermMatcher | None, mark: Mark | None = None
+) -> tuple[Text, Text]:
     """The (metadata, text) of a post, or of its row when the post is gone. Pure and thread-safe:
     the app builds it in the worker that loads the post (highlighting a long body takes ms)."""
     if post is None:
-        return describe(row, matcher), Text(VANISHED, style="italic")
-    return describe(post, matcher), body(post, matcher)
+        return describe(row, matcher, mark), Text(VANISHED, style="italic")
+    return describe(post, matcher, mark), body(post, matcher)
 
 
 class DetailView(VerticalScroll):
@@ -106,9 +125,9 @@ class DetailView(VerticalScroll):
         self.meta.update(Text(message, style="dim"))
         self.text.update("")
 
-    def show_row(self, row: Row, matcher: TermMatcher | None) -> None:
+    def show_row(self, row: Row, matcher: TermMatcher | None, mark: Mark | None = None) -> None:
         """What the row knows, at once, while the post loads."""
-        self.meta.update(describe(row, matcher))
+        self.meta.update(describe(row, matcher, mark))
         self.text.update(Text("Loading…", style="dim"))
         self.scroll_home(animate=False)
 

@@ -6,6 +6,7 @@ around the visible part and caches it, so 100,000 results cost what 40 do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -53,12 +54,13 @@ class Columns:
             fixed -= 10 + GAP
         return cls(max(1, width - fixed), channel, uploaded, duration, views, width)
 
-    def cells(self, row: Row) -> list[tuple[str, int, bool]]:
-        """(text, width, right-aligned) for each shown column of one row."""
+    def cells(self, row: Row, marker: str = "") -> list[tuple[str, int, bool]]:
+        """(text, width, right-aligned) for each shown column of one row; `marker` (e.g. "★ ")
+        goes before the title."""
         return [
             cell
             for cell in (
-                (one_line(row.title), self.title, False),
+                (marker + one_line(row.title), self.title, False),
                 (one_line(row.channel), self.channel, False),
                 (day(row.uploaded), self.uploaded, False),
                 (clock(row.duration), self.duration, True),
@@ -128,6 +130,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         """`header`: a one-line widget above the list that shows the column names."""
         super().__init__(id=id)
         self.header = header
+        self.marker: Callable[[Row], str] | None = None  # a row's flags, e.g. "★ " (the app's)
         self.results: Results | None = None
         self.empty_message = ""  # shown when there are no rows; the app words it
         self._window_start = 0
@@ -207,7 +210,8 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
             name = "results--cursor" if self.has_focus else "results--cursor-blurred"
             style = base + self.get_component_rich_style(name)
         segments: list[Segment] = []
-        for text, cells, right in self.columns.cells(row):
+        marker = self.marker(row) if self.marker is not None else ""
+        for text, cells, right in self.columns.cells(row, marker):
             if segments:
                 segments.append(Segment(" " * GAP, style))
             segments.append(Segment(fit(text, cells, right), style))
