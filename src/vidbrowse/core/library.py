@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -143,10 +144,20 @@ class Library:
                 try:
                     library._load(create=True)
                 except _Damaged as exc:
-                    library._rebuilt_reason = str(exc)
-                    library._wipe()
-                    library._load(create=True)
+                    library._rebuild(str(exc))
         return library
+
+    def _rebuild(self, reason: str) -> None:
+        """Empty the home and create it again; the caller holds the update lock."""
+        self._rebuilt_reason = reason
+        self._wipe()
+        try:
+            self._load(create=True)
+        except _Damaged as exc:
+            # A fresh home that cannot be created means the folder refuses writes (full disk).
+            raise LibraryError(
+                f"cannot create the index in {self.home}: {exc}; is the disk full?"
+            ) from exc
 
     def _load(self, *, create: bool) -> None:
         """Open the store and the index and swap them in; raise _Missing or _Damaged."""
@@ -319,13 +330,11 @@ class Library:
                 try:
                     self._load(create=True)
                 except _Damaged as exc:
-                    self._rebuilt_reason = str(exc)
-                    self._wipe()
-                    self._load(create=True)
+                    self._rebuild(str(exc))
             reason, self._rebuilt_reason = self._rebuilt_reason, None
             try:
                 added, changed, removed = self._update(report)
-            except OSError as exc:
+            except (OSError, sqlite3.Error) as exc:
                 raise LibraryError(f"cannot write the index in {self.home}: {exc}") from exc
             store = self._need_store()
             return UpdateSummary(

@@ -71,6 +71,11 @@ def _split(text: str | None) -> tuple[str, ...]:
     return tuple(text.split(SEP)) if text else ()
 
 
+def _quoted(text: str) -> str:
+    """An SQL string literal (for executescript, which takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _timestamp(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
 
@@ -101,13 +106,19 @@ class Store:
         if "meta" not in tables:
             if tables:
                 raise StoreError("the store holds unknown tables")
-            self._db.executescript("BEGIN;" + _SCHEMA + "COMMIT;")
-            self._set_meta(
-                store_version=str(STORE_VERSION),
-                index_version=str(index_version),
-                archive=archive,
-                next_rowid="1",
+            meta = {
+                "store_version": str(STORE_VERSION),
+                "index_version": str(index_version),
+                "archive": archive,
+                "next_rowid": "1",
+            }
+            # One transaction with the tables: a store cut short (killed, disk full) has no
+            # tables at all rather than tables without their versions.
+            inserts = "".join(
+                f"INSERT INTO meta (key, value) VALUES ({_quoted(k)}, {_quoted(v)});"
+                for k, v in meta.items()
             )
+            self._db.executescript("BEGIN;" + _SCHEMA + inserts + "COMMIT;")
             return
         meta = self.meta()
         if meta.get("store_version") != str(STORE_VERSION):
@@ -241,7 +252,10 @@ class Store:
                 self._set_meta(**meta)
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk): a second
+                # ROLLBACK would raise and hide the reason.
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
 
     @staticmethod
