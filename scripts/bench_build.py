@@ -119,8 +119,12 @@ def task_fast(archive: Path, work: Path) -> dict[str, Any]:
         ix = index.create(work / "fast")
         writer = ix.writer()
         documents = [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
-        segments = fastindex.build_parallel(
-            ix, documents, procs=index.BULK_PROCS, max_docs=index.SEGMENT_DOCS
+        _, segments = fastindex.build_parallel(
+            ix,
+            documents,
+            fastindex.as_document,
+            procs=index.BULK_PROCS,
+            max_docs=index.SEGMENT_DOCS,
         )
         fastindex.commit(writer, segments)
         index_s = time.perf_counter() - start

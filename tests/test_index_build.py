@@ -2,6 +2,7 @@
 info by term info, byte by byte, and by hit counts. It leans on whoosh3 internals: an upgrade
 that changes them must fail here."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,9 @@ def build_fast(
 ) -> whoosh.index.FileIndex:
     ix = index.create(folder)
     writer = ix.writer()
-    segments = fastindex.build_parallel(ix, documents, procs=procs, max_docs=max_docs)
+    _, segments = fastindex.build_parallel(
+        ix, documents, fastindex.as_document, procs=procs, max_docs=max_docs
+    )
     fastindex.commit(writer, segments)
     return ix
 
@@ -155,24 +158,59 @@ def test_a_failing_builder_process_is_reported(
     writer = ix.writer()
     broken = [*documents[:10], {"rowid": 99, "text": 12345}]  # not text: the child fails
     with pytest.raises(fastindex.BuildError, match="TypeError"):
-        fastindex.build_parallel(ix, broken, procs=2, max_docs=100)
+        fastindex.build_parallel(ix, broken, fastindex.as_document, procs=2, max_docs=100)
     writer.cancel()
 
 
-def test_bulk_writer_updates_replace_old_versions(tmp_path: Path) -> None:
+def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:
     ix = index.create(tmp_path / "ix")
     first = index.writer(ix)
     first.add_document(**index.document(1, Post(path="a", vid_id="a", title="old words")))
     first.commit()
     bulk = index.writer(ix, bulk=True)
-    assert isinstance(bulk, fastindex.BulkWriter)
-    bulk.update_document(**index.document(1, Post(path="a", vid_id="a", title="new words")))
-    bulk.add_document(**index.document(2, Post(path="b", vid_id="b", title="more words")))
+    bulk.delete_by_term("rowid", 1)
+    items = [(1, "new words"), (2, "more words"), (3, "")]
+
+    def prepare(item: tuple[int, str]) -> tuple[str, dict[str, object] | None]:
+        rowid, title = item
+        post = Post(path=str(rowid), vid_id=str(rowid), title=title)
+        return f"parsed {rowid}", index.document(rowid, post) if title else None
+
+    assert bulk.build(items, prepare) == ["parsed 1", "parsed 2", "parsed 3"]
     bulk.commit()
+    parser = MultifieldParser(list(FIELDS), index.SCHEMA)
     with ix.searcher() as s:
-        parser = MultifieldParser(list(FIELDS), index.SCHEMA)
+        assert s.doc_count() == 2
         assert len(s.search(parser.parse("words"), limit=None)) == 2
         assert len(s.search(parser.parse("old"), limit=None)) == 0
+
+
+def test_library_bulk_batches_with_problems_and_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    generate_archive(archive, 60, seed=5)
+    posts = sorted((archive / "_posts").iterdir())
+    posts[3].write_bytes(b"no front matter")
+    monkeypatch.setattr(library, "FIRST_BATCH", 10)
+    monkeypatch.setattr(library, "BULK_MIN", 5)
+    cache = tmp_path / "cache"
+    with library.Library.open(archive, cache_dir=cache) as lib:
+        summary = lib.update()
+        assert (summary.posts, summary.problems) == (59, 1)
+        assert lib.search("").total == 59
+        changed = posts[10:16]
+        for path in changed:
+            path.write_bytes(path.read_bytes().replace(b"title:", b"title: zebracorn", 1))
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        posts[20].write_bytes(b"---\n[broken\n---\n")
+        summary = lib.update()
+        assert (summary.changed, summary.posts, summary.problems) == (7, 58, 2)
+        assert lib.search("zebracorn").total == 6
+        assert lib.search("").total == 58
+        reader = lib._need_view().searcher.reader()
+        assert reader.doc_count() == 58  # old versions deleted
 
 
 def test_cold_batches_grow(monkeypatch: pytest.MonkeyPatch) -> None:

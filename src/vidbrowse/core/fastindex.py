@@ -22,7 +22,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Sequence
 from pickle import dumps
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh.analysis import (
     CharsetFilter,
@@ -50,6 +50,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 Document = dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
 _BLOCK_MAGIC = WHOOSH3_HEADER_MAGIC
 _TERMINFO: struct.Struct = W3TermInfo._struct
 # RegexTokenizer's default expression, its group made non-capturing so `findall` returns the
@@ -346,31 +348,50 @@ class _SegmentBuilder:
 
 def build_segments(
     ix: FileIndex,
-    documents: Sequence[Document],
+    items: Sequence[T],
+    prepare: Callable[[T], tuple[R, Document | None]],
     *,
     max_docs: int,
     progress: Callable[[int], None] | None = None,
-) -> list[Segment]:
-    """New segments holding `documents` in order, each of at most `max_docs` documents (which
-    bounds the memory held by grouped postings)."""
+) -> tuple[list[R], list[Segment]]:
+    """`prepare` each item (e.g. parse a file) into a result and maybe a document; the
+    documents go into new segments of at most `max_docs` each (which bounds the memory the
+    grouped postings take). Returns the results in order and the segments."""
+    results: list[R] = []
     segments: list[Segment] = []
-    for start in range(0, len(documents), max_docs):
-        builder = _SegmentBuilder(ix)
-        try:
-            for count, document in enumerate(documents[start : start + max_docs], start + 1):
-                builder.add(document)
-                if progress is not None and count % 500 == 0:
-                    progress(count)
-            segments.append(builder.finish())
-        except BaseException:
-            builder.cancel()
-            raise
-    return segments
-
-
-def _child(ix: FileIndex, documents: Sequence[Document], max_docs: int, conn: Any) -> None:
+    builder: _SegmentBuilder | None = None
     try:
-        conn.send(("ok", build_segments(ix, documents, max_docs=max_docs)))
+        for count, item in enumerate(items, 1):
+            result, document = prepare(item)
+            results.append(result)
+            if document is not None:
+                if builder is None:
+                    builder = _SegmentBuilder(ix)
+                builder.add(document)
+                if builder.docs >= max_docs:
+                    segments.append(builder.finish())
+                    builder = None
+            if progress is not None and count % 250 == 0:
+                progress(count)
+        if builder is not None:
+            segments.append(builder.finish())
+            builder = None
+    except BaseException:
+        if builder is not None:
+            builder.cancel()
+        raise
+    return results, segments
+
+
+def _child(
+    ix: FileIndex,
+    items: Sequence[T],
+    prepare: Callable[[T], tuple[R, Document | None]],
+    max_docs: int,
+    conn: Any,
+) -> None:
+    try:
+        conn.send(("ok", build_segments(ix, items, prepare, max_docs=max_docs)))
     except BaseException as exc:  # reported to the parent, which raises
         conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
     finally:
@@ -383,30 +404,33 @@ class BuildError(Exception):
 
 def build_parallel(
     ix: FileIndex,
-    documents: Sequence[Document],
+    items: Sequence[T],
+    prepare: Callable[[T], tuple[R, Document | None]],
     *,
     procs: int = 2,
     max_docs: int,
     progress: Callable[[int], None] | None = None,
-) -> list[Segment]:
-    """`build_segments` with the documents split into `procs` contiguous shares: this process
-    builds the first, forked children the others (fork shares the documents without pickling
-    them; only the small Segment records come back). Segments come back in document order."""
-    if procs < 2 or len(documents) < 2:
-        return build_segments(ix, documents, max_docs=max_docs, progress=progress)
-    step = -(-len(documents) // procs)
-    shares = [documents[i : i + step] for i in range(0, len(documents), step)]
+) -> tuple[list[R], list[Segment]]:
+    """`build_segments` with the items split into `procs` contiguous shares: this process does
+    the first, forked children the others (fork hands them the items and `prepare` without
+    pickling; their results and Segment records come back pickled). Results and segments come
+    back in item order; `progress` counts this process's share only."""
+    if procs < 2 or len(items) < 2:
+        return build_segments(ix, items, prepare, max_docs=max_docs, progress=progress)
+    step = -(-len(items) // procs)
+    shares = [items[i : i + step] for i in range(0, len(items), step)]
     ctx = multiprocessing.get_context("fork")
     children = []
     for share in shares[1:]:
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(ix, share, max_docs, send), daemon=True)
+        child = ctx.Process(target=_child, args=(ix, share, prepare, max_docs, send), daemon=True)
         child.start()
         send.close()
         children.append((child, receive))
-    segments: list[Segment] = []
     try:
-        segments += build_segments(ix, shares[0], max_docs=max_docs, progress=progress)
+        results, segments = build_segments(
+            ix, shares[0], prepare, max_docs=max_docs, progress=progress
+        )
         for child, receive in children:
             try:
                 status, value = receive.recv()
@@ -414,12 +438,18 @@ def build_parallel(
                 raise BuildError(f"an index process died (exit code {child.exitcode})") from None
             if status != "ok":
                 raise BuildError(value)
-            segments += value
+            results += value[0]
+            segments += value[1]
     finally:
         for child, receive in children:
             receive.close()
             child.join()
-    return segments
+    return results, segments
+
+
+def as_document(document: Document) -> tuple[None, Document]:
+    """The `prepare` for items that are documents already."""
+    return None, document
 
 
 def commit(writer: SegmentWriter, segments: Sequence[Segment]) -> None:
@@ -430,45 +460,41 @@ def commit(writer: SegmentWriter, segments: Sequence[Segment]) -> None:
 
 
 class BulkWriter:
-    """The writer calls a bulk update makes (add, update, delete, commit, cancel), adding the
-    documents as new segments built by `build_parallel` at commit. `writer` (a plain writer
-    holding the index's lock) does the deletions and writes the TOC."""
+    """A bulk update: deletions through `writer` (a plain writer holding the index's lock),
+    new documents as segments built by `build_parallel`, all listed by one commit."""
 
     def __init__(self, ix: FileIndex, writer: SegmentWriter, *, procs: int, max_docs: int) -> None:
         self._ix = ix
         self._writer = writer
         self._procs = procs
         self._max_docs = max_docs
-        self._documents: list[Document] = []
-        self._unique = [name for name in writer.schema.names() if writer.schema[name].unique]
+        self._segments: list[Segment] = []
 
     def delete_by_term(self, fieldname: str, text: object) -> None:
         self._writer.delete_by_term(fieldname, text)
 
-    def add_document(self, **fields: Any) -> None:
-        self._documents.append(fields)
+    def build(
+        self,
+        items: Sequence[T],
+        prepare: Callable[[T], tuple[R, Document | None]],
+        progress: Callable[[int], None] | None = None,
+    ) -> list[R]:
+        """Prepare and index `items` (see build_parallel); their results, in order. `progress`
+        gets an estimate of the items done."""
+        procs = self._procs
+        results, segments = build_parallel(
+            self._ix,
+            items,
+            prepare,
+            procs=procs,
+            max_docs=self._max_docs,
+            progress=None if progress is None else (lambda n: progress(min(n * procs, len(items)))),
+        )
+        self._segments += segments
+        return results
 
-    def update_document(self, **fields: Any) -> None:
-        for name in self._unique:
-            if name in fields:
-                self._writer.delete_by_term(name, fields[name])
-        self._documents.append(fields)
-
-    def commit(self, progress: Callable[[int], None] | None = None) -> None:
-        """Build the segments, then commit; `progress` gets an estimate of documents done."""
-        try:
-            share = self._procs
-            segments = build_parallel(
-                self._ix,
-                self._documents,
-                procs=self._procs,
-                max_docs=self._max_docs,
-                progress=None if progress is None else (lambda n: progress(n * share)),
-            )
-        except BaseException:
-            self._writer.cancel()
-            raise
-        commit(self._writer, segments)
+    def commit(self) -> None:
+        commit(self._writer, self._segments)
 
     def cancel(self) -> None:
         self._writer.cancel()

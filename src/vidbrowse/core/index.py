@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import whoosh.index
@@ -107,15 +108,25 @@ def docnum_rowids(searcher: Searcher) -> np.ndarray:
     return np.fromiter(column, dtype=np.int64, count=count)
 
 
+@overload
+def writer(ix: FileIndex, *, bulk: Literal[True]) -> fastindex.BulkWriter: ...
+
+
+@overload
+def writer(ix: FileIndex, *, bulk: Literal[False] = False) -> IndexWriter: ...
+
+
 def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | fastindex.BulkWriter:
-    """A writer for many new documents (built as new segments by fastindex, in parallel) or for
-    a few changes (Whoosh's own writer, one segment, small merges). The caller holds the update
-    lock, so a Whoosh write lock found held is stale: break it once."""
+    """A writer for many new documents (fastindex builds them as new segments, in parallel) or
+    for a few changes (Whoosh's own writer: one segment, small merges). The caller holds the
+    update lock, so a Whoosh write lock found held is stale: break it once."""
+    if bulk and not fastindex.supports(ix.schema):
+        raise RuntimeError("fastindex cannot build this schema (see tests/test_index_build.py)")
     try:
         plain = ix.writer(limitmb=SMALL_LIMITMB)
     except LockError:
         (Path(ix.storage.folder) / WRITELOCK).unlink(missing_ok=True)
         plain = ix.writer(limitmb=SMALL_LIMITMB)
-    if bulk and fastindex.supports(ix.schema):
+    if bulk:
         return fastindex.BulkWriter(ix, plain, procs=BULK_PROCS, max_docs=SEGMENT_DOCS)
     return plain

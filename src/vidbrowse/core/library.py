@@ -27,7 +27,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from vidbrowse.core import archive as archive_scan
-from vidbrowse.core import fastindex, index, locations
+from vidbrowse.core import index, locations
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.parse import load_post
 from vidbrowse.core.post import Post, Problem
@@ -46,8 +46,8 @@ FIRST_BATCH = 1_000
 # …then batches this many times larger each, so results keep coming while the commits stay few
 # (each costs a reload of the columns and two more segments; see scripts/bench_build.py).
 BATCH_GROWTH = 4
-# Any update adding at least this many posts builds new segments with fastindex, in parallel;
-# smaller ones go through Whoosh's own writer.
+# A batch of at least this many posts to parse is parsed and indexed by fastindex, in parallel
+# processes, as new segments; smaller ones go through Whoosh's own writer.
 BULK_MIN = 500
 
 
@@ -373,22 +373,39 @@ class Library:
             deletes = list(orphans) if first else []
             if first:
                 deletes += [rowid_of[p] for p in diff.removed if p in rowid_of]
-            for path in batch:
-                loaded = load_post(self.archive, path)
-                if isinstance(loaded, Post):
+            if len(batch) >= BULK_MIN:
+                rowids = []
+                for path in batch:
                     rowid = rowid_of.get(path)
                     if rowid is None:
                         rowid, next_rowid = next_rowid, next_rowid + 1
-                    posts.append((rowid, loaded, scan.files[path]))
-                else:
-                    problems.append((loaded, scan.files[path]))
-                    if path in rowid_of:
-                        deletes.append(rowid_of[path])
-                done += 1
-                if done % 250 == 0:
-                    report(Progress("parse", done, len(todo)))
-            if posts or deletes:
-                self._write(posts, deletes, first_new, report)
+                    else:
+                        deletes.append(rowid)  # its old version
+                    rowids.append(rowid)
+                parsed = self._write_bulk(batch, rowids, deletes, report, done, len(todo))
+                for path, rowid, loaded in zip(batch, rowids, parsed, strict=True):
+                    if isinstance(loaded, Post):
+                        posts.append((rowid, loaded, scan.files[path]))
+                    else:
+                        problems.append((loaded, scan.files[path]))
+                done += len(batch)
+            else:
+                for path in batch:
+                    loaded = load_post(self.archive, path)
+                    if isinstance(loaded, Post):
+                        rowid = rowid_of.get(path)
+                        if rowid is None:
+                            rowid, next_rowid = next_rowid, next_rowid + 1
+                        posts.append((rowid, loaded, scan.files[path]))
+                    else:
+                        problems.append((loaded, scan.files[path]))
+                        if path in rowid_of:
+                            deletes.append(rowid_of[path])
+                    done += 1
+                    if done % 250 == 0:
+                        report(Progress("parse", done, len(todo)))
+                if posts or deletes:
+                    self._write(posts, deletes, first_new, report)
             store.apply(
                 posts,
                 problems,
@@ -408,10 +425,10 @@ class Library:
         first_new: int,
         report: ProgressFn,
     ) -> None:
-        """One Whoosh writer, one commit. Rowids from `first_new` on were never in the index (a
-        crashed update's leftovers are among `deletes`, which only touch existing segments)."""
-        new = sum(1 for rowid, _, _ in posts if rowid >= first_new)
-        writer = index.writer(self._need_view().ix, bulk=new >= BULK_MIN)
+        """Whoosh's own writer, one commit: for a few changes. Rowids from `first_new` on were
+        never in the index (a crashed update's leftovers are among `deletes`, which only touch
+        existing segments)."""
+        writer = index.writer(self._need_view().ix)
         try:
             for rowid in deletes:
                 writer.delete_by_term("rowid", rowid)
@@ -424,11 +441,41 @@ class Library:
         except BaseException:
             writer.cancel()
             raise
-        if isinstance(writer, fastindex.BulkWriter):
-            # The documents are indexed now, in parallel processes.
-            writer.commit(lambda done: report(Progress("index", min(done, new), len(posts))))
-        else:
-            writer.commit()
+        writer.commit()
+
+    def _write_bulk(
+        self,
+        paths: list[str],
+        rowids: list[int],
+        deletes: list[int],
+        report: ProgressFn,
+        done: int,
+        total: int,
+    ) -> list[Post | Problem]:
+        """Parse `paths` and index their posts as new segments, one commit. Parsing is a good
+        share of a build, so each process parses the posts it indexes (fastindex); the parsed
+        posts come back for the store."""
+        archive = self.archive
+
+        def prepare(item: tuple[str, int]) -> tuple[Post | Problem, dict[str, object] | None]:
+            path, rowid = item
+            loaded = load_post(archive, path)
+            return loaded, index.document(rowid, loaded) if isinstance(loaded, Post) else None
+
+        writer = index.writer(self._need_view().ix, bulk=True)
+        try:
+            for rowid in deletes:
+                writer.delete_by_term("rowid", rowid)
+            parsed = writer.build(
+                list(zip(paths, rowids, strict=True)),
+                prepare,
+                lambda n: report(Progress("index", done + n, total)),
+            )
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return parsed
 
     # --- reading ------------------------------------------------------------------------------
 
