@@ -89,7 +89,11 @@ def scan(root: Path) -> Scan:
             try:
                 is_dir = entry.is_dir()
                 is_file = not is_dir and entry.is_file()
-            except OSError:
+            except OSError as exc:  # e.g. a link to itself (ELOOP)
+                if raw.lower().endswith(POST_SUFFIXES):
+                    result.problems.append(
+                        Problem(_shown(prefix, raw), f"cannot read: {exc.strerror or exc}")
+                    )
                 continue
             if is_dir:
                 name, why = _name(raw)
@@ -127,8 +131,11 @@ def scan(root: Path) -> Scan:
                 if stat.S_ISREG(st.st_mode):
                     result.files[prefix + name] = (st.st_size, st.st_mtime_ns)
             elif entry.is_symlink() and raw.lower().endswith(POST_SUFFIXES):
-                shown = _shown(prefix, raw)
-                result.problems.append(Problem(shown, "broken symbolic link"))
+                # A link to a device or a FIFO exists but must not be read (it may never end).
+                reason = (
+                    "not a regular file" if os.path.exists(entry.path) else "broken symbolic link"
+                )
+                result.problems.append(Problem(_shown(prefix, raw), reason))
     return result
 
 
