@@ -3,7 +3,7 @@
 Every generated file is one of three kinds: "good" (well-formed, however odd its values: it must
 become a searchable post), "bad" (it must become a problem with a one-line reason) or "any"
 (truncated files, random YAML: either, but never an exception and never lost). Examples tried per
-run: 2,000 parse-level + 40 archives of up to 25 posts + 300 file-level = about 2,900.
+run: 1,500 parse-level + 300 file-level + 40 archives of up to 25 posts (about 500 posts).
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def check_parsed(data: bytes, expect: dict[str, Any]) -> None:
         assert post.title.split()[0] == expect["word"]
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10**6).flatmap(hostile_post))
 def test_parser_gives_a_safe_post_or_a_one_line_reason(case: tuple[bytes, dict[str, Any]]) -> None:
     check_parsed(*case)
@@ -292,7 +292,8 @@ def huge_posts() -> dict[str, bytes]:
 
 def test_huge_and_nasty_posts_in_bounded_memory(tmp_path: Path) -> None:
     """A 10 MB body, a 100 KB title, 10,000 tags, 100,000-deep nesting, an alias bomb and a
-    python tag, indexed by a real `vidbrowse index`: its peak RSS stays under a generous bound."""
+    python tag, indexed by a real `vidbrowse index`: its peak RSS stays under a generous bound
+    (135 MB measured)."""
     archive = tmp_path / "archive"
     (archive / "_posts").mkdir(parents=True)
     for name, data in huge_posts().items():
@@ -311,7 +312,7 @@ def test_huge_and_nasty_posts_in_bounded_memory(tmp_path: Path) -> None:
     assert process.returncode == 0, process.stderr.read().decode() if process.stderr else ""
     assert "3 posts indexed" in out and "3 problems" in out
     peak_mb = usage.ru_maxrss / 1024  # Linux reports kilobytes
-    assert peak_mb < 700, f"indexing used {peak_mb:.0f} MB"
+    assert peak_mb < 400, f"indexing used {peak_mb:.0f} MB"
     assert not (tmp_path / "PWNED").exists()
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         for word in ("zqbodyk", "zqdeepk", "zqtitlek", "zqtagsk", "tag9999"):
