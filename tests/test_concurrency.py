@@ -111,3 +111,30 @@ def test_an_update_waits_for_another_process_then_catches_up(tmp_path: Path) -> 
         assert library.search("").total == 1500
         assert library.search("w1400x").total == 1
     assert_exact(archive, env)
+
+
+def test_a_reader_survives_another_process_rebuilding(tmp_path: Path) -> None:
+    """`vidbrowse index --rebuild` empties the home the app has open: the app keeps answering
+    from the files it holds, then its next update reopens the new home."""
+    archive = tmp_path / "archive"
+    write_posts(archive, range(800))
+    cache = tmp_path / "cache"
+    with Library.open(archive, cache_dir=cache) as app_library:
+        app_library.update()
+        rebuild = subprocess.Popen(
+            [*VIDBROWSE, "index", str(archive), "--rebuild"],
+            env=cli_env(cache),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        rounds = 0
+        while rebuild.poll() is None:
+            assert app_library.search("").total == 800
+            assert app_library.search("w640x").total == 1
+            assert app_library.post("_posts/p00640.md") is not None
+            rounds += 1
+        assert finish(rebuild).startswith("800 posts indexed: 800 added")
+        assert rounds > 0
+        summary = app_library.update()
+        assert (summary.posts, summary.added) == (800, 0)
+        assert app_library.search("w640x").total == 1
