@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from vidbrowse.core.config import Config, load_config
@@ -40,10 +40,11 @@ from vidbrowse.core.review import Review, ReviewError
 from vidbrowse.core.search import Results, Row
 from vidbrowse.core.settings import Settings, load_settings, save_settings
 from vidbrowse.tui.commands import BINDINGS, COMMANDS, VidbrowseCommands
+from vidbrowse.tui.review import ReviewActions
 from vidbrowse.tui.screens import HelpScreen, NoteScreen, ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.detail import DetailView, render_post
-from vidbrowse.tui.widgets.facets import FacetList, FacetPane
+from vidbrowse.tui.widgets.facets import FacetPane
 from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
@@ -69,7 +70,7 @@ def _same_value(a: str, b: str) -> bool:
     return a.casefold() == b.casefold()
 
 
-class VidbrowseApp(App[int]):
+class VidbrowseApp(ReviewActions):
     CSS_PATH = "vidbrowse.tcss"
     TITLE = "vidbrowse"
     BINDINGS = BINDINGS
@@ -528,7 +529,7 @@ class VidbrowseApp(App[int]):
         target = self._target()
         if isinstance(target, ResultsList):
             on_list(target)
-        elif isinstance(target, FacetList):
+        elif isinstance(target, OptionList):  # the facet lists, overview and timeline lists
             getattr(target, facet_action)()
         elif target.allow_vertical_scroll:
             getattr(target, scroll)(animate=False)
@@ -645,5 +646,6 @@ def run_app(
     `config`: the loaded config.toml (theme, sort, reverse, debounce_ms, keymap); read here when
     not given."""
     app = VidbrowseApp(library, query=query, needs_update=needs_update, config=config)
+    app.overview_first = not query.strip()  # no query: start on the overview
     status = app.run()
     return status if isinstance(status, int) else (app.return_code or 0)

@@ -79,6 +79,31 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("copy_url", "c", "Copy URL", "Copy the post's URL to the clipboard.", footer=True),
     Command("open_url", "o", "Open URL", "Open the post's URL in a web browser."),
+    Command(
+        "overview",
+        "h",
+        "Overview",
+        "Show the overview: marks, saved searches, top tags, channels and categories; "
+        "choosing a line runs its query.",
+    ),
+    Command(
+        "save_search",
+        "b",
+        "Save search",
+        "Bookmark: save the query under a name; the overview lists it with a live count.",
+    ),
+    Command(
+        "export",
+        "e",
+        "Export",
+        "Write the results to a new CSV, JSON, Markdown or URL-list file in the current folder.",
+    ),
+    Command(
+        "timeline",
+        "T",
+        "Timeline",
+        "Chart the results by upload date and duration; choosing a bar narrows the query to it.",
+    ),
     Command("help", "question_mark,f1", "Help", "Show every key and what it does.", footer=True),
     # Not in the footer: Textual's footer shows the palette key on its right already.
     Command("command_palette", "ctrl+p", "Commands", "Open the command palette."),

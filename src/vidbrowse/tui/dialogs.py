@@ -1,0 +1,99 @@
+"""Small modal prompts of the review features: a name (save or rename a search), an export
+format. Each dismisses with the answer, or None when cancelled with Esc."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 70%; max-width: 80; height: auto; max-height: 80%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} .dialog-hint {{ color: $text-muted; height: 1; }}
+"""
+
+
+class NamePrompt(ModalScreen[str | None]):
+    """One line of text (a saved search's name). Enter accepts, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=True, priority=True)
+    ]
+    DEFAULT_CSS = DIALOG_CSS.format(name="NamePrompt")
+
+    def __init__(self, title: str, explanation: str, value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.explanation = explanation
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static(Text(self.explanation, no_wrap=True, overflow="ellipsis"))
+            yield Input(self.value, placeholder="a name", id="name-input")
+            yield Static(Text("Enter accept · Esc cancel"), classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def _accept(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+EXPORT_CHOICES = (
+    ("csv", "CSV — a spreadsheet, one row per post, with marks and notes"),
+    ("json", "JSON lines — one object per post"),
+    ("md", "Markdown — a list of links"),
+    ("urls", "URLs — one per line"),
+)
+
+
+class ExportDialog(ModalScreen[str | None]):
+    """Choose an export format; dismisses with its id (core.export.FORMATS)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=True, priority=True)
+    ]
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ExportDialog") + "ExportDialog OptionList { height: auto; }"
+    )
+
+    def __init__(self, count: int, folder: str) -> None:
+        super().__init__()
+        self.count = count
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Export"
+            posts = f"{self.count:,} post" + ("" if self.count == 1 else "s")
+            yield Static(Text(f"Write the {posts} shown to a new file in {self.folder}"))
+            yield OptionList(
+                *(Option(Text(label), id=fmt) for fmt, label in EXPORT_CHOICES), id="formats"
+            )
+            yield Static(Text("Enter export · Esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,243 @@
+"""The review features of the app driven by keys: saved searches and the overview, export, the
+timeline, marks in queries, keymap overrides. A generated archive indexed once per module; marks
+and saved searches live in each test's own data folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from test_tui_app import screen_text, settle, synchronous, type_query
+from vidbrowse.core.config import Config
+from vidbrowse.core.library import Library
+from vidbrowse.core.query import format_value
+from vidbrowse.core.review import Review
+from vidbrowse.generate import generate_archive
+from vidbrowse.tui.app import VidbrowseApp
+from vidbrowse.tui.dialogs import ExportDialog, NamePrompt
+from vidbrowse.tui.overview import OverviewScreen
+from vidbrowse.tui.screens import HelpScreen
+from vidbrowse.tui.timeline import TimelineScreen, block_bar
+
+SIZE = (120, 36)
+POSTS = 60
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("review")
+    archive, cache = root / "archive", root / "cache"
+    generate_archive(archive, POSTS, seed=11)
+    with Library.open(archive, cache_dir=cache) as library:
+        library.update()
+    return archive, cache
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.chdir(tmp_path)  # exports land here
+
+
+@pytest.fixture
+def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
+    archive, cache = indexed
+    opened = Library.open(archive, cache_dir=cache)
+    yield opened
+    opened.close()
+
+
+def options(option_list: OptionList) -> list[str]:
+    return [
+        str(getattr(option.prompt, "plain", option.prompt))
+        for option in (option_list.get_option_at_index(i) for i in range(option_list.option_count))
+    ]
+
+
+def top_tag(library: Library) -> tuple[str, int]:
+    return library.search("").facets["tag"][0]
+
+
+@synchronous
+async def test_save_a_search_then_the_overview_counts_and_runs_it(library: Library) -> None:
+    tag, count = top_tag(library)
+    query = f"tag:{format_value(tag)}"
+    app = VidbrowseApp(library, query=query, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("b")
+        assert isinstance(app.screen, NamePrompt)
+        await pilot.press(*"my tag", "enter")
+        assert app.review is not None
+        assert [(s.name, s.query) for s in app.review.saved.list()] == [("my tag", query)]
+        await type_query(pilot, app, "zzznothing")
+        await pilot.press("escape")
+        await pilot.press("h")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        saved = screen.lists["ov-saved"]
+        [line] = options(saved)
+        assert line.split() == ["my", "tag", str(count)]
+        assert f"{POSTS} posts" in screen_text(app)
+        assert app.focused is saved
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, OverviewScreen)
+        assert app.query_bar.text == query and app.results is not None
+        assert app.results.total == count
+
+
+@synchronous
+async def test_the_overview_renames_and_deletes_saved_searches(library: Library) -> None:
+    with Review.open(library.archive) as review:
+        review.saved.save("first", "tag:a OR tag:b")
+        review.saved.save("second", "views:>1K")
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        await pilot.press("j", "r")
+        assert isinstance(app.screen, NamePrompt)
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"big ones", "enter")
+        await settle(pilot, app)
+        assert [line.split()[:2] for line in options(screen.lists["ov-saved"])] == [
+            ["first", str(library.search("tag:a OR tag:b").total)],
+            ["big", "ones"],
+        ]
+        await pilot.press("k", "d")
+        await settle(pilot, app)
+        assert [line.split()[0] for line in options(screen.lists["ov-saved"])] == ["big"]
+        assert app.review is not None
+        assert [s.name for s in app.review.saved.list()] == ["big ones"]
+
+
+@synchronous
+async def test_the_overview_is_the_first_screen_without_a_query(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    app.overview_first = True
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        marks = options(screen.lists["ov-marks"])
+        assert [line.split()[-1] for line in marks] == ["0", str(POSTS), "0"]  # nothing read
+        tag, count = top_tag(library)
+        assert options(screen.lists["ov-tag"])[0].split()[-1] == str(count)
+        assert app.focused is screen.lists["ov-marks"]  # no saved searches yet
+        await pilot.press("tab", "tab")
+        assert app.focused is screen.lists["ov-tag"]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.query_bar.text == f"tag:{format_value(tag)}"
+        assert app.results is not None and app.results.total == count
+
+
+@synchronous
+async def test_starring_updates_the_overview_and_an_is_starred_query(library: Library) -> None:
+    app = VidbrowseApp(library, query="is:starred OR is:read", needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.results is not None and app.results.total == 0
+        await type_query(pilot, app, "")
+        await pilot.press("escape", "asterisk", "j", "enter", "escape")
+        await settle(pilot, app)
+        await type_query(pilot, app, "is:starred OR is:read")
+        assert app.results.total == 2
+        await pilot.press("escape", "h")
+        await settle(pilot, app)
+        assert isinstance(app.screen, OverviewScreen)
+        marks = options(app.screen.lists["ov-marks"])
+        assert [line.split()[-1] for line in marks] == ["1", str(POSTS - 1), "0"]
+
+
+@pytest.mark.parametrize("down, suffix", [(0, "csv"), (1, "jsonl"), (2, "md"), (3, "txt")])
+@synchronous
+async def test_export_writes_a_file_that_parses_back(
+    library: Library, tmp_path: Path, down: int, suffix: str
+) -> None:
+    query = "views:>1K"
+    expected = library.search(query)
+    app = VidbrowseApp(library, query=query, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press(*["down"] * down, "enter")
+        await settle(pilot, app)
+        [path] = tmp_path.glob(f"vidbrowse-*.{suffix}")
+        assert any(str(path) in n.message for n in app._notifications)
+    text = path.read_text(encoding="utf-8")
+    paths = [row.path for row in expected.rows(0, expected.total)]
+    if suffix == "csv":
+        assert [row["path"] for row in csv.DictReader(text.splitlines())] == paths
+    elif suffix == "jsonl":
+        assert [json.loads(line)["path"] for line in text.splitlines()] == paths
+    else:
+        urls = [post.url for post in map(library.post, paths) if post is not None]
+        assert len(text.splitlines()) == expected.total
+        for url, line in zip(urls, text.splitlines(), strict=True):
+            assert (f"]({url})" in line) if suffix == "md" else line == url
+
+
+@synchronous
+async def test_the_timeline_narrows_the_query_to_a_bar(library: Library) -> None:
+    app = VidbrowseApp(library, query="views:>100", needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("T")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        lines = options(screen.by_date)
+        biggest = max(lines, key=lambda line: int(line.split()[-1].replace(",", "")))
+        year, count = biggest.split()[0], int(biggest.split()[-1])
+        assert screen.by_date.highlighted == lines.index(biggest)
+        assert "█" in biggest
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.query_bar.text == f"views:>100 uploaded:{year}"
+        assert app.results is not None and app.results.total == count
+        # The durations chart narrows by a duration range.
+        await pilot.press("T")
+        await settle(pilot, app)
+        await pilot.press("tab", "g", "j", "enter")  # the second bucket: under a minute
+        await settle(pilot, app)
+        assert app.query_bar.text == f"views:>100 uploaded:{year} duration:1s..59s"
+
+
+@synchronous
+async def test_keymap_overrides_apply_and_help_shows_them(library: Library) -> None:
+    config = Config(keymap={"overview": "f2", "timeline": "ctrl+t"})
+    app = VidbrowseApp(library, needs_update=False, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        assert not isinstance(app.screen, OverviewScreen)
+        await pilot.press("f2")
+        assert isinstance(app.screen, OverviewScreen)
+        await pilot.press("escape", "ctrl+t")
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert re.search(r"\bf2 +Overview +Show the overview", screen_text(app))
+        assert not re.search(r"\bh +Overview", screen_text(app))
+
+
+def test_block_bars_are_proportional_and_never_hide_a_count() -> None:
+    assert block_bar(10, 10, 4) == "████"
+    assert block_bar(5, 10, 4) == "██"
+    assert block_bar(1, 1000, 4) == "▏"
+    assert block_bar(0, 10, 4) == ""
