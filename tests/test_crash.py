@@ -23,10 +23,12 @@ from vidbrowse.core.library import Library
 SEED = 20261129
 
 
-def kill_at_random(archive: Path, env: dict[str, str], rng: random.Random, until: float) -> bool:
+def kill_at_random(
+    archive: Path, env: dict[str, str], rng: random.Random, until: float, *options: str
+) -> bool:
     """Start `vidbrowse index`, SIGKILL it after a random delay; True if it was still running."""
     process = subprocess.Popen(
-        [*VIDBROWSE, "index", str(archive), "--quiet"],
+        [*VIDBROWSE, "index", str(archive), "--quiet", *options],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -135,6 +137,11 @@ def crash_rounds(tmp_path: Path, posts: int, rounds: int, seed: int) -> tuple[in
         if number % 2:
             assert_complete(archive, home_env)
             seen = post_files(archive)
+    assert_complete(archive, home_env)
+    for _ in range(2):  # a rebuild empties the home first: killed anywhere, the next run heals
+        survived += kill_at_random(archive, home_env, rng, build_time, "--rebuild")
+        attempts += 1
+        check_as_left(archive, tmp_path / "cache", post_files(archive))
     assert_complete(archive, home_env)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         edited = library.search("edited")
