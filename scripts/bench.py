@@ -12,14 +12,17 @@ time or memory matters runs in its own process (scripts/bench_tasks.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,25 +45,39 @@ def parse_size(text: str) -> int:
 
 
 def run_task(task: str, timeout: float = 1800, **args: Any) -> dict[str, Any]:
-    """Run one measurement in a fresh process; its result, or {"error": why}."""
+    """Run one measurement in a fresh process; its result, or {"error": why}.
+
+    The process gets its own session and files for its output: a task that stops mid-build
+    (vb_first) may leave index workers behind, which must neither hold a pipe open nor
+    outlive the task (the whole group is killed afterwards)."""
     payload = json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in args.items()})
-    spawned = time.time()
-    try:
-        proc = subprocess.run(
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        spawned = time.time()
+        proc = subprocess.Popen(
             [sys.executable, str(HERE / "bench_tasks.py"), task, payload],
-            capture_output=True,
+            stdout=out,
+            stderr=err,
             text=True,
-            timeout=timeout,
             cwd=HERE,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    for line in reversed(proc.stdout.splitlines()):
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"error": f"timed out after {timeout:.0f} s"}
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    for line in reversed(stdout.splitlines()):
         if line.startswith(MARKER):
             result = json.loads(line[len(MARKER) :])
             result["spawned_at"] = spawned
             return result
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    tail = (stderr.strip().splitlines() or ["no output"])[-1]
     return {"error": f"exit {proc.returncode}: {tail[:200]}"}
 
 
