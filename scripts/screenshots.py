@@ -21,6 +21,8 @@ SIZE = (120, 36)
 SEED = 2014
 QUERY = "music"
 
+MARK = ("asterisk", "j", "j", "asterisk", "n", *"for the talk", "enter")  # star 2 posts, note 1
+SAVE = ("b", *"Music", "enter")  # save the query as "Music"
 # (file name, terminal size, keys pressed after start-up; "@" waits for searches to finish)
 SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("main", SIZE, ("t", "@", "space", "@", "escape", "j", "j", "@")),
@@ -29,6 +31,9 @@ SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("error", SIZE, ("slash", "end", *' tag:"piano', "@")),
     ("small", (80, 24), ("@",)),
     ("wide", (170, 45), ("j", "@")),
+    # Last: these leave marks and a saved search behind (the data folder is shared).
+    ("overview", SIZE, (*MARK, *SAVE, "@", "h", "@")),
+    ("timeline", SIZE, ("T", "@")),
 )
 
 

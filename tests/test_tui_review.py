@@ -86,7 +86,7 @@ async def test_save_a_search_then_the_overview_counts_and_runs_it(library: Libra
         assert isinstance(screen, OverviewScreen)
         saved = screen.lists["ov-saved"]
         [line] = options(saved)
-        assert line.split() == ["my", "tag", str(count)]
+        assert line.split() == [str(count), "my", "tag"]
         assert f"{POSTS} posts" in screen_text(app)
         assert app.focused is saved
         await pilot.press("enter")
@@ -113,13 +113,13 @@ async def test_the_overview_renames_and_deletes_saved_searches(library: Library)
         app.screen.query_one(Input).value = ""
         await pilot.press(*"big ones", "enter")
         await settle(pilot, app)
-        assert [line.split()[:2] for line in options(screen.lists["ov-saved"])] == [
-            ["first", str(library.search("tag:a OR tag:b").total)],
-            ["big", "ones"],
+        assert [line.split() for line in options(screen.lists["ov-saved"])] == [
+            [str(library.search("tag:a OR tag:b").total), "first"],
+            [str(library.search("views:>1K").total), "big", "ones"],
         ]
         await pilot.press("k", "d")
         await settle(pilot, app)
-        assert [line.split()[0] for line in options(screen.lists["ov-saved"])] == ["big"]
+        assert [line.split()[1] for line in options(screen.lists["ov-saved"])] == ["big"]
         assert app.review is not None
         assert [s.name for s in app.review.saved.list()] == ["big ones"]
 
@@ -133,9 +133,9 @@ async def test_the_overview_is_the_first_screen_without_a_query(library: Library
         screen = app.screen
         assert isinstance(screen, OverviewScreen)
         marks = options(screen.lists["ov-marks"])
-        assert [line.split()[-1] for line in marks] == ["0", str(POSTS), "0"]  # nothing read
+        assert [line.split()[0] for line in marks] == ["0", str(POSTS), "0"]  # nothing read
         tag, count = top_tag(library)
-        assert options(screen.lists["ov-tag"])[0].split()[-1] == str(count)
+        assert options(screen.lists["ov-tag"])[0].split()[0] == str(count)
         assert app.focused is screen.lists["ov-marks"]  # no saved searches yet
         await pilot.press("tab", "tab")
         assert app.focused is screen.lists["ov-tag"]
@@ -160,7 +160,7 @@ async def test_starring_updates_the_overview_and_an_is_starred_query(library: Li
         await settle(pilot, app)
         assert isinstance(app.screen, OverviewScreen)
         marks = options(app.screen.lists["ov-marks"])
-        assert [line.split()[-1] for line in marks] == ["1", str(POSTS - 1), "0"]
+        assert [line.split()[0] for line in marks] == ["1", str(POSTS - 1), "0"]
 
 
 @pytest.mark.parametrize("down, suffix", [(0, "csv"), (1, "jsonl"), (2, "md"), (3, "txt")])

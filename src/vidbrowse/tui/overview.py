@@ -39,12 +39,13 @@ SECTIONS = {
 }
 
 
-def line_prompt(line: Line, width: int) -> Text:
-    """`label ……… count` in `width` cells; the label is post or user data: plain Text."""
+def line_prompt(line: Line) -> Text:
+    """`  count  label`, notmuch-hello style: the count first, so it lines up whatever the
+    list's width. The label is post or user data: plain Text, controls made visible."""
     count = "?" if line.count is None else f"{line.count:,}"
-    label = printable(line.label).replace("\n", " ")
-    out = Text(fit(label, max(1, width - COUNT_CELLS - 1)) + " ")
+    out = Text()
     out.append(fit(count, COUNT_CELLS, right=True), style="bold" if line.count else "dim")
+    out.append("  " + printable(line.label).replace("\n", " "))
     return out
 
 
@@ -64,7 +65,7 @@ class OverviewScreen(Screen[str | None]):
         height: 1fr; border: none; border-top: solid $panel-lighten-2; padding: 0;
         border-title-color: $text-accent; scrollbar-size-vertical: 1;
     }
-    OverviewScreen OptionList:focus { border-top: solid $accent; }
+    OverviewScreen OptionList:focus { border: none; border-top: solid $accent; }
     OverviewScreen #ov-marks { height: 5; }
     OverviewScreen #ov-category { height: 1fr; }
     OverviewScreen #ov-channel { height: 2fr; }
@@ -132,7 +133,9 @@ class OverviewScreen(Screen[str | None]):
         self.leave_if_empty = False
         self.overview, self.saved = overview, saved
         posts = f"{overview.posts:,} post" + ("" if overview.posts == 1 else "s")
-        self.heading.update(Text(f"{self.title_text} — {posts}"))
+        heading = Text(f"{self.title_text} — {posts}")
+        heading.append("   Enter runs a line's query · Esc: back", style="dim")
+        self.heading.update(heading)
         self.lines = {}
         sections = {
             "ov-marks": overview.marks,
@@ -143,12 +146,11 @@ class OverviewScreen(Screen[str | None]):
             option_list = self.lists.get(list_id)
             if option_list is None:
                 continue
-            width = max(12, option_list.scrollable_content_region.width or 30)
             options = []
             for number, line in enumerate(lines):
                 option_id = f"{list_id}-{number}"
                 self.lines[option_id] = line
-                options.append(Option(line_prompt(line, width), id=option_id))
+                options.append(Option(line_prompt(line), id=option_id))
             if not options:
                 hint = (
                     f"None yet: press {self.save_key} on the results to save the query."

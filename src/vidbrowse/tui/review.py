@@ -62,7 +62,7 @@ class ReviewActions(App[int]):
         keys = self.key_display()  # type: ignore[attr-defined]
         return OverviewScreen(
             self._compute_overview,
-            title=f"vidbrowse  {self.library.archive}",
+            title=f"vidbrowse  {self.library.archive.name}",
             save_key=keys["save_search"],
             leave_if_empty=leave_if_empty,
         )

@@ -4,12 +4,9 @@ the query narrowed to it (`core.stats.narrow`: a range in the query text), which
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -17,7 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from vidbrowse.core.display import clock, day, human_count
+from vidbrowse.core.display import day, human_count
 from vidbrowse.core.query import QueryError
 from vidbrowse.core.search import Results
 from vidbrowse.core.stats import Bar, ResultStats, Totals, narrow, result_stats
@@ -50,7 +47,8 @@ def describe_totals(totals: Totals) -> str:
     parts = [f"{totals.posts:,} post" + ("" if totals.posts == 1 else "s")]
     if totals.first is not None and totals.last is not None:
         parts.append(f"uploaded {day(totals.first)} → {day(totals.last)}")
-    parts.append(f"{clock(totals.seconds)} of video")
+    hours, minutes = divmod(totals.seconds // 60, 60)
+    parts.append(f"{hours:,} h {minutes} min of video")
     parts.append(f"{human_count(totals.views)} views")
     if totals.live:
         parts.append(f"{totals.live:,} live")
@@ -60,10 +58,6 @@ def describe_totals(totals: Totals) -> str:
 class TimelineScreen(Screen[str | None]):
     """Dismissed with the narrowed query (None: back unchanged). Tab switches chart."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "narrow", "Narrow to bar", show=True, priority=False),
-    ]
-
     DEFAULT_CSS = """
     TimelineScreen #tl-title { height: auto; padding: 0 1; background: $panel; }
     TimelineScreen #tl-charts { height: 1fr; }
@@ -71,7 +65,7 @@ class TimelineScreen(Screen[str | None]):
         width: 1fr; height: 100%; border: none; border-top: solid $panel-lighten-2; padding: 0;
         border-title-color: $text-accent; scrollbar-size-vertical: 1;
     }
-    TimelineScreen OptionList:focus { border-top: solid $accent; }
+    TimelineScreen OptionList:focus { border: none; border-top: solid $accent; }
     """
 
     def __init__(self, results: Results, query: str) -> None:
@@ -104,8 +98,11 @@ class TimelineScreen(Screen[str | None]):
 
     def _show(self, stats: ResultStats) -> None:
         query = self.query_text.strip() or "everything"
-        title = Text(f"{query}\n", style="bold")
-        title.append(describe_totals(stats.totals), style="")
+        title = Text()
+        title.append(query, style="bold")
+        title.append("\n" + describe_totals(stats.totals))
+        title.append("\nEnter narrows the query to the highlighted bar · Tab: the other chart · "
+                     "Esc: back", style="dim")  # fmt: skip
         self.heading.update(title)
         timeline = stats.timeline
         self.by_date.border_title = f"Uploaded, by {timeline.unit}"
@@ -120,7 +117,8 @@ class TimelineScreen(Screen[str | None]):
             self.by_date.highlighted = biggest
 
     def _fill(self, option_list: OptionList, prefix: str, bars: list[Bar]) -> None:
-        width = max(LABEL_CELLS + COUNT_CELLS + 8, option_list.scrollable_content_region.width)
+        # One cell kept for a scrollbar that may appear once the bars are in.
+        width = max(LABEL_CELLS + COUNT_CELLS + 8, option_list.scrollable_content_region.width - 1)
         largest = max((bar.count for bar in bars), default=0)
         options = []
         for number, bar in enumerate(bars):
@@ -136,12 +134,6 @@ class TimelineScreen(Screen[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._narrow_to(self.bars.get(event.option.id or ""))
-
-    def action_narrow(self) -> None:
-        focused = self.focused
-        if isinstance(focused, OptionList) and focused.highlighted is not None:
-            option = focused.get_option_at_index(focused.highlighted)
-            self._narrow_to(self.bars.get(option.id or ""))
 
     def _narrow_to(self, bar: Bar | None) -> None:
         if bar is None:

@@ -1,0 +1,50 @@
+"""SVG snapshots of the overview and the timeline (pytest-textual-snapshot, fixed size). Update
+after a deliberate change with `pytest tests/test_tui_review_snapshots.py --snapshot-update`,
+then look at the SVGs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from test_tui_review import indexed  # noqa: F401  (the same archive as the pilot tests)
+from test_tui_snapshots import steps
+from vidbrowse.core.library import Library
+from vidbrowse.core.review import Review
+from vidbrowse.tui.app import VidbrowseApp
+
+SIZE = (100, 30)
+Snap = Callable[..., bool]
+
+
+@pytest.fixture
+def library(
+    indexed: tuple[Path, Path],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Library]:
+    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    archive, cache = indexed
+    with Library.open(archive, cache_dir=cache) as opened:
+        # Some review state: two starred posts (one read, one with a note), a saved search.
+        with Review.open(archive) as review:
+            first, second = opened.search("").rows(0, 2)
+            review.marks.update(first, starred=True, read=True)
+            review.marks.update(second, starred=True, note="watch with Ana")
+            review.saved.save("Long ones", "duration:>20m")
+        yield opened
+
+
+def test_overview(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    app.overview_first = True
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps())
+
+
+def test_timeline(snap_compare: Snap, library: Library) -> None:
+    app = VidbrowseApp(library, query="views:>1K", needs_update=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("T"))
