@@ -217,3 +217,30 @@ def test_whole_home_removed_while_open(built: tuple[Path, dict[str, str], Path])
         assert library.update().posts == POSTS
         assert library.search("w17x").total == 1
     assert_answers_correctly(archive, env)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Whoosh maps segment files into memory: one truncated in place while open (by another "
+    "tool, never by vidbrowse, which writes new files) kills the process with SIGBUS. Opening "
+    "with FileStorage(supports_mmap=False) in index.open_searcher would turn it into an error.",
+)
+def test_a_segment_truncated_in_place_while_open(built: tuple[Path, dict[str, str], Path]) -> None:
+    archive, env, home = built
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from vidbrowse.core.library import Library\n"
+        f"cache = Path({env['VIDBROWSE_CACHE_DIR']!r})\n"
+        f"library = Library.open(Path({str(archive)!r}), cache_dir=cache)\n"
+        f"for segment in Path({str(home / TEXT_DIR)!r}).glob('*.seg'):\n"
+        "    os.truncate(segment, 100)\n"
+        "try:\n"
+        "    library.search('w17x')\n"
+        "except Exception as exc:\n"
+        "    print('error', type(exc).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, f"died with {done.returncode}: {done.stderr[-300:]!r}"
