@@ -210,12 +210,23 @@ async def test_the_timeline_narrows_the_query_to_a_bar(library: Library) -> None
         await settle(pilot, app)
         assert app.query_bar.text == f"views:>100 uploaded:{year}"
         assert app.results is not None and app.results.total == count
+        # One year: the timeline counts months, and a month replaces the year in the query.
+        await pilot.press("T")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        assert screen.by_date.border_title == "Uploaded, by month"
+        month = options(screen.by_date)[screen.by_date.highlighted or 0].split()[0]
+        assert month.startswith(f"{year}-")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.query_bar.text == f"views:>100 uploaded:{month}"
         # The durations chart narrows by a duration range.
         await pilot.press("T")
         await settle(pilot, app)
         await pilot.press("tab", "g", "j", "enter")  # the second bucket: under a minute
         await settle(pilot, app)
-        assert app.query_bar.text == f"views:>100 uploaded:{year} duration:1s..59s"
+        assert app.query_bar.text == f"views:>100 uploaded:{month} duration:1s..59s"
 
 
 @synchronous
@@ -241,3 +252,34 @@ def test_block_bars_are_proportional_and_never_hide_a_count() -> None:
     assert block_bar(5, 10, 4) == "██"
     assert block_bar(1, 1000, 4) == "▏"
     assert block_bar(0, 10, 4) == ""
+
+
+@synchronous
+async def test_commands_for_the_hidden_results_are_off_over_the_charts(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = app.results_list.current
+        await pilot.press("T")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("asterisk", "e")  # would star / export what is not shown
+        assert isinstance(app.screen, TimelineScreen)
+        assert app.review is not None and row is not None
+        assert not app.review.marks.get(row).starred
+        footer = screen_text(app).splitlines()[-1]
+        assert "Quit" in footer and "Sort" not in footer and "Copy URL" not in footer
+
+
+@synchronous
+async def test_a_fresh_archive_starts_on_the_main_screen(tmp_path: Path) -> None:
+    archive = tmp_path / "fresh"
+    generate_archive(archive, 5, seed=3)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        app = VidbrowseApp(library, needs_update=True)
+        app.overview_first = True
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            assert not isinstance(app.screen, OverviewScreen)
+            await settle(pilot, app)
+            assert app.results is not None and app.results.total == 5

@@ -117,9 +117,12 @@ class OverviewScreen(Screen[str | None]):
         try:
             overview, saved = self.compute()
         except Exception as error:  # e.g. the index is being rebuilt: say so, stay usable
-            self.app.call_from_thread(
-                self.notify, str(error), title="Overview", severity="error", markup=False
-            )
+            if self.leave_if_empty:  # the start-up screen: the main one shows the progress
+                self.app.call_from_thread(self.dismiss, None)
+            else:
+                self.app.call_from_thread(
+                    self.notify, str(error), title="Overview", severity="error", markup=False
+                )
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, overview, saved)

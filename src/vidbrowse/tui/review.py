@@ -27,6 +27,14 @@ from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
 TOP = 12  # tags, channels and categories on the overview
+# The app's commands that make sense over the overview and the timeline; the others act on the
+# hidden results list (star, export, sort…), so they are off there (and out of the footer).
+OVER_CHARTS = frozenset(
+    {
+        "back", "cursor_down", "cursor_up", "page_down", "page_up", "top", "bottom", "focus_next",
+        "focus_previous", "help", "command_palette", "quit", "overview",
+    }
+)  # fmt: skip
 
 
 class ReviewActions(App[int]):
@@ -46,6 +54,15 @@ class ReviewActions(App[int]):
         # Runs after VidbrowseApp.on_mount (Textual calls the handlers of every class in the MRO).
         if self.overview_first:
             self.push_screen(self._overview_screen(leave_if_empty=True), self._run_chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        screen = self.screen
+        if isinstance(screen, OverviewScreen | TimelineScreen):
+            # The overview's own key would do nothing there.
+            return action in OVER_CHARTS and not (
+                action == "overview" and isinstance(screen, OverviewScreen)
+            )
+        return super().check_action(action, parameters)
 
     def _review_in_thread(self) -> Review | None:
         """The review file, opened on first use by the app's `_marks` (from a thread only)."""
