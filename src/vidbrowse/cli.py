@@ -302,6 +302,8 @@ def cmd_facets(args: argparse.Namespace) -> int:
     from vidbrowse import output
     from vidbrowse.core.export import json_line
 
+    if args.limit < 0:
+        raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
     library = open_library(args.archive, args.index_dir)
     results = _search(library, args.query, facet_limit=args.limit or None)
     counts = results.facets.get(args.field, [])

@@ -575,7 +575,11 @@ def _end(node: Node) -> int:
 
 def parse_query(text: str) -> Node:
     """Parse a query string. Raises QueryError."""
-    return _Parser(text, tokenize(text)).parse()
+    try:
+        return _Parser(text, tokenize(text)).parse()
+    except RecursionError:
+        # Hundreds of nested brackets or NOTs exhaust Python's stack: no one means such a query.
+        raise QueryError("the query is nested too deeply", 0) from None
 
 
 # ---------------------------------------------------------------------------- tree helpers
