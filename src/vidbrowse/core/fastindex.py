@@ -134,6 +134,8 @@ def _is_fast_text(field: FieldType) -> bool:
         and [type(item) for item in analyzer.items]
         == [RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, StemFilter]
         and not analyzer.items[0].gaps
+        and analyzer.items[3].renumber
+        and analyzer.items[4].lang is None  # else StemFilter uses the language's stemmer
     )
 
 
