@@ -2,6 +2,7 @@
 info by term info, byte by byte, and by hit counts. It leans on whoosh3 internals: an upgrade
 that changes them must fail here."""
 
+import multiprocessing
 import os
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,18 @@ def test_a_failing_builder_process_is_reported(
     broken = [*documents[:10], {"rowid": 99, "text": 12345}]  # not text: the child fails
     with pytest.raises(fastindex.BuildError, match="TypeError"):
         fastindex.build_parallel(ix, broken, fastindex.as_document, procs=2, max_docs=100)
+    writer.cancel()
+
+
+def test_a_failure_in_this_process_stops_the_others(
+    tmp_path: Path, documents: list[dict[str, Any]]
+) -> None:
+    ix = index.create(tmp_path / "ix")
+    writer = ix.writer()
+    broken = [{"rowid": 99, "text": 12345}, *documents]
+    with pytest.raises(TypeError):
+        fastindex.build_parallel(ix, broken, fastindex.as_document, procs=2, max_docs=100)
+    assert multiprocessing.active_children() == []
     writer.cancel()
 
 

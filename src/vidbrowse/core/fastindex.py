@@ -442,6 +442,10 @@ def build_parallel(
                 raise BuildError(value)
             results += value[0]
             segments += value[1]
+    except BaseException:
+        for child, _ in children:
+            child.terminate()  # its work is lost anyway (Ctrl-C, a failure): don't wait for it
+        raise
     finally:
         for child, receive in children:
             receive.close()
