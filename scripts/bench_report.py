@@ -83,6 +83,7 @@ def _rows() -> list[tuple[str, Callable[[R], str]]]:
         ("posts", lambda s: _fmt(s["posts"])),
         ("cold build (parse + index)", cell("build", "seconds", unit=" s", digits=1)),
         ("cold build speed", cell("build", "posts_per_s", unit=" posts/s", digits=0)),
+        ("cold build CPU time (process + workers)", cell("build", "cpu_s", unit=" s", digits=1)),
         ("first hits searchable (library, unindexed)", cell("first", "searchable_s", unit=" s")),
         ("first rows browsable (library, unindexed)", cell("first", "browsable_s", unit=" s")),
         ("app: launch to first hits, unindexed", cell("app_unindexed", "seconds", unit=" s")),
@@ -108,11 +109,13 @@ def _rows() -> list[tuple[str, Callable[[R], str]]]:
         ("peak RSS (per process)", rss),
         ("index size on disk", lambda s: _fmt(s.get("index_mb"), " MB", 1)),
         ("FTS5 build (parse + index)", cell("fts5", "build_s", unit=" s", digits=1)),
+        ("FTS5 build + query mix CPU time", cell("fts5", "cpu_s", unit=" s", digits=1)),
         ("FTS5 query + count + tag facets p50", cell("fts5", "all", "p50", unit=" ms", digits=1)),
         ("FTS5 query + count + tag facets p95", cell("fts5", "all", "p95", unit=" ms", digits=1)),
         ("FTS5 database size", cell("fts5", "db_mb", unit=" MB", digits=1)),
         ("plain Whoosh build (parse + index)", cell("whoosh", "seconds", unit=" s", digits=1)),
         ("plain Whoosh build speed", cell("whoosh", "posts_per_s", unit=" posts/s", digits=0)),
+        ("plain Whoosh build CPU time", cell("whoosh", "cpu_s", unit=" s", digits=1)),
     ]
 
 
@@ -136,6 +139,10 @@ def _ratio_rows() -> list[tuple[str, Callable[[R], float | None]]]:
         (
             "cold build speed / plain Whoosh (x, higher is better)",
             lambda s: _ratio(_get(s, "build", "posts_per_s"), _get(s, "whoosh", "posts_per_s")),
+        ),
+        (
+            "plain Whoosh CPU time / cold build CPU time (x)",
+            lambda s: _ratio(_get(s, "whoosh", "cpu_s"), _get(s, "build", "cpu_s")),
         ),
         (
             "cold build time / FTS5 build time (x)",

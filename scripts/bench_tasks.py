@@ -32,6 +32,15 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: unlike wall time, barely moved by
+    other processes competing for the cores."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     """p50/p95/max in milliseconds."""
     ms = sorted(s * 1000 for s in samples)
@@ -382,6 +391,7 @@ def main() -> None:
         result = {"error": f"{type(e).__name__}: {e}"}
     result["rss_mb"] = peak_rss_mb()
     result["child_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    result["cpu_s"] = cpu_seconds()
     print(MARKER + json.dumps(result), flush=True)
     # Threads left running (vb_first stops mid-build on purpose) must not hold the exit.
     sys.stdout.flush()
