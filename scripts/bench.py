@@ -279,7 +279,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scan_tool": Path(scan_tool()[0]).name,
-        "load_at_start": os.getloadavg()[0],
+        "load_at_start": round(os.getloadavg()[0], 1),
         "commit": _git("rev-parse", "--short", "HEAD"),
         "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
     }
@@ -294,6 +294,20 @@ def _git(*args: str) -> str:
     return out.stdout.strip()
 
 
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from several runs: the sizes of all (a later run wins a size), the first
+    run's machine with every run's date and load, targets checked again."""
+    merged = dict(reports[0]) | {"sizes": {}}
+    merged["machine"] = dict(reports[0]["machine"])
+    for key in ("date", "load_at_start", "load_at_end", "commit"):
+        values = [str(r["machine"].get(key, "")) for r in reports]
+        merged["machine"][key] = " / ".join(dict.fromkeys(values))
+    for report in reports:
+        merged["sizes"].update(report["sizes"])
+    merged["targets"] = targets(merged)
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="10k,30k", help="post counts, e.g. 10k,30k,100k")
@@ -306,7 +320,17 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the slow parts: app start, Whoosh baseline, repeated CLI runs",
     )
     parser.add_argument("--skip-baseline", action="store_true", help="no plain Whoosh build")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="only print the tables of earlier runs (their sizes merged)",
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        print_report(merge_reports([json.loads(p.read_text()) for p in args.report]))
+        return 0
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     started = time.perf_counter()
     report: dict[str, Any] = {
@@ -318,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     for count in sizes:
         report["sizes"][str(count)] = bench_size(count, args)
     report["seconds"] = time.perf_counter() - started
-    report["machine"]["load_at_end"] = os.getloadavg()[0]
+    report["machine"]["load_at_end"] = round(os.getloadavg()[0], 1)
     report["targets"] = targets(report)
     path = args.json or args.root / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -287,8 +287,8 @@ def print_report(report: R) -> None:
     )
     state = m.get("commit", "") + (" + uncommitted changes" if m.get("uncommitted_changes") else "")
     print(
-        f"commit {state or 'unknown'}; 1-min load average {m.get('load_at_start', 0):.1f} at "
-        f"start, {m.get('load_at_end', 0):.1f} at end (other processes share the CPUs)\n"
+        f"commit {state or 'unknown'}; 1-min load average {m.get('load_at_start', '?')} at "
+        f"start, {m.get('load_at_end', '?')} at end (other processes share the CPUs)\n"
     )
     print(main_table(report))
     print(
