@@ -183,7 +183,7 @@ async def test_the_app_keeps_answering_while_another_process_indexes(
         app = VidbrowseApp(library, needs_update=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
-            write_posts(archive, range(20, 600))
+            write_posts(archive, range(20, 400))
             other = subprocess.Popen(
                 [*VIDBROWSE, "index", str(archive), "--quiet"], env=cli_env(tmp_path / "cache")
             )

@@ -36,23 +36,23 @@ def assert_exact(archive: Path, env: dict[str, str]) -> None:
 
 def test_two_indexers_at_once_both_finish_with_right_counts(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
-    write_posts(archive, range(900))
+    write_posts(archive, range(600))
     env = cli_env(tmp_path / "cache")
     first, second = start_index(archive, env), start_index(archive, env)
     outputs = [finish(first), finish(second)]
     # Whoever got the lock second found nothing left to do, or did the rest.
-    assert all(out.startswith("900 posts indexed") for out in outputs), outputs
+    assert all(out.startswith("600 posts indexed") for out in outputs), outputs
     added = sorted(int(out.split(": ")[1].split()[0]) for out in outputs)
-    assert added in ([0, 900], [100, 800]) or sum(added) == 900, outputs
+    assert sum(added) == 600, outputs
     assert_exact(archive, env)
 
     # And two updates of the same changes at once.
-    write_posts(archive, range(900, 1100))
-    for i in range(0, 900, 9):
+    write_posts(archive, range(600, 800))
+    for i in range(0, 600, 6):
         (archive / f"_posts/p{i:05}.md").unlink()
     first, second = start_index(archive, env), start_index(archive, env)
     outputs = [finish(first), finish(second)]
-    assert all(out.startswith("1000 posts indexed") for out in outputs), outputs
+    assert all(out.startswith("700 posts indexed") for out in outputs), outputs
     assert_exact(archive, env)
 
 
@@ -63,7 +63,7 @@ def test_readers_keep_answering_while_another_process_updates(tmp_path: Path) ->
     env = cli_env(cache)
     with Library.open(archive, cache_dir=cache) as app_library:
         app_library.update()
-        write_posts(archive, range(300, 1800))
+        write_posts(archive, range(300, 1200))
         writer = start_index(archive, env)
         searches = opens = 0
         totals: set[int] = set()
@@ -85,13 +85,13 @@ def test_readers_keep_answering_while_another_process_updates(tmp_path: Path) ->
             opens += 1
         finish(writer)
         assert searches >= 6 and opens >= 2
-        assert min(totals) >= 300 and max(totals) <= 1800, totals
+        assert min(totals) >= 300 and max(totals) <= 1200, totals
         # The app's library then catches up with the other process's work.
         assert app_library.needs_update()
         summary = app_library.update()
-        assert summary.posts == 1800
-        assert app_library.search("").total == 1800
-        assert app_library.search("w1700x").total == 1
+        assert summary.posts == 1200
+        assert app_library.search("").total == 1200
+        assert app_library.search("w1100x").total == 1
     assert_exact(archive, env)
 
 
