@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -335,3 +336,17 @@ def test_huge_and_nasty_posts_in_bounded_memory(tmp_path: Path) -> None:
     for name in ("nested.md", "laughs.md", "python.md"):
         line = next(x for x in problems.stdout.splitlines() if x.startswith(f"_posts/{name}: "))
         assert len(line) > len(f"_posts/{name}: ") + 5
+
+
+def test_a_parser_bug_quoting_the_post_is_still_one_clean_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(body: str) -> tuple[str, tuple[str, ...]]:
+        raise ValueError(f"cannot handle {body!s}")
+
+    (tmp_path / "p.md").write_bytes(b"---\ntitle: t\nvid_id: v\n---\nline one\n\x1b[2J\nline two")
+    monkeypatch.setattr("vidbrowse.core.parse.clean_body", broken)
+    loaded = load_post(tmp_path, "p.md")
+    assert isinstance(loaded, Problem)
+    assert loaded.reason.startswith("unexpected error while parsing (ValueError: cannot handle")
+    assert not UNSAFE & set(loaded.reason) and "\n" not in loaded.reason

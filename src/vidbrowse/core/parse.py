@@ -320,4 +320,7 @@ def load_post(root: Path, path: str, *, max_bytes: int = MAX_POST_BYTES) -> Post
     except PostError as e:
         return Problem(path, str(e))
     except Exception as e:  # a parser bug must cost one post, not the whole archive scan
-        return Problem(path, f"unexpected error while parsing ({type(e).__name__}: {e})"[:200])
+        # The message may quote the post: keep it to one clean line.
+        return Problem(
+            path, clean_line(f"unexpected error while parsing ({type(e).__name__}: {e})")[:200]
+        )
