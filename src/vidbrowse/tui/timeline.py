@@ -101,8 +101,7 @@ class TimelineScreen(Screen[str | None]):
         title = Text()
         title.append(query, style="bold")
         title.append("\n" + describe_totals(stats.totals))
-        title.append("\nEnter narrows the query to the highlighted bar · Tab: the other chart · "
-                     "Esc: back", style="dim")  # fmt: skip
+        title.append("\nEnter: narrow the query to the bar · Tab: other chart · Esc: back", "dim")
         self.heading.update(title)
         timeline = stats.timeline
         self.by_date.border_title = f"Uploaded, by {timeline.unit}"
