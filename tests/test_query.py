@@ -19,7 +19,6 @@ from vidbrowse.core.query import (
     QueryError,
     Range,
     Term,
-    exact_filters,
     format_value,
     has_words,
     parse_count,
@@ -332,13 +331,6 @@ def test_format_value_round_trips(value: str, typed: str) -> None:
     assert parse_query(f"tag:{typed}") == Exact("tag", value)
 
 
-def test_exact_filters() -> None:
-    node = parse_query("cat tag:a (tag:b OR tag:c) (tag:d OR cat:e) -tag:f category:g OR x")
-    assert exact_filters(node) == {}  # top level is an OR: nothing constrains everything
-    node = parse_query("cat tag:a (tag:b OR tag:c) (tag:d OR cat:e) -tag:f category:g")
-    assert exact_filters(node) == {"tag": {"a", "b", "c"}, "category": {"g"}}
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -350,6 +342,9 @@ def test_exact_filters() -> None:
         ("cat:x -tag:y", {"category": FacetSelection(("x",), "and")}),
         ("a OR tag:b", {}),
         ("(tag:a", {}),  # does not parse: nothing selected
+        ('x (channel:"TEDx Talks" OR channel:TED)',
+         {"channel": FacetSelection(("TEDx Talks", "TED"), "or")}),
+        ("channel:ted* channel:tedd~", {}),  # prefixes and fuzzy words are not selections
     ],
 )
 def test_selected_facets(text: str, expected: dict[str, FacetSelection]) -> None:
@@ -406,10 +401,19 @@ def test_with_facets_round_trip_keeps_other_fields() -> None:
     assert text == "music category:Film"
 
 
+def test_with_facets_writes_channels_as_phrases() -> None:
+    text = with_facets("cats", "channel", ["TEDx Talks", "TED"], "or")
+    assert text == 'cats (channel:"TEDx Talks" OR channel:TED)'
+    assert parse_query(text).items[1] == Or(
+        (Term("TEDx Talks", "phrase", "channel"), Term("TED", "word", "channel"))
+    )
+    assert with_facets(text, "channel", [], "or") == "cats"
+
+
 def test_with_facets_rejects_bad_input() -> None:
     with pytest.raises(QueryError):
         with_facets("(a", "tag", ["x"], "and")
-    with pytest.raises(ValueError, match="not an exact field"):
+    with pytest.raises(ValueError, match="not a facet field"):
         with_facets("a", "title", ["x"], "and")
     with pytest.raises(ValueError, match="mode"):
         with_facets("a", "tag", ["x"], "xor")

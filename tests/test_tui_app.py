@@ -20,7 +20,7 @@ from textual.widgets import Input, Static
 
 from vidbrowse.core.config import Config
 from vidbrowse.core.library import Library
-from vidbrowse.core.query import selected_facets
+from vidbrowse.core.query import selected_facets, with_facets
 from vidbrowse.core.settings import load_settings
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
@@ -522,19 +522,28 @@ async def test_open_hands_the_url_to_a_graphical_browser(
 
 
 @synchronous
-async def test_ticking_a_channel_explains_channels_are_searched_by_words(
-    library: Library,
-) -> None:
+async def test_ticking_channels_selects_either_of_them(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         channels = app.query_one("#facet-channel", FacetList)
         channels.focus()
+        first = channels.get_option_at_index(0).value
         await pilot.press("space")
         await settle(pilot, app)
-        assert app.query_bar.text == ""
-        assert channels.selected == []
-        assert any("channel:word" in n.message for n in app._notifications)
+        assert selected_facets(app.query_bar.text)["channel"].values == (first,)
+        assert app.results is not None and app.results.total > 0
+        assert {row.channel for row in app.results.rows(0, app.results.total)} == {first}
+        # The pane then lists only that channel; a second one comes from the query text.
+        second = next(
+            value for value, _ in library.search("").facets["channel"] if value != first
+        )
+        await type_query(pilot, app, with_facets("", "channel", [first, second], "or"))
+        both = selected_facets(app.query_bar.text)["channel"]
+        assert set(both.values) == {first, second} and both.mode == "or"
+        shown = {row.channel for row in app.results.rows(0, app.results.total)}
+        assert shown == {first, second}
+        assert set(app.query_one("#facet-channel", FacetList).selected) == {first, second}
 
 
 @synchronous

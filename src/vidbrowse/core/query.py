@@ -40,6 +40,9 @@ MARK_FIELDS = ("is", "has", "note")
 IS_VALUES = {"starred": "starred", "star": "starred", "read": "read", "unread": "unread"}
 HAS_VALUES = {"note": "note", "notes": "note"}
 # Orders the engine knows (here rather than in search.py so light modules can check a name).
+# Fields the facet pane counts and selects. A channel is matched by its words, so selecting one
+# writes `channel:"Name"`, a phrase in that field.
+FACET_FIELDS = ("tag", "channel", "category")
 SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
 
 # Every name accepted before ':' → its canonical field. Extend here (e.g. `is:`, `note:`).
@@ -648,33 +651,32 @@ def _top_items(node: Node) -> tuple[Node, ...]:
     return node.items if isinstance(node, And) else (node,)
 
 
-def _facet_group_field(node: Node) -> str | None:
-    """The field of an Or made only of Exacts of one field, else None."""
-    if isinstance(node, Or) and all(isinstance(i, Exact) for i in node.items):
-        fields = {i.field for i in node.items}  # type: ignore[union-attr]
-        if len(fields) == 1:
-            return fields.pop()
+def _facet_item(node: Node) -> tuple[str, str] | None:
+    """(field, value) of a facet selection item: an Exact, or `channel:word`/`channel:"a b"`."""
+    if isinstance(node, Exact):
+        return node.field, node.value
+    if isinstance(node, Term) and node.field == "channel" and node.kind in ("word", "phrase"):
+        return "channel", node.text
     return None
 
 
+def _facet_group(node: Node) -> tuple[str, list[str]] | None:
+    """(field, values) of an Or made only of facet items of one field, else None."""
+    if not isinstance(node, Or):
+        return None
+    items = [_facet_item(item) for item in node.items]
+    if not all(items) or len({field for field, _ in items}) != 1:  # type: ignore[misc]
+        return None
+    return items[0][0], [value for _, value in items]  # type: ignore[index,misc]
+
+
 def _facet_field(node: Node) -> str | None:
-    return node.field if isinstance(node, Exact) else _facet_group_field(node)
-
-
-def exact_filters(node: Node) -> dict[str, set[str]]:
-    """For each exact field, the values that constrain the whole query: top-level AND items
-    and top-level OR groups of Exacts of one field (their values are merged)."""
-    out: dict[str, set[str]] = {}
-    for item in _top_items(node):
-        if isinstance(item, Exact):
-            out.setdefault(item.field, set()).add(item.value)
-        elif (name := _facet_group_field(item)) is not None:
-            out.setdefault(name, set()).update(i.value for i in item.items)  # type: ignore[union-attr]
-    return out
+    found = _facet_item(node) or _facet_group(node)
+    return found[0] if found else None
 
 
 def selected_facets(text: str) -> dict[str, FacetSelection]:
-    """What the facet pane should show as selected, per exact field. Plain top-level items win
+    """What the facet pane should show as selected, per facet field. Plain top-level items win
     (mode "and"); otherwise the first top-level OR group (mode "or"). A query that does not
     parse selects nothing."""
     try:
@@ -684,12 +686,12 @@ def selected_facets(text: str) -> dict[str, FacetSelection]:
     plain: dict[str, list[str]] = {}
     groups: dict[str, list[str]] = {}
     for item in _top_items(node):
-        if isinstance(item, Exact):
-            values = plain.setdefault(item.field, [])
-            if item.value not in values:
-                values.append(item.value)
-        elif (name := _facet_group_field(item)) is not None and name not in groups:
-            groups[name] = list(dict.fromkeys(i.value for i in item.items))  # type: ignore[union-attr]
+        if (single := _facet_item(item)) is not None:
+            values = plain.setdefault(single[0], [])
+            if single[1] not in values:
+                values.append(single[1])
+        elif (group := _facet_group(item)) is not None and group[0] not in groups:
+            groups[group[0]] = list(dict.fromkeys(group[1]))
     out = {name: FacetSelection(tuple(values), "or") for name, values in groups.items()}
     out.update((name, FacetSelection(tuple(values), "and")) for name, values in plain.items())
     return out
@@ -702,8 +704,8 @@ def with_facets(text: str, field_name: str, values: list[str] | tuple[str, ...],
     kept byte for byte, except that a top-level `x OR y` is put in parentheses before appending
     so the new filter applies to all of it. Raises QueryError if `text` does not parse."""
     canonical = FIELD_NAMES.get(field_name, field_name)
-    if canonical not in EXACT_FIELDS:
-        raise ValueError(f"{field_name!r} is not an exact field")
+    if canonical not in FACET_FIELDS:
+        raise ValueError(f"{field_name!r} is not a facet field")
     if mode not in ("and", "or"):
         raise ValueError(f"mode must be 'and' or 'or', not {mode!r}")
     addition = _facet_text(canonical, list(dict.fromkeys(values)), mode)

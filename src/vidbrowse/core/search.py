@@ -27,6 +27,7 @@ from vidbrowse.core.columns import Columns
 from vidbrowse.core.index import ANALYZER
 from vidbrowse.core.postings import SearcherCache, term_postings
 from vidbrowse.core.query import (
+    FACET_FIELDS,
     SORT_KEYS,
     And,
     Everything,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from vidbrowse.core.marks import Marks
 
 __all__ = ["FACET_FIELDS", "SORT_KEYS", "Results", "Row", "execute"]
-FACET_FIELDS = ("tag", "channel", "category")
 
 # The index fields a Term without a field searches (the schema boosts title).
 WORD_FIELDS = ("title", "channel", "tags", "text")

@@ -27,7 +27,6 @@ from vidbrowse.core.library import Library, Progress, UpdateSummary
 from vidbrowse.core.marks import Mark, Marks
 from vidbrowse.core.post import Post
 from vidbrowse.core.query import (
-    EXACT_FIELDS,
     SORT_KEYS,
     QueryError,
     has_words,
@@ -274,21 +273,14 @@ class VidbrowseApp(ReviewActions):
 
     @on(FacetPane.Toggled)
     def _facet_toggled(self, event: FacetPane.Toggled) -> None:
-        if event.field not in EXACT_FIELDS:
-            # The query language matches channels by words only; an exact filter needs core
-            # support (`with_facets` refuses non-exact fields).
-            self.notify(
-                f"Channels are searched by words: type {event.field}:word in the query.",
-                severity="warning",
-            )
-            self._show_facets()
-            return
         text = self.query_bar.text
         current = selected_facets(text).get(event.field)
         values = [v for v in (current.values if current else ()) if not _same_value(v, event.value)]
         if event.selected:
             values.append(event.value)
-        self._rewrite(event.field, values, current.mode if current else self.facet_mode)
+        # A post has one channel: two channels can only mean either of them.
+        mode = "or" if event.field == "channel" else current.mode if current else self.facet_mode
+        self._rewrite(event.field, values, mode)
 
     def _rewrite(self, field: str, values: list[str], mode: str) -> None:
         try:
