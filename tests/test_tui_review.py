@@ -193,6 +193,24 @@ async def test_export_writes_a_file_that_parses_back(
 
 
 @synchronous
+async def test_an_export_never_lands_in_the_archive(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(library.archive / "_posts")  # inside the archive
+    before = sorted(library.archive.rglob("*"))
+    app = VidbrowseApp(library, query="views:>1K", needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e", "enter")
+        await settle(pilot, app)
+    assert sorted(library.archive.rglob("*")) == before
+    assert len(list(home.glob("vidbrowse-*.csv"))) == 1
+
+
+@synchronous
 async def test_the_timeline_narrows_the_query_to_a_bar(library: Library) -> None:
     app = VidbrowseApp(library, query="views:>100", needs_update=False)
     async with app.run_test(size=SIZE) as pilot:

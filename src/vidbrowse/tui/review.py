@@ -37,6 +37,13 @@ OVER_CHARTS = frozenset(
 )  # fmt: skip
 
 
+def export_folder(archive: Path) -> Path:
+    """Where the app writes exports: the current folder, unless that is inside the archive
+    (vidbrowse never writes there; it is the default archive when none is given), then home."""
+    here = Path.cwd().resolve()
+    return Path.home() if here.is_relative_to(archive.resolve()) else here
+
+
 class ReviewActions(App[int]):
     # Set by run_app when no query is given: the overview is then the first screen.
     overview_first = False
@@ -146,11 +153,13 @@ class ReviewActions(App[int]):
             self.notify("No results to export.", severity="warning")
             return
 
+        folder = export_folder(self.library.archive)
+
         def chosen(fmt: str | None) -> None:
             if fmt is not None:
-                self.export_results(results, fmt, export_path(fmt))
+                self.export_results(results, fmt, export_path(fmt, folder))
 
-        self.push_screen(ExportDialog(results.total, str(Path.cwd())), chosen)
+        self.push_screen(ExportDialog(results.total, str(folder)), chosen)
 
     @work(thread=True, group="export", exit_on_error=False)
     def export_results(self, results: Results, fmt: str, path: Path) -> None:
