@@ -334,9 +334,14 @@ class VidbrowseApp(ReviewActions):
             post = self.library.post(row.path)
         except Exception:  # an unreadable store entry reads as "no longer there"
             post = None
+        post = self._still_there(row, post)
         rendered = render_post(row, post, self.matcher, self._mark(row))
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show_post, row, post, rendered)
+
+    def _still_there(self, row: Row, post: Post | None) -> Post | None:
+        """None when the post's file was deleted since the last update: say so, show no ghost."""
+        return post if post is not None and (self.library.archive / row.path).is_file() else None
 
     def _show_post(self, row: Row, post: Post | None, rendered: tuple[Text, Text]) -> None:
         if self.results_list.current != row:
@@ -357,7 +362,7 @@ class VidbrowseApp(ReviewActions):
         row = self.results_list.current
         if row is None or isinstance(self.screen, ReaderScreen):
             return
-        post = self._current_post()
+        post = self._still_there(row, self._current_post())
         if self._change_mark(row, lambda marks: marks.mark_read(row), quiet=True):
             self.search_now(keep_row=row)  # `is:unread` may no longer hold
         self.push_screen(ReaderScreen(row, render_post(row, post, self.matcher, self._mark(row))))
@@ -605,12 +610,22 @@ class VidbrowseApp(ReviewActions):
         if progress.phase == "commit":
             self.search_now(keep_row=self.results_list.current)
 
+    def action_refresh(self) -> None:
+        if self.updating:
+            self.notify("The index is already being brought up to date.")
+            return
+        self.updating = self.needs_update = True
+        self._start_update()
+
     def _update_done(self, summary: UpdateSummary) -> None:
         self.updating = False
         self.update_row.remove_class("-active")
         self._show_status()
+        # Even with nothing changed here, the library may have caught up with another
+        # process's commit: searching again costs milliseconds.
+        self.search_now(keep_row=self.results_list.current)
         if not (summary.added or summary.changed or summary.removed or summary.rebuilt_reason):
-            return  # nothing changed: the results on screen are current
+            return
         note = f"{summary.posts:,} posts indexed"
         if summary.added or summary.changed or summary.removed:
             note += f" (+{summary.added:,} ~{summary.changed:,} -{summary.removed:,})"
@@ -619,7 +634,6 @@ class VidbrowseApp(ReviewActions):
         if summary.rebuilt_reason:
             note += f"; rebuilt: {summary.rebuilt_reason}"
         self.notify(note, title="Index up to date")
-        self.search_now(keep_row=self.results_list.current)
 
     def _update_failed(self, error: Exception) -> None:
         self.updating = False

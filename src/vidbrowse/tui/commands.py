@@ -104,6 +104,12 @@ COMMANDS: tuple[Command, ...] = (
         "Timeline",
         "Chart the results by upload date and duration; choosing a bar narrows the query to it.",
     ),
+    Command(
+        "refresh",
+        "R,f5",
+        "Refresh",
+        "Bring the index up to date with the archive now (posts added, changed or removed).",
+    ),
     Command("help", "question_mark,f1", "Help", "Show every key and what it does.", footer=True),
     # Not in the footer: Textual's footer shows the palette key on its right already.
     Command("command_palette", "ctrl+p", "Commands", "Open the command palette."),

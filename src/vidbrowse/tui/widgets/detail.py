@@ -97,7 +97,7 @@ def body(post: Post, matcher: TermMatcher | None = None) -> Text:
 
 VANISHED = (
     "This post is no longer in the archive (its file was moved or deleted).\n"
-    "The index catches up the next time vidbrowse starts."
+    "Press R to bring the index up to date."
 )
 
 
