@@ -226,10 +226,16 @@ def test_library_bulk_batches_with_problems_and_changes(
         assert reader.doc_count() == 58  # old versions deleted
 
 
-def test_cold_batches_grow(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cold_batches_grow_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(library, "FIRST_BATCH", 10)
     monkeypatch.setattr(library, "BATCH_GROWTH", 4)
-    sizes = [len(b) for b in library._batches([str(i) for i in range(1000)])]
-    assert sizes == [10, 40, 160, 790]
-    assert [len(b) for b in library._batches([str(i) for i in range(30)])] == [10, 20]
-    assert [len(b) for b in library._batches(["x"])] == [1, 0]
+    monkeypatch.setattr(library, "MAX_BATCH", 10_000)
+
+    def sizes(count: int) -> list[int]:
+        return [len(b) for b in library._batches([str(i) for i in range(count)])]
+
+    assert sizes(1000) == [10, 40, 160, 790]
+    assert sizes(30) == [10, 20]
+    assert sizes(1) == [1, 0]
+    monkeypatch.setattr(library, "MAX_BATCH", 100)
+    assert sizes(1000) == [10, 40, 100, 100, 100, 100, 100, 100, 100, 100, 150]

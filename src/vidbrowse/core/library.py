@@ -44,8 +44,11 @@ LOCK_FILE = "update.lock"
 # A cold build commits this many posts first so words become searchable within a second or two,
 FIRST_BATCH = 1_000
 # …then batches this many times larger each, so results keep coming while the commits stay few
-# (each costs a reload of the columns and two more segments; see scripts/bench_build.py).
-BATCH_GROWTH = 4
+# (each costs a reload of the columns and two more segments; see scripts/bench_build.py)…
+BATCH_GROWTH = 5
+# …up to about this many posts: a batch's parsed posts and postings stay in memory until its
+# commit (one batch of 79k posts took 1.4 GB; 25k keeps a build near 500 MB).
+MAX_BATCH = 25_000
 # A batch of at least this many posts to parse is parsed and indexed by fastindex, in parallel
 # processes, as new segments; smaller ones go through Whoosh's own writer.
 BULK_MIN = 500
@@ -361,7 +364,10 @@ class Library:
         rowid_of = store.rowids()
         todo = [*diff.added, *diff.changed, *missing]
         cold = len(self._need_view().live_rowids) == 0
-        batches = _batches(todo) if cold else [todo]
+        if cold:
+            batches = _batches(todo)
+        else:  # at least one batch, maybe empty: the first one also deletes
+            batches = [todo[i : i + MAX_BATCH] for i in range(0, max(len(todo), 1), MAX_BATCH)]
         next_rowid = first_new = store.next_rowid()
         done = 0
         for number, batch in enumerate(batches):
@@ -557,13 +563,14 @@ class Library:
 
 
 def _batches(todo: list[str]) -> list[list[str]]:
-    """FIRST_BATCH posts, then batches BATCH_GROWTH times larger each; a batch takes all that
-    is left when less than two batches' worth remains. Always at least two (maybe empty)."""
+    """FIRST_BATCH posts, then batches BATCH_GROWTH times larger each, up to MAX_BATCH; a batch
+    takes all that is left when that is at most 1.5 times its size. Always at least two (the
+    second maybe empty)."""
     batches = [todo[:FIRST_BATCH]]
     start, size = FIRST_BATCH, FIRST_BATCH
     while True:
-        size *= BATCH_GROWTH
-        end = len(todo) if len(todo) - start < 2 * size else start + size
+        size = min(size * BATCH_GROWTH, MAX_BATCH)
+        end = len(todo) if len(todo) - start <= size * 3 // 2 else start + size
         batches.append(todo[start:end])
         if end >= len(todo):
             return batches
