@@ -301,3 +301,29 @@ async def test_an_archive_not_indexed_yet_starts_on_the_main_screen(tmp_path: Pa
             await settle(pilot, app)
             assert not isinstance(app.screen, OverviewScreen)
             assert app.results is not None and app.results.total == 0
+
+
+@synchronous
+async def test_an_open_overview_counts_again_after_an_update(tmp_path: Path) -> None:
+    archive = tmp_path / "growing"
+    generate_archive(archive, 8, seed=5)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        app = VidbrowseApp(library, needs_update=False)
+        app.overview_first = True
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            screen = app.screen
+            assert isinstance(screen, OverviewScreen) and screen.overview is not None
+            assert screen.overview.posts == 8
+            # What the background update does, done here so the test knows when it happens.
+            app.updating = True
+            await pilot.pause(0.6)
+            generate_archive(tmp_path / "more", 12, seed=6)
+            for post in (tmp_path / "more" / "_posts").iterdir():
+                post.rename(archive / "_posts" / f"more-{post.name}")
+            library.update()
+            app.updating = False
+            await pilot.pause(0.6)
+            await settle(pilot, app)
+            assert screen.overview.posts == 20

@@ -27,6 +27,7 @@ from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
 TOP = 12  # tags, channels and categories on the overview
+UPDATE_CHECK = 0.5  # seconds between checks for the end of a background update
 # The app's commands that make sense over the overview and the timeline; the others act on the
 # hidden results list (star, export, sort…), so they are off there (and out of the footer).
 OVER_CHARTS = frozenset(
@@ -56,11 +57,23 @@ class ReviewActions(App[int]):
     results_list: ResultsList
     review: Review | None
     review_problem: str | None
+    updating: bool  # True while the background index update runs
 
     def on_mount(self) -> None:
         # Runs after VidbrowseApp.on_mount (Textual calls the handlers of every class in the MRO).
         if self.overview_first:
             self.push_screen(self._overview_screen(leave_if_empty=True), self._run_chosen)
+        self._was_updating = self.updating
+        self.set_interval(UPDATE_CHECK, self._recount_after_update)
+
+    def _recount_after_update(self) -> None:
+        """An overview shown while the index was being updated (e.g. the first screen) counted
+        the old index: count again once the update is over."""
+        if self._was_updating and not self.updating:
+            for screen in self.screen_stack:
+                if isinstance(screen, OverviewScreen):
+                    screen.reload()
+        self._was_updating = self.updating
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         screen = self.screen
