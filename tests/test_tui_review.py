@@ -20,7 +20,7 @@ from vidbrowse.core.query import format_value
 from vidbrowse.core.review import Review
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
-from vidbrowse.tui.dialogs import ExportDialog, NamePrompt
+from vidbrowse.tui.dialogs import ConfirmDialog, ExportDialog, NamePrompt
 from vidbrowse.tui.overview import OverviewScreen
 from vidbrowse.tui.screens import HelpScreen
 from vidbrowse.tui.timeline import TimelineScreen, block_bar
@@ -118,6 +118,11 @@ async def test_the_overview_renames_and_deletes_saved_searches(library: Library)
             [str(library.search("views:>1K").total), "big", "ones"],
         ]
         await pilot.press("k", "d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # no: kept
+        await settle(pilot, app)
+        assert len(options(screen.lists["ov-saved"])) == 2
+        await pilot.press("d", "y")
         await settle(pilot, app)
         assert [line.split()[1] for line in options(screen.lists["ov-saved"])] == ["big"]
         assert app.review is not None

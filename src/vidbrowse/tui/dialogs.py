@@ -1,5 +1,5 @@
-"""Small modal prompts of the review features: a name (save or rename a search), an export
-format. Each dismisses with the answer, or None when cancelled with Esc."""
+"""Small modal prompts of the review features: a name (save or rename a search), a yes/no
+question, an export format. Each dismisses with the answer (None or False when cancelled)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,30 @@ class NamePrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question: y or Enter say yes; n or Esc say no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Yes", show=True, priority=True),
+        Binding("n,escape", "answer(False)", "No", show=True, priority=True),
+    ]
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static(Text(self.question))  # may quote user text: never markup
+            yield Static(Text("y / Enter: yes · n / Esc: no"), classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 EXPORT_CHOICES = (

@@ -25,7 +25,7 @@ from vidbrowse.core.overview import Line, Overview
 from vidbrowse.core.query import QueryError
 from vidbrowse.core.reviewdb import ReviewError
 from vidbrowse.core.saved import SavedSearches
-from vidbrowse.tui.dialogs import NamePrompt
+from vidbrowse.tui.dialogs import ConfirmDialog, NamePrompt
 from vidbrowse.tui.widgets.results import fit
 
 COUNT_CELLS = 7
@@ -187,15 +187,22 @@ class OverviewScreen(Screen[str | None]):
 
     def action_delete(self) -> None:
         line = self._saved_line()
-        if line is None or self.saved is None:
+        if line is None:
             return
-        try:
-            self.saved.delete(line.label)
-        except ReviewError as error:
-            self.notify(f"Could not delete: {error}", severity="error")
-            return
-        self.notify(f"Deleted the saved search {line.label!r}.")
-        self.reload()
+
+        def delete(yes: bool | None) -> None:
+            if not yes or self.saved is None:
+                return
+            try:
+                self.saved.delete(line.label)
+            except ReviewError as error:
+                self.notify(f"Could not delete: {error}", severity="error", markup=False)
+                return
+            self.notify(f"Deleted the saved search {line.label!r}.", markup=False)
+            self.reload()
+
+        question = f"Delete the saved search {line.label!r} ({line.query})?"
+        self.app.push_screen(ConfirmDialog("Delete", question), delete)
 
     def action_rename(self) -> None:
         line = self._saved_line()
@@ -208,7 +215,7 @@ class OverviewScreen(Screen[str | None]):
             try:
                 self.saved.rename(line.label, name)
             except (ValueError, QueryError, ReviewError) as error:
-                self.notify(str(error), severity="warning")
+                self.notify(str(error), severity="warning", markup=False)
                 return
             self.reload()
 
