@@ -332,3 +332,21 @@ async def test_an_open_overview_counts_again_after_an_update(tmp_path: Path) -> 
             await pilot.pause(0.6)
             await settle(pilot, app)
             assert screen.overview.posts == 20
+
+
+@synchronous
+async def test_names_with_markup_and_escapes_are_shown_literally(library: Library) -> None:
+    with Review.open(library.archive) as review:
+        review.saved.save("[bold]x[/] [@click=app.quit]y[/] \x1b[31mred", "music")
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        await settle(pilot, app)
+        assert isinstance(app.screen, OverviewScreen)
+        [line] = options(app.screen.lists["ov-saved"])
+        assert "[bold]x[/] [@click=app.quit]y[/]" in line and "\x1b" not in line
+        assert "[@click=app.quit]y[/]" in screen_text(app)
+        await pilot.press("enter")  # runs the query; the click markup did not quit
+        await settle(pilot, app)
+        assert app.is_running and app.query_bar.text == "music"
