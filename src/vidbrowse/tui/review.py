@@ -33,7 +33,7 @@ UPDATE_CHECK = 0.5  # seconds between checks for the end of a background update
 OVER_CHARTS = frozenset(
     {
         "back", "cursor_down", "cursor_up", "page_down", "page_up", "top", "bottom", "focus_next",
-        "focus_previous", "help", "command_palette", "quit", "overview",
+        "focus_previous", "help", "command_palette", "quit", "overview", "refresh",
     }
 )  # fmt: skip
 
