@@ -37,9 +37,7 @@ def change_everything(archive: Path) -> None:
 
 
 @pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("VIDBROWSE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+def archive(tmp_path: Path) -> Path:
     root = tmp_path / "archive"
     write_posts(root, range(20))
     (root / "_posts/moved").mkdir()

@@ -175,10 +175,7 @@ def test_cleaned_values_keep_the_markup_but_no_controls(tmp_path: Path) -> None:
 
 
 @synchronous
-async def test_tui_shows_every_hostile_value_literally(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
+async def test_tui_shows_every_hostile_value_literally(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     hostile_posts(archive)
     library = Library.open(archive, cache_dir=tmp_path / "cache")

@@ -22,12 +22,6 @@ def post_text(title: str, vid_id: str) -> str:
     return f'---\ntitle: "{title}"\nvid_id: "{vid_id}"\n---\n{{% raw %}}words{{% endraw %}}\n'
 
 
-@pytest.fixture(autouse=True)
-def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIDBROWSE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
-
-
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
     root = tmp_path / "archive" / "_posts"

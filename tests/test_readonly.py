@@ -95,9 +95,8 @@ def test_no_command_writes_into_a_read_only_archive(archive: Path, tmp_path: Pat
 
 @synchronous
 async def test_the_app_does_not_write_into_a_read_only_archive(
-    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    archive: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
     before = snapshot(archive)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         app = VidbrowseApp(library, needs_update=True)  # it indexes in the background

@@ -13,12 +13,6 @@ from vidbrowse.core.review import Review
 from vidbrowse.core.saved import SavedSearch, counts
 
 
-@pytest.fixture(autouse=True)
-def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIDBROWSE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
-
-
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
     root = tmp_path / "archive"

@@ -79,13 +79,6 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_archive(tmp_path_factory.mktemp("tui"))
 
 
-@pytest.fixture(autouse=True)
-def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
 @pytest.fixture
 def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
     archive, cache = indexed

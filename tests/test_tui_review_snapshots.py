@@ -22,12 +22,7 @@ Snap = Callable[..., bool]
 @pytest.fixture
 def library(
     indexed: tuple[Path, Path],  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Library]:
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
     archive, cache = indexed
     with Library.open(archive, cache_dir=cache) as opened:
         # Some review state: two starred posts (one read, one with a note), a saved search.

@@ -24,13 +24,8 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def library(
-    indexed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Library]:
-    # Default theme and sort: no remembered settings, no config file.
-    monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("VIDBROWSE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
+    # Default theme and sort: no remembered settings, no config file (tests/conftest.py).
     archive, cache = indexed
     opened = Library.open(archive, cache_dir=cache)
     yield opened

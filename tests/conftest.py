@@ -1,0 +1,17 @@
+"""Every test gets its own cache, data and config folders: none reads or writes the user's."""
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, folder in (
+        ("VIDBROWSE_CACHE_DIR", "cache"),
+        ("VIDBROWSE_DATA_DIR", "data"),
+        ("VIDBROWSE_CONFIG_DIR", "config"),
+    ):
+        monkeypatch.setenv(variable, str(tmp_path / folder))
+    monkeypatch.delenv("VIDBROWSE_ARCHIVE", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
