@@ -596,9 +596,9 @@ async def test_star_read_and_note_marks(library: Library) -> None:
         # A note, then a query that finds it.
         await pilot.press("n")
         assert isinstance(app.screen, NoteScreen)
-        await pilot.press(*"watch later", "enter")
+        await pilot.press(*"watch", "enter", *"later", "ctrl+s")
         await settle(pilot, app)
-        assert app.review.marks.get(row).note == "watch later"
+        assert app.review.marks.get(row).note == "watch\nlater"
         await type_query(pilot, app, "is:starred note:later")
         assert app.results is not None and app.results.total == 1
         assert app.results_list.current == row

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static, TextArea
 
 from vidbrowse.core.display import printable
 from vidbrowse.core.search import Row
@@ -85,9 +85,12 @@ class HelpScreen(ModalScreen[None]):
 
 
 class NoteScreen(ModalScreen[str | None]):
-    """One line to write a post's note: Enter saves (empty removes it), Esc cancels."""
+    """A post's note, several lines if need be: Ctrl+S saves (empty removes it), Esc cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", show=True, priority=True),
+        Binding("escape", "cancel", "Cancel", show=True, priority=True),
+    ]
 
     DEFAULT_CSS = """
     NoteScreen { align: center middle; }
@@ -95,6 +98,7 @@ class NoteScreen(ModalScreen[str | None]):
         width: 80%; max-width: 100; height: auto;
         border: round $primary; background: $surface; padding: 0 1;
     }
+    NoteScreen TextArea { height: 8; }
     """
 
     def __init__(self, title: str, note: str) -> None:
@@ -106,14 +110,14 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = "Note"
             yield Static(Text(printable(self.title_text).replace("\n", " "), style="bold"))
-            yield Input(self.note, placeholder="Enter saves, Esc cancels; empty removes the note")
+            yield TextArea(self.note, soft_wrap=True, show_line_numbers=False)
+            yield Static(Text("Ctrl+S saves · Esc cancels · an empty note is removed", style="dim"))
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(TextArea).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value)
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
