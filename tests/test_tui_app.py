@@ -7,6 +7,7 @@ full of markup and escape sequences.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
+from textual.worker import WorkerCancelled
 
 from vidbrowse.core.config import Config
 from vidbrowse.core.library import Library
@@ -104,7 +106,8 @@ async def settle(pilot, app: VidbrowseApp) -> None:  # type: ignore[no-untyped-d
     """Let the debounce timer and the search/post workers finish, and their results land."""
     for _ in range(200):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer search replaced it: by design
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if app._debounce is None and not any(worker.is_running for worker in app.workers):
             return
@@ -413,7 +416,7 @@ async def test_background_update_fills_the_list(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.1)
             for _ in range(100):
-                await app.workers.wait_for_complete()
+                await settle(pilot, app)
                 await pilot.pause(0.05)
                 if not app.updating and app.results is not None and app.results.total == 40:
                     break

@@ -3,12 +3,14 @@ with `pytest tests/test_tui_snapshots.py --snapshot-update`, then look at the SV
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from test_tui_app import make_archive  # the same archive as the pilot tests
 from vidbrowse.core.library import Library
@@ -41,7 +43,8 @@ def steps(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
         for key in keys:
             await pilot.press(key)
             await pilot.pause(0.2)
-            await pilot.app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer search
+                await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.1)
 
     return run
