@@ -48,7 +48,7 @@ def _common(parser: argparse.ArgumentParser, *, archive: bool = True) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from vidbrowse.core.export import FORMATS
-    from vidbrowse.core.search import FACET_FIELDS, SORT_KEYS
+    from vidbrowse.core.query import FACET_FIELDS, SORT_KEYS
 
     parser = argparse.ArgumentParser(
         prog="vidbrowse",

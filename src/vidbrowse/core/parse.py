@@ -303,7 +303,10 @@ def _read(full: Path, max_bytes: int) -> bytes:
                 f"file is {_size(st.st_size)}, over the {_size(max_bytes, limit=True)} limit"
             )
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(max_bytes + 1)
+            # Sized to the file: asking for max_bytes would allocate 16 MB for every 2 KB post.
+            data = f.read(st.st_size + 1)
+            if len(data) > st.st_size:  # it grew while we looked: read on up to the limit
+                data += f.read(max_bytes + 1 - len(data))
     except OSError as e:
         raise PostError(f"cannot read: {e.strerror or e}") from None
     finally:
