@@ -392,3 +392,29 @@ def test_many_new_posts_go_through_the_parallel_writer(
         assert lib.search("extra").total == 20
         assert paths(lib, "renamed") == ["_posts/p001.md"]
         assert paths(lib, "number1") == paths(lib, "number2") == []
+
+
+def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = make_archive(tmp_path / "archive")
+    with Library.open(archive) as lib:
+        lib.update()
+        home = lib.home
+    [saved] = home.glob(f"{library.COLUMNS_FILE}-*")
+    built: list[int] = []
+    real_build = library.Columns.build
+    monkeypatch.setattr(
+        library.Columns, "build", lambda rows: built.append(1) or real_build(rows)
+    )
+    with Library.open(archive) as lib:
+        assert built == []  # loaded from the saved copy
+        assert len(paths(lib, "")) == 12
+        write(archive, "new.md", post_text("Brand new", "new1"))
+        lib.update()
+        assert built == [1]  # the store changed: built again, and saved under a new name
+        assert paths(lib, "brand") == ["new.md"]
+    [renewed] = home.glob(f"{library.COLUMNS_FILE}-*")
+    assert renewed != saved
+    with Library.open(archive) as lib:
+        assert len(paths(lib, "")) == 13 and built == [1]

@@ -10,6 +10,7 @@ until then) or lacks documents the store still lists (their files are re-read ne
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from vidbrowse.core.marks import Marks
 
 TEXT_DIR = "text"
+COLUMNS_FILE = "columns.pickle"  # + "-<store generation>"
 LOCK_FILE = "update.lock"
 # A cold build commits this many posts first so words become searchable within a second or two,
 FIRST_BATCH = 1_000
@@ -194,9 +196,23 @@ class Library:
         if old_store is not None:
             old_store.close()
 
+    def _columns(self, store: Store) -> Columns:
+        """The columns of the store as it is: loaded from the copy saved beside it when that
+        copy is of the store's generation (10x faster than building them at every start)."""
+        generation = store.generation()
+        saved = self.home / f"{COLUMNS_FILE}-{generation}"
+        columns = Columns.load(saved)
+        if columns is None:
+            columns = Columns.build(store.column_rows())
+            for old in self.home.glob(f"{COLUMNS_FILE}-*"):
+                old.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a cache: a full disk only costs speed
+                columns.save(saved)
+        return columns
+
     def _open_view(self, store: Store) -> _View:
         ix, searcher = index.open_searcher(self.home / TEXT_DIR)
-        columns = Columns.build(store.column_rows())
+        columns = self._columns(store)
         mapping = index.docnum_rowids(searcher)
         reader = searcher.reader()
         if reader.has_deletions():

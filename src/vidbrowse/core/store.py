@@ -148,6 +148,10 @@ class Store:
         except FileNotFoundError:
             return False
 
+    def generation(self) -> int:
+        """How many updates the store has seen; changes whenever the posts may have."""
+        return int(self.meta().get("generation", "0"))
+
     def meta(self) -> dict[str, str]:
         with self._lock:
             return dict(self._db.execute("SELECT key, value FROM meta"))
@@ -244,7 +248,12 @@ class Store:
                         "INSERT OR REPLACE INTO problems (path, reason) VALUES (?, ?)",
                         [(p.path, p.reason) for p in scan_problems],
                     )
-                meta: dict[str, str] = {}
+                # Bumped by every write: a copy of the columns saved at one generation is
+                # valid exactly as long as the store is still at it.
+                (generation,) = db.execute(
+                    "SELECT coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)"
+                ).fetchone()
+                meta: dict[str, str] = {"generation": str(int(generation) + 1)}
                 if next_rowid is not None:
                     meta["next_rowid"] = str(next_rowid)
                 if updated is not None:
