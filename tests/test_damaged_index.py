@@ -219,12 +219,6 @@ def test_whole_home_removed_while_open(built: tuple[Path, dict[str, str], Path])
     assert_answers_correctly(archive, env)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Whoosh maps segment files into memory: one truncated in place while open (by another "
-    "tool, never by vidbrowse, which writes new files) kills the process with SIGBUS. Opening "
-    "with FileStorage(supports_mmap=False) in index.open_searcher would turn it into an error.",
-)
 def test_a_segment_truncated_in_place_while_open(built: tuple[Path, dict[str, str], Path]) -> None:
     archive, env, home = built
     code = (

@@ -20,6 +20,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.searching import Searcher
@@ -89,7 +90,10 @@ def open_searcher(folder: Path) -> tuple[FileIndex, Searcher]:
     a vanished file (whoosh waits 10 x 50 ms); reading the TOC does not, so that is retried here."""
     for attempt in range(_OPEN_TRIES):
         try:
-            ix = whoosh.index.open_dir(str(folder), schema=SCHEMA)
+            # No mmap: a segment file truncated by another program while we hold it open
+            # would kill the process with SIGBUS instead of raising an error we can handle.
+            storage = FileStorage(str(folder), supports_mmap=False)
+            ix = storage.open_index(schema=SCHEMA)
             break
         except FileNotFoundError:
             if attempt == _OPEN_TRIES - 1:
