@@ -21,7 +21,7 @@ SIZE = (120, 36)
 SEED = 2014
 QUERY = "music"
 
-MARK = ("asterisk", "j", "j", "asterisk", "n", *"for the talk", "enter")  # star 2 posts, note 1
+MARK = ("asterisk", "j", "j", "asterisk", "n", *"for the talk", "ctrl+s")  # star 2, note 1
 SAVE = ("b", *"Music", "enter")  # save the query as "Music"
 # (file name, terminal size, keys pressed after start-up; "@" waits for searches to finish)
 SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
