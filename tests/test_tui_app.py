@@ -589,11 +589,14 @@ async def test_star_read_and_note_marks(library: Library) -> None:
         await settle(pilot, app)
         assert app.review.marks.get(row).starred
         assert screen_text(app).count("★ ") == 1
+        assert screen_text(app).count("★ •") == 1  # starred, no note, unread
         assert "starred" in static_text(app, "#detail-meta")
         # Reading it full-screen marks it read.
         await pilot.press("enter")
         await pilot.press("escape")
         assert app.review.marks.get(row).read
+        await settle(pilot, app)
+        assert screen_text(app).count("★ •") == 0
         await pilot.press("u")
         assert not app.review.marks.get(row).read
         # A note, then a query that finds it.

@@ -388,10 +388,12 @@ class VidbrowseApp(ReviewActions):
         return marks.get(row) if marks is not None else None
 
     def _marker(self, row: Row) -> str:
+        """Three flag cells before the title: starred, noted, unread (like mutt's N)."""
         mark = self._mark(row)
         if mark is None:
             return ""
-        return "★ " if mark.starred else ("✎ " if mark.note else "")
+        starred, noted = "★" if mark.starred else " ", "✎" if mark.note else " "
+        return f"{starred}{noted}{' ' if mark.read else '•'} "
 
     def _change_mark(
         self, row: Row, change: Callable[[Marks], Mark], *, quiet: bool = False

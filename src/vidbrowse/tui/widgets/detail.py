@@ -42,10 +42,7 @@ def _safe(text: str, matcher: TermMatcher | None = None, style: str = "") -> Tex
 
 
 def _marks(mark: Mark) -> Text:
-    shown = Text(
-        ", ".join(name for name, on in (("starred", mark.starred), ("read", mark.read)) if on)
-        or "none"
-    )
+    shown = Text(", ".join(["starred"] * mark.starred + ["read" if mark.read else "unread"]))
     if mark.note:
         shown.append("   ")
         shown.append("Note ", style=LABEL_STYLE)

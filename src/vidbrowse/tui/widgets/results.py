@@ -55,7 +55,7 @@ class Columns:
         return cls(max(1, width - fixed), channel, uploaded, duration, views, width)
 
     def cells(self, row: Row, marker: str = "") -> list[tuple[str, int, bool]]:
-        """(text, width, right-aligned) for each shown column of one row; `marker` (e.g. "★ ")
+        """(text, width, right-aligned) for each shown column of one row; `marker` (e.g. "★ • ")
         goes before the title."""
         return [
             cell
@@ -130,7 +130,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         """`header`: a one-line widget above the list that shows the column names."""
         super().__init__(id=id)
         self.header = header
-        self.marker: Callable[[Row], str] | None = None  # a row's flags, e.g. "★ " (the app's)
+        self.marker: Callable[[Row], str] | None = None  # a row's flags, e.g. "★ • " (the app's)
         self.results: Results | None = None
         self.empty_message = ""  # shown when there are no rows; the app words it
         self._window_start = 0
