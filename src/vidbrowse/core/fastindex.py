@@ -391,11 +391,19 @@ def _child(
     prepare: Callable[[T], tuple[R, Document | None]],
     max_docs: int,
     conn: Any,
+    parent_end: Any,
 ) -> None:
+    # Fork gave us the parent's reading end too: while we hold it, a parent killed mid-build
+    # would leave this process blocked forever in send() instead of dying on a broken pipe.
+    parent_end.close()
     try:
-        conn.send(("ok", build_segments(ix, items, prepare, max_docs=max_docs)))
+        report = ("ok", build_segments(ix, items, prepare, max_docs=max_docs))
     except BaseException as exc:  # reported to the parent, which raises
-        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+        report = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    try:
+        conn.send(report)
+    except BrokenPipeError:
+        pass  # the parent was killed: nobody is left to tell
     finally:
         conn.close()
 
@@ -425,7 +433,9 @@ def build_parallel(
     children = []
     for share in shares[1:]:
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(ix, share, prepare, max_docs, send), daemon=True)
+        child = ctx.Process(
+            target=_child, args=(ix, share, prepare, max_docs, send, receive), daemon=True
+        )
         child.start()
         send.close()
         children.append((child, receive))
