@@ -441,7 +441,11 @@ async def test_query_bar_keys_type_text_instead_of_running_commands(library: Lib
 async def test_an_up_to_date_index_starts_quietly(library: Library) -> None:
     app = VidbrowseApp(library)  # needs_update defaults to a background check
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        for _ in range(100):  # the check starts shortly after the first results
+            await settle(pilot, app)
+            if not app.updating:
+                break
+            await pilot.pause(0.05)
         assert not app.updating
         assert not app.query_one("#update").has_class("-active")
         assert not app._notifications

@@ -48,6 +48,7 @@ from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
 DEBOUNCE = 0.15  # seconds of typing quiet before a search runs (config: debounce_ms)
+UPDATE_AFTER = 0.3  # seconds after the first results before the background update starts
 SHOW_CHECK_AFTER = 0.5  # seconds before a still-running update shows its progress row
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
 WIDE = 150  # columns from which the detail pane goes to the right of the list
@@ -151,8 +152,8 @@ class VidbrowseApp(ReviewActions):
         self.updating = self.needs_update  # started once the first search has answered
 
     def _start_update(self) -> None:
-        """After the first search (whatever its outcome): the update's scan would otherwise
-        compete with it for the interpreter and delay the first results."""
+        """Shortly after the first search (whatever its outcome): the update's scan holds the
+        interpreter for a while and would otherwise delay drawing the first results."""
         if not self.needs_update:
             return
         self.needs_update = False
@@ -209,19 +210,19 @@ class VidbrowseApp(ReviewActions):
             self.call_from_thread(self._show_results, generation, text, results, keep_row)
 
     def _show_error(self, generation: int, error: QueryError) -> None:
-        self._start_update()
+        self.set_timer(UPDATE_AFTER, self._start_update)
         if generation == self.generation:  # the last good results stay on screen
             self.query_bar.show_error(error)
 
     def _show_failure(self, generation: int, error: Exception) -> None:
-        self._start_update()
+        self.set_timer(UPDATE_AFTER, self._start_update)
         if generation == self.generation:
             self.status.update(Text(f"Search failed: {error}"))
 
     def _show_results(
         self, generation: int, text: str, results: Results, keep_row: Row | None
     ) -> None:
-        self._start_update()
+        self.set_timer(UPDATE_AFTER, self._start_update)
         if generation != self.generation:
             return
         self.results = results
