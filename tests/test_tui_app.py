@@ -13,7 +13,7 @@ import html
 import re
 import webbrowser
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import pytest
@@ -79,14 +79,6 @@ def make_archive(root: Path, count: int = POSTS) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_archive(tmp_path_factory.mktemp("tui"))
-
-
-@pytest.fixture
-def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
-    archive, cache = indexed
-    opened = Library.open(archive, cache_dir=cache)
-    yield opened
-    opened.close()
 
 
 def screen_text(app: VidbrowseApp) -> str:

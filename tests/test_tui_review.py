@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,14 +41,6 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # exports land here
-
-
-@pytest.fixture
-def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
-    archive, cache = indexed
-    opened = Library.open(archive, cache_dir=cache)
-    yield opened
-    opened.close()
 
 
 def options(option_list: OptionList) -> list[str]:

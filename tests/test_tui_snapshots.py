@@ -4,7 +4,7 @@ with `pytest tests/test_tui_snapshots.py --snapshot-update`, then look at the SV
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -23,15 +23,6 @@ Snap = Callable[..., bool]
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_archive(tmp_path_factory.mktemp("snap"))
-
-
-@pytest.fixture
-def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
-    # Default theme and sort: no remembered settings, no config file (tests/conftest.py).
-    archive, cache = indexed
-    opened = Library.open(archive, cache_dir=cache)
-    yield opened
-    opened.close()
 
 
 def steps(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
