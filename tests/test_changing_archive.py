@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Static
 
 from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, touch_later, write_posts
-from test_tui_app import SIZE, settle, static_text, synchronous
+from test_tui_app import SIZE, settle, settle_update, static_text, synchronous
 from vidbrowse.core import library as library_module
 from vidbrowse.core.library import Library
 from vidbrowse.core.parse import load_post
@@ -112,11 +112,7 @@ async def test_the_next_launch_brings_in_changes(archive: Path) -> None:
     with Library.open(archive) as library:
         app = VidbrowseApp(library, needs_update=True)  # as `vidbrowse ARCHIVE` starts
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(100):
-                await settle(pilot, app)
-                if not app.updating and app.results is not None and app.results.total == 23:
-                    break
-                await pilot.pause(0.05)
+            await settle_update(pilot, app, 23)
             assert app.results is not None and app.results.total == 23
         assert_changes_in(library)
 
@@ -150,11 +146,7 @@ async def test_a_refresh_key_brings_in_changes(archive: Path) -> None:
             await settle(pilot, app)
             change_everything(archive)
             await pilot.press(refresh[0].keys.split(",")[0])
-            for _ in range(100):
-                await settle(pilot, app)
-                if not app.updating and app.results is not None and app.results.total == 23:
-                    break
-                await pilot.pause(0.05)
+            await settle_update(pilot, app, 23)
             assert app.results is not None and app.results.total == 23
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, snapshot, write_posts
-from test_tui_app import SIZE, settle, synchronous
+from test_tui_app import SIZE, settle, settle_update, synchronous
 from vidbrowse.core.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 
@@ -101,11 +101,7 @@ async def test_the_app_does_not_write_into_a_read_only_archive(
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         app = VidbrowseApp(library, needs_update=True)  # it indexes in the background
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(100):
-                await settle(pilot, app)
-                if not app.updating and app.results is not None and app.results.total == 45:
-                    break
-                await pilot.pause(0.05)
+            await settle_update(pilot, app, 45)
             assert app.results is not None and app.results.total == 45
             # Read, sort, reverse, copy, filter, help: everything a user does in a session.
             for key in ("enter", "escape", "s", "r", "c", "t", "space", "escape", "question_mark"):

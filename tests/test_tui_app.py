@@ -106,6 +106,17 @@ async def settle(pilot, app: VidbrowseApp) -> None:  # type: ignore[no-untyped-d
         await pilot.pause(0.02)
 
 
+async def settle_update(pilot, app: VidbrowseApp, total: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Wait (up to ~5 s) until the background index update is over and, when given, the results
+    hold `total` posts: the update starts shortly after the first results and runs in a thread."""
+    for _ in range(100):
+        await settle(pilot, app)
+        done = app.results is not None and (total is None or app.results.total == total)
+        if not app.updating and done:
+            return
+        await pilot.pause(0.05)
+
+
 async def type_query(pilot, app: VidbrowseApp, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("slash")
     app.query_one("#query-input", Input).value = ""
@@ -406,12 +417,7 @@ async def test_background_update_fills_the_list(tmp_path: Path) -> None:
     try:
         app = VidbrowseApp(library, needs_update=True)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.1)
-            for _ in range(100):
-                await settle(pilot, app)
-                await pilot.pause(0.05)
-                if not app.updating and app.results is not None and app.results.total == 40:
-                    break
+            await settle_update(pilot, app, 40)
             assert app.results is not None and app.results.total == 40
             assert not app.query_one("#update").has_class("-active")
             assert any("40 posts indexed" in n.message for n in app._notifications)
@@ -433,11 +439,7 @@ async def test_query_bar_keys_type_text_instead_of_running_commands(library: Lib
 async def test_an_up_to_date_index_starts_quietly(library: Library) -> None:
     app = VidbrowseApp(library)  # needs_update defaults to a background check
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(100):  # the check starts shortly after the first results
-            await settle(pilot, app)
-            if not app.updating:
-                break
-            await pilot.pause(0.05)
+        await settle_update(pilot, app)
         assert not app.updating
         assert not app.query_one("#update").has_class("-active")
         assert not app._notifications
