@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,30 @@ class Config:
         ]
 
 
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_debounce(value: object) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value <= DEBOUNCE_MAX_MS
+    )
+
+
+# key, is the value acceptable, what to keep of it, what to say when not ({value!r}: the value)
+_SCALARS: tuple[tuple[str, Callable[[Any], bool], Callable[[Any], Any], str], ...] = (
+    ("archive", _is_text, lambda v: Path(v).expanduser(), "must be a string (a folder path)"),
+    ("theme", _is_text, str.strip, "must be a theme name (a string)"),
+    ("sort", lambda v: v in SORT_KEYS, str,
+     "must be one of " + ", ".join(SORT_KEYS) + ", not {value!r}"),
+    ("reverse", lambda v: isinstance(v, bool), bool, "must be true or false"),
+    ("debounce_ms", _is_debounce, int,
+     f"must be a whole number of milliseconds, 0 to {DEBOUNCE_MAX_MS}"),
+)
+
+
 def load_config(path: Path | None = None) -> Config:
     path = path or config_path()
     try:
@@ -78,40 +102,14 @@ def load_config(path: Path | None = None) -> Config:
         if key not in _KNOWN:
             errors.append(f"{path}: unknown key {key!r} (known: {', '.join(_KNOWN)}); ignored")
     values: dict[str, Any] = {}
-    archive = data.get("archive")
-    if archive is not None:
-        if isinstance(archive, str) and archive.strip():
-            values["archive"] = Path(archive).expanduser()
+    for key, valid, convert, problem in _SCALARS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if valid(value):
+            values[key] = convert(value)
         else:
-            bad("archive", "must be a string (a folder path)")
-    theme = data.get("theme")
-    if theme is not None:
-        if isinstance(theme, str) and theme.strip():
-            values["theme"] = theme.strip()
-        else:
-            bad("theme", "must be a theme name (a string)")
-    sort = data.get("sort")
-    if sort is not None:
-        if sort in SORT_KEYS:
-            values["sort"] = sort
-        else:
-            bad("sort", f"must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
-    reverse = data.get("reverse")
-    if reverse is not None:
-        if isinstance(reverse, bool):
-            values["reverse"] = reverse
-        else:
-            bad("reverse", "must be true or false")
-    debounce = data.get("debounce_ms")
-    if debounce is not None:
-        if (
-            isinstance(debounce, int)
-            and not isinstance(debounce, bool)
-            and (0 <= debounce <= DEBOUNCE_MAX_MS)
-        ):
-            values["debounce_ms"] = debounce
-        else:
-            bad("debounce_ms", f"must be a whole number of milliseconds, 0 to {DEBOUNCE_MAX_MS}")
+            bad(key, problem.format(value=value))
     keymap = data.get("keymap")
     if keymap is not None:
         if isinstance(keymap, dict):
