@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 from vidbrowse import __version__
 
 if TYPE_CHECKING:
-    from vidbrowse.core.library import Library, Progress
+    from vidbrowse.core.library import Library, Progress, UpdateSummary
     from vidbrowse.core.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
@@ -162,36 +162,39 @@ def _progress_printer() -> Callable[[Progress], None] | None:
     return show
 
 
+def _update(library: Library, *, rebuild: bool = False, quiet: bool = False) -> UpdateSummary:
+    """Bring the index up to date with progress on a terminal; say so when it was rebuilt."""
+    from vidbrowse.core.library import LibraryError
+
+    progress = None if quiet else _progress_printer()
+    try:
+        summary = library.update(rebuild=rebuild, progress=progress)
+    except LibraryError as error:
+        raise CliError(str(error)) from error
+    finally:
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+    if summary.rebuilt_reason:
+        print(f"vidbrowse: index rebuilt: {summary.rebuilt_reason}", file=sys.stderr)
+    return summary
+
+
 def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) -> Library:
     from vidbrowse.core.library import Library, LibraryError
 
     try:
         library = Library.open(archive, cache_dir=index_dir)
-        if update and library.needs_update():
-            progress = _progress_printer()
-            summary = library.update(progress=progress)
-            if progress:
-                sys.stderr.write("\r\x1b[K")
-            if summary.rebuilt_reason:
-                print(f"vidbrowse: index rebuilt: {summary.rebuilt_reason}", file=sys.stderr)
+        needed = update and library.needs_update()
     except LibraryError as error:
         raise CliError(str(error)) from error
+    if needed:
+        _update(library)
     return library
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from vidbrowse.core.library import Library, LibraryError
-
-    try:
-        library = Library.open(args.archive, cache_dir=args.index_dir)
-        progress = None if args.quiet else _progress_printer()
-        summary = library.update(rebuild=args.rebuild, progress=progress)
-    except LibraryError as error:
-        raise CliError(str(error)) from error
-    if progress:
-        sys.stderr.write("\r\x1b[K")
-    if summary.rebuilt_reason:
-        print(f"vidbrowse: index rebuilt: {summary.rebuilt_reason}", file=sys.stderr)
+    library = open_library(args.archive, args.index_dir, update=False)
+    summary = _update(library, rebuild=args.rebuild, quiet=args.quiet)
     if not args.quiet:
         print(f"{summary.posts} posts indexed: {summary.added} added, {summary.changed} changed, "
               f"{summary.removed} removed, {summary.problems} problems, "
