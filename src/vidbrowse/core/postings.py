@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from itertools import chain
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -28,12 +29,28 @@ V = TypeVar("V")
 def term_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, weights) of `text` in `fieldname` over every segment; weights are term
     frequencies times the field's boost. Deleted documents are left out."""
+    return join_segments(segment_postings(reader, fieldname, text))
+
+
+Segment = tuple[int, np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def segment_postings(
+    reader: IndexReader, fieldname: str, text: str, *, values: bool = False
+) -> Iterator[Segment]:
+    """Per segment holding the term: (its first docnum, docnums within it, weights, and the
+    raw posting values as an object array if `values`, else None). Deleted documents are left
+    out. Values cost nothing more to keep: a block's are unpickled with its ids anyway."""
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, text) in leaf:
+            yield (offset, *_read(leaf.postings(fieldname, text), values))
+
+
+def join_segments(segments: Iterable[Segment]) -> tuple[np.ndarray, np.ndarray]:
+    """`term_postings` of what `segment_postings` gave."""
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) not in leaf:
-            continue
-        ids, ws = _read(leaf.postings(fieldname, text))
+    for offset, ids, ws, _ in segments:
         docnums.append(ids + offset)
         weights.append(ws)
     if not docnums:
@@ -42,44 +59,61 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.nd
     return np.concatenate(docnums).astype(np.int32), np.concatenate(weights).astype(np.float32)
 
 
-def _read(matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
+def _read(matcher: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     deleted: frozenset[int] | set[int] = frozenset()
     # A segment with deletions wraps its postings in a FilterMatcher excluding them.
     if isinstance(matcher, FilterMatcher) and matcher._exclude:
         deleted = matcher._ids
         matcher = matcher.child
     if type(matcher) is W3LeafMatcher:
-        ids, weights = _read_blocks(matcher)
+        ids, weights, vs = _read_blocks(matcher, values)
     else:
-        ids, weights = _read_slowly(matcher)
+        ids, weights, vs = _read_slowly(matcher, values)
     if deleted:
         keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
         ids, weights = ids[keep], weights[keep]
-    return ids, weights
+        vs = None if vs is None else vs[keep]
+    return ids, weights, vs
 
 
-def _read_blocks(m: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+def _read_blocks(
+    m: W3LeafMatcher, values: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
+    vs: list[tuple[Any, ...]] = []
     while m.is_active():
         m._read_ids()
         m._read_weights()
         ids.append(np.asarray(m._ids, dtype=np.int64))
         weights.append(np.asarray(m._weights, dtype=np.float64))
+        if values:
+            m._read_values()
+            vs.append(m._values)
         m._next_block()
     if not ids:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    return np.concatenate(ids), np.concatenate(weights)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), _objects([], values)
+    return np.concatenate(ids), np.concatenate(weights), _objects(vs, values)
 
 
-def _read_slowly(m: Matcher) -> tuple[np.ndarray, np.ndarray]:
+def _read_slowly(m: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     ids: list[int] = []
     weights: list[float] = []
+    vs: list[Any] = []
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
+        if values:
+            vs.append(m.value())
         m.next()
-    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    ids_array = np.array(ids, dtype=np.int64)
+    return ids_array, np.array(weights, dtype=np.float64), _objects([vs], values)
+
+
+def _objects(parts: list[Sequence[Any]], wanted: bool) -> np.ndarray | None:
+    if not wanted:
+        return None
+    return np.fromiter(chain.from_iterable(parts), dtype=object, count=sum(map(len, parts)))
 
 
 class SearcherCache:

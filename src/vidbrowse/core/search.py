@@ -25,6 +25,7 @@ from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.index import ANALYZER
+from vidbrowse.core.phrases import phrase_docnums
 from vidbrowse.core.postings import SearcherCache, term_postings
 from vidbrowse.core.query import (
     FACET_FIELDS,
@@ -331,9 +332,11 @@ class _Evaluator:
         )
 
     def _phrase(self, q: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
-        # Whoosh checks positions one candidate at a time in Python (~450 ms for two words
-        # found in every one of 30k posts): slow, hence cached like postings.
-        docnums = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int32)
+        # The words' postings are read on the way: cached, the scorer finds them there.
+        def keep(word: str, postings: tuple[np.ndarray, np.ndarray]) -> None:
+            _CACHE.get(self.searcher, (q.fieldname, word), lambda: postings)
+
+        docnums = phrase_docnums(self.searcher, q, keep)
         return docnums, np.ones(len(docnums), dtype=np.float32)
 
     def alternatives(self, term: Term) -> list[wq.Query] | None:
