@@ -12,7 +12,7 @@ slop other than 1, goes through Whoosh (tests compare the two on multi-segment i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from itertools import chain
 
 import numpy as np
@@ -20,11 +20,12 @@ import whoosh.query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from vidbrowse.core.postings import join_segments, segment_postings
+from vidbrowse.core.postings import read_postings
 
 # A (candidate, position) pair as one sortable int64: positions fit far below 2**32.
 _SHIFT = 32
-# The pickle of a list of position deltas (see `_decode`): protocol 2, empty list, memo 0.
+# How the pickle of a list of position deltas starts (see `_decode`): protocol 2, an empty
+# list, memo 0.
 _HEAD = b"\x80\x02]q\x00"
 _MARK, _APPEND, _APPENDS, _STOP = b"(ae."  # opcodes, as ints
 # Bytes an int opcode takes (K: 1-byte int, M: 2 bytes, J: 4 bytes); 0 for any other opcode.
@@ -51,42 +52,34 @@ def phrase_docnums(
     words = list(dict.fromkeys(q.words))  # a repeated word is read once
     if any((q.fieldname, w) not in reader for w in words):
         return np.empty(0, dtype=np.int32)
-    per_word = [list(segment_postings(reader, q.fieldname, w, values=True)) for w in words]
-    for word, segments in zip(words, per_word, strict=True):
-        keep(word, join_segments(segments))
-    order = [words.index(w) for w in q.words]
-    found: list[np.ndarray] = []
-    # Every word's segments, by first docnum: a segment lacking a word has no match.
-    by_offset = [{s[0]: s for s in segments} for segments in per_word]
-    for offset in sorted(set.intersection(*(set(d) for d in by_offset))):
-        docs = _segment_matches([d[offset] for d in by_offset], order)
-        found.append(docs + offset)
-    if not found:
-        return np.empty(0, dtype=np.int32)
-    return np.concatenate(found).astype(np.int32)
-
-
-def _segment_matches(
-    segments: Sequence[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]], order: list[int]
-) -> np.ndarray:
-    """Segment docnums where word order[0] is at some position p, order[1] at p + 1, ..."""
-    candidates = segments[0][1]
-    for _, ids, _, _ in segments[1:]:
-        candidates = np.intersect1d(candidates, ids, assume_unique=True)
+    docnums, values = [], []
+    for word in words:
+        ids, weights, vs = read_postings(reader, q.fieldname, word, values=True)
+        keep(word, (ids, weights))
+        docnums.append(ids)
+        values.append(vs)
+    # Documents holding every word, marked on a bitmap: linear, where intersect1d sorts.
+    holding = np.zeros(reader.doc_count_all(), dtype=np.int32)
+    for ids in docnums:
+        holding[ids] += 1
+    candidates = np.flatnonzero(holding == len(words)).astype(np.int32)
     if not len(candidates):
         return candidates
-    keys = []
-    for _, ids, _, values in segments:
-        assert values is not None
-        picked = values[np.searchsorted(ids, candidates)]
-        keys.append(_keys(picked))
-    starts = keys[order[0]]
-    for step, word in enumerate(order[1:], 1):
-        following = keys[word]
+    # Every position of every word in the candidates, as (candidate index, position) keys.
+    keys = [
+        _keys(vs[holding[ids] == len(words)]) for ids, vs in zip(docnums, values, strict=True)
+    ]
+    # Phrase starts: the first word's positions followed by the second word's, and so on.
+    starts = keys[words.index(q.words[0])]
+    for step, word in enumerate(q.words[1:], 1):
+        following = keys[words.index(word)]
         wanted = starts + step
         at = np.minimum(np.searchsorted(following, wanted), len(following) - 1)
         starts = starts[following[at] == wanted]
-    return candidates[np.unique(starts >> _SHIFT)]
+    # Sorted, so a candidate's matches are together (np.unique's first call imports numpy.ma,
+    # ~30 ms).
+    matched = starts >> _SHIFT
+    return candidates[matched[np.diff(matched, prepend=-1) != 0]]
 
 
 def _keys(values: np.ndarray) -> np.ndarray:
@@ -100,18 +93,20 @@ def _keys(values: np.ndarray) -> np.ndarray:
 def _decode(vals: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """(positions per value, all positions) of `Positions.encode` values, parsed with numpy:
     unpickling them costs ~0.5 µs each. Each is a 4-byte count, then the pickle of the deltas:
-    `\x80\x02]q\x00` + `K`/`M`/`J` + 1/2/4-byte int + `a.` for one delta, `(` + ints + `e.` for
-    more (pickle cuts lists of over 1000 into batches). Anything unexpected is unpickled."""
+    _HEAD, then `K`/`M`/`J` and a 1/2/4-byte int and `a.` for one delta, or `(`, the ints and
+    `e.` for more (pickle cuts lists of over 1000 into batches). Anything else is unpickled."""
     if not vals:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     sizes = np.fromiter(map(len, vals), dtype=np.int64, count=len(vals))
-    # Zeros after the end: reading a 4-byte int's bytes past a 1-byte int stays in the buffer.
-    buf = np.frombuffer(b"".join(vals) + bytes(4), dtype=np.uint8).astype(np.int64)
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
     if sizes.min() < _SMALLEST:
         return _unpickle(vals)
-    counts = buf[starts] << 24 | buf[starts + 1] << 16 | buf[starts + 2] << 8 | buf[starts + 3]
+    # Zeros after the end: reading a 4-byte int's bytes past a 1-byte int stays in the buffer.
+    buf = np.frombuffer(b"".join(vals) + bytes(4), dtype=np.uint8)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    counts = np.zeros(len(vals), dtype=np.int64)
+    for i in range(4):
+        counts = counts << 8 | buf[starts + i]
     head = buf[starts[:, None] + np.arange(4, 4 + len(_HEAD))]
     several = counts > 1
     ptr = starts + len(_HEAD) + 4 + several  # past `(` when there are several
@@ -119,21 +114,26 @@ def _decode(vals: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         return _unpickle(vals)
     if counts.min() < 1 or counts.max() > _BATCH:
         return _unpickle(vals)
-    # One round per delta: every value still holding one reads it and moves on. Most values
-    # hold one or two, so the ones still reading are soon few.
+    # One round per delta: every value still holding one reads its next int. Most hold one,
+    # so the first round reads them all and the later ones few.
     firsts = np.cumsum(counts) - counts
     deltas = np.empty(int(counts.sum()), dtype=np.int64)
-    active = np.arange(len(vals))
+    reading = np.arange(len(vals))
     for r in range(int(counts.max())):
-        active = active[counts[active] > r]
-        at = ptr[active]
+        if r:
+            reading = reading[counts[reading] > r]
+        at = ptr[reading]
         width = _WIDTH[buf[at]]
         if not width.all():
             return _unpickle(vals)
-        value = buf[at + 1] + (width > 2) * (buf[at + 2] << 8)
-        value += (width > 3) * (buf[at + 3] << 16 | buf[at + 4] << 24)
-        deltas[firsts[active] + r] = value
-        ptr[active] += width
+        value = buf[at + 1].astype(np.int64)
+        for extra in (2, 3, 4):  # the further bytes of 2- and 4-byte ints, little-endian
+            longer = np.flatnonzero(width > extra)
+            if not len(longer):
+                break
+            value[longer] |= buf[at[longer] + extra].astype(np.int64) << (8 * (extra - 1))
+        deltas[firsts[reading] + r] = value
+        ptr[reading] += width
     closing = np.where(several, _APPENDS, _APPEND)
     if (buf[ptr] != closing).any() or (buf[ptr + 1] != _STOP).any() or (ptr + 2 != ends).any():
         return _unpickle(vals)

@@ -9,10 +9,14 @@ public per-posting API) and falls back to the public API for any other matcher.
 
 from __future__ import annotations
 
+import io
+import pickle
+import struct
 import threading
 import weakref
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from itertools import chain
 from typing import Any, TypeVar, cast
 
@@ -24,39 +28,42 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 V = TypeVar("V")
+_BLOCK_SIZE = struct.Struct("!i")
 
 
 def term_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, weights) of `text` in `fieldname` over every segment; weights are term
     frequencies times the field's boost. Deleted documents are left out."""
-    return join_segments(segment_postings(reader, fieldname, text))
+    docnums, weights, _ = read_postings(reader, fieldname, text, values=False)
+    return docnums, weights
 
 
-Segment = tuple[int, np.ndarray, np.ndarray, np.ndarray | None]
-
-
-def segment_postings(
-    reader: IndexReader, fieldname: str, text: str, *, values: bool = False
-) -> Iterator[Segment]:
-    """Per segment holding the term: (its first docnum, docnums within it, weights, and the
-    raw posting values as an object array if `values`, else None). Deleted documents are left
-    out. Values cost nothing more to keep: a block's are unpickled with its ids anyway."""
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) in leaf:
-            yield (offset, *_read(leaf.postings(fieldname, text), values))
-
-
-def join_segments(segments: Iterable[Segment]) -> tuple[np.ndarray, np.ndarray]:
-    """`term_postings` of what `segment_postings` gave."""
+def read_postings(
+    reader: IndexReader, fieldname: str, text: str, *, values: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """`term_postings`, and if `values` each posting's raw value (an object array of bytes;
+    for a positions format, `Positions.encode`'s). Values cost little more: a block's are
+    unpickled with its ids anyway."""
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    for offset, ids, ws, _ in segments:
+    vs: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        ids, ws, leaf_vs = _read(leaf.postings(fieldname, text), values)
         docnums.append(ids + offset)
         weights.append(ws)
+        if leaf_vs is not None:
+            vs.append(leaf_vs)
     if not docnums:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        empty = np.empty(0, dtype=object) if values else None
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32), empty
     # Compact: these arrays are what the cache holds.
-    return np.concatenate(docnums).astype(np.int32), np.concatenate(weights).astype(np.float32)
+    return (
+        np.concatenate(docnums).astype(np.int32),
+        np.concatenate(weights).astype(np.float32),
+        np.concatenate(vs) if values else None,
+    )
 
 
 def _read(matcher: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -65,7 +72,8 @@ def _read(matcher: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.nd
     if isinstance(matcher, FilterMatcher) and matcher._exclude:
         deleted = matcher._ids
         matcher = matcher.child
-    if type(matcher) is W3LeafMatcher:
+    # Fixed-size values are cut from one string per block: only the per-posting API does that.
+    if type(matcher) is W3LeafMatcher and not (values and matcher._fixedsize is not None):
         ids, weights, vs = _read_blocks(matcher, values)
     else:
         ids, weights, vs = _read_slowly(matcher, values)
@@ -79,20 +87,38 @@ def _read(matcher: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.nd
 def _read_blocks(
     m: W3LeafMatcher, values: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The matcher's blocks, decoded from one read of the term's bytes: the matcher reads each
+    block's header through several Python-level file calls and delta-decodes ids in a Python
+    generator, a third of the time for a common word. A block is a signed length (negative for
+    the last), the pickled header (count, max id, max weight, compression, min and max length
+    bytes), then the pickled, maybe compressed (ids as deltas, weights, values)."""
+    extent = m._length  # read from a term info, a 1-tuple
+    (length,) = extent if isinstance(extent, tuple) else (extent,)
+    raw = m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset)
+    stream = io.BytesIO(raw)
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     vs: list[tuple[Any, ...]] = []
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        ids.append(np.asarray(m._ids, dtype=np.int64))
-        weights.append(np.asarray(m._weights, dtype=np.float64))
+    position, last = 0, False
+    while not last:
+        (size,) = _BLOCK_SIZE.unpack_from(raw, position)
+        last = size < 0
+        stream.seek(position + _BLOCK_SIZE.size)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        start, position = stream.tell(), position + _BLOCK_SIZE.size + abs(size)
+        data = raw[start:position]
+        block_ids, block_weights, block_values = pickle.loads(
+            zlib.decompress(data) if compression else data
+        )
+        ids.append(np.cumsum(np.array(block_ids, dtype=np.int64)))
+        if block_weights is None:
+            weights.append(np.ones(count))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(count, block_weights))
+        else:
+            weights.append(np.array(block_weights, dtype=np.float64))
         if values:
-            m._read_values()
-            vs.append(m._values)
-        m._next_block()
-    if not ids:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), _objects([], values)
+            vs.append(block_values)
     return np.concatenate(ids), np.concatenate(weights), _objects(vs, values)
 
 

@@ -1,0 +1,166 @@
+"""phrases.phrase_docnums finds exactly the documents Whoosh's own phrase query finds, on an index
+of several segments (fastindex's and Whoosh's writer's) with deleted documents."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import whoosh.query as wq
+from whoosh.formats import Positions
+from whoosh.searching import Searcher
+
+from vidbrowse.core import fastindex, index
+from vidbrowse.core.archive import scan
+from vidbrowse.core.parse import load_post
+from vidbrowse.core.phrases import _decode, phrase_docnums
+from vidbrowse.core.post import Post
+from vidbrowse.core.postings import read_postings, term_postings
+from vidbrowse.generate import generate_archive
+
+FIELDS = ("title", "channel", "tags", "text")
+# Odd documents: 2- and 4-byte position deltas (J: past 65535), over 1000 positions of one word
+# (pickle batches the list), words repeated next to each other.
+ODD = [
+    Post(path="odd/1.md", vid_id="a", title="music video", text="filler " * 70_000 + "music video"),
+    Post(path="odd/2.md", vid_id="b", title="game game game play", text="game " * 1100 + "play"),
+    Post(path="odd/3.md", vid_id="c", title="music music video", text="video music music video"),
+    Post(path="odd/4.md", vid_id="d", title="x", text="word " * 300 + "music video " * 3),
+]
+
+
+def _words(text: str) -> list[str]:
+    return [t.text for t in index.ANALYZER(text)]
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("archive")
+    generate_archive(root, 260, seed=11)
+    loaded = [load_post(root, path) for path in sorted(scan(root).files)]
+    posts = [p for p in loaded if isinstance(p, Post)] + ODD
+    return [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
+
+
+@pytest.fixture(scope="module")
+def searcher(
+    tmp_path_factory: pytest.TempPathFactory, documents: list[dict[str, Any]]
+) -> Iterator[Searcher]:
+    ix = index.create(tmp_path_factory.mktemp("index"))
+    # Bulk segments (fastindex), then Whoosh's writer: more documents, replaced ones (their
+    # old versions stay as deleted documents) and removed ones, in a segment of its own.
+    writer = ix.writer()
+    _, segments = fastindex.build_parallel(
+        ix, documents[:200], fastindex.as_document, procs=1, max_docs=70
+    )
+    fastindex.commit(writer, segments)
+    writer = ix.writer()
+    for document in documents[200:]:
+        writer.add_document(**document)
+    for rowid in (3, 50, 120, 199):
+        writer.update_document(**{**documents[rowid - 1], "text": "music video game play"})
+    for docnum in (7, 77, 150):
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    with ix.searcher() as s:
+        assert len(s.reader().leaf_readers()) == 4
+        assert s.reader().has_deletions()
+        yield s
+
+
+@pytest.fixture(scope="module")
+def phrases(searcher: Searcher, documents: list[dict[str, Any]]) -> list[list[str]]:
+    """Runs of 2 to 4 consecutive words of the documents (most match somewhere), random pairs
+    of indexed words (most match nowhere), and repeated words."""
+    rng = random.Random(5)
+    found = []
+    for document in rng.sample(documents, 60):
+        for fieldname in FIELDS:
+            words = _words(document[fieldname])
+            for size in (2, 3, 4):
+                if len(words) > size:
+                    start = rng.randrange(len(words) - size)
+                    found.append(words[start : start + size])
+    vocabulary = [raw.decode() for raw in searcher.reader().lexicon("text")]
+    found += [rng.sample(vocabulary, 2) for _ in range(40)]
+    found += [
+        ["music", "video"],
+        ["game", "play"],
+        ["game", "game"],
+        ["game", "game", "game", "play"],
+        ["music", "music", "video"],
+        ["video", "music", "music", "video"],
+        ["filler", "music", "video"],
+        ["word", "music"],
+        ["video", "video"],
+        ["music", "nosuchword"],
+    ]
+    return found
+
+
+def _whoosh(searcher: Searcher, q: wq.Phrase) -> list[int]:
+    return sorted(searcher.docs_for_query(q))
+
+
+def test_same_documents_as_whoosh(searcher: Searcher, phrases: list[list[str]]) -> None:
+    matched = 0
+    for words in phrases:
+        for fieldname in FIELDS:
+            q = wq.Phrase(fieldname, words)
+            kept: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            got = phrase_docnums(searcher, q, kept.__setitem__)
+            expected = _whoosh(searcher, q)
+            assert got.tolist() == expected, (fieldname, words)
+            matched += bool(expected)
+            # What it read on the way is each word's term_postings.
+            for word, (docnums, weights) in kept.items():
+                want = term_postings(searcher.reader(), fieldname, word)
+                assert np.array_equal(docnums, want[0]) and np.array_equal(weights, want[1])
+    assert matched > 150  # most runs of words match, so the comparison means something
+    assert len(phrases) > 250
+
+
+def test_the_odd_documents_match(searcher: Searcher, documents: list[dict[str, Any]]) -> None:
+    rowids = list(searcher.reader().column_reader("rowid"))
+    odd = {rowids.index(len(documents) - i) for i in range(len(ODD))}
+    for words, fieldname, count in [
+        (["filler", "music", "video"], "text", 1),  # past position 65535
+        (["game", "game", "game", "play"], "text", 1),  # over 1000 positions
+        (["music", "music", "video"], "title", 1),
+        (["word", "music", "video", "music", "video"], "text", 1),
+    ]:
+        got = phrase_docnums(searcher, wq.Phrase(fieldname, words), lambda *_: None)
+        assert len(set(got.tolist()) & odd) == count, words
+
+
+def test_other_slops_go_through_whoosh(searcher: Searcher) -> None:
+    q = wq.Phrase("text", ["music", "video"], slop=3)
+    got = phrase_docnums(searcher, q, lambda *_: None)
+    assert got.tolist() == _whoosh(searcher, q)
+    exact = phrase_docnums(searcher, wq.Phrase("text", ["music", "video"]), lambda *_: None)
+    assert len(got) > len(exact)
+
+
+def test_values_are_whooshs(searcher: Searcher) -> None:
+    """read_postings' values are the per-posting API's, and decode to its positions."""
+    reader = searcher.reader()
+    fmt = Positions()
+    for word in ("music", "video", "game", "filler", "word"):
+        docnums, _, values = read_postings(reader, "text", word, values=True)
+        assert values is not None
+        expected = {}
+        for leaf, offset in reader.leaf_readers():
+            if ("text", word) in leaf:
+                m = leaf.postings("text", word)
+                while m.is_active():
+                    if not leaf.is_deleted(m.id()):
+                        expected[m.id() + offset] = m.value()
+                    m.next()
+        assert dict(zip(docnums.tolist(), values.tolist(), strict=True)) == expected
+        lengths, positions = _decode(values.tolist())
+        want = [fmt.decode_positions(v) for v in values.tolist()]
+        assert lengths.tolist() == [len(p) for p in want]
+        assert positions.tolist() == [p for ps in want for p in ps]
