@@ -164,3 +164,69 @@ def test_values_are_whooshs(searcher: Searcher) -> None:
         want = [fmt.decode_positions(v) for v in values.tolist()]
         assert lengths.tolist() == [len(p) for p in want]
         assert positions.tolist() == [p for ps in want for p in ps]
+
+
+SMALL = ("alpha", "beta", "gamma", "delta", "omega")
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    """Few words in many documents: postings of several blocks (128 postings each), with blocks
+    whose weights are all 1, all alike, or mixed; again bulk and Whoosh segments, deletions."""
+    rng = random.Random(9)
+
+    def text(i: int) -> str:
+        if i < 300:  # "alpha" once and "beta" twice in each: uniform weights per block
+            return "alpha beta beta " + " ".join(rng.choices(SMALL[2:], k=rng.randrange(1, 9)))
+        return " ".join(rng.choices(SMALL, k=rng.randrange(1, 40)))
+
+    documents = [
+        index.document(i + 1, Post(path=f"{i}.md", vid_id=str(i), title="t", text=text(i)))
+        for i in range(900)
+    ]
+    ix = index.create(tmp_path_factory.mktemp("dense"))
+    writer = ix.writer()
+    _, segments = fastindex.build_parallel(
+        ix, documents[:600], fastindex.as_document, procs=1, max_docs=400
+    )
+    fastindex.commit(writer, segments)
+    writer = ix.writer()
+    for document in documents[600:]:
+        writer.add_document(**document)
+    for docnum in range(0, 600, 37):
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    writer = ix.writer()
+    for docnum in range(610, 900, 41):
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    with ix.searcher() as s:
+        assert len(s.reader().leaf_readers()) == 3
+        yield s
+
+
+def test_dense_postings_are_whooshs(dense: Searcher) -> None:
+    reader = dense.reader()
+    for word in SMALL:
+        docnums, weights, values = read_postings(reader, "text", word, values=True)
+        assert values is not None
+        expected = []
+        for leaf, offset in reader.leaf_readers():
+            m = leaf.postings("text", word)
+            while m.is_active():
+                if not leaf.is_deleted(m.id()):
+                    expected.append((m.id() + offset, np.float32(m.weight()), m.value()))
+                m.next()
+        assert len(expected) > 300
+        got = zip(docnums.tolist(), weights.tolist(), values.tolist(), strict=True)
+        assert list(got) == expected, word
+
+
+def test_dense_phrases_match_whoosh(dense: Searcher) -> None:
+    rng = random.Random(2)
+    phrases = [[a, b] for a in SMALL for b in SMALL]
+    phrases += [rng.choices(SMALL, k=rng.randrange(3, 7)) for _ in range(20)]
+    for words in phrases:
+        q = wq.Phrase("text", words)
+        got = phrase_docnums(dense, q, lambda *_: None)
+        assert got.tolist() == _whoosh(dense, q), words

@@ -96,30 +96,37 @@ def _read_blocks(
     (length,) = extent if isinstance(extent, tuple) else (extent,)
     raw = m._postfile.get(m._baseoffset, m._startoffset + length - m._baseoffset)
     stream = io.BytesIO(raw)
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    vs: list[tuple[Any, ...]] = []
-    position, last = 0, False
+    # Flat lists, made arrays once: numpy calls per block would cost more than the data.
+    deltas: list[int] = []
+    weights: list[float] = []
+    vs: list[Any] = []
+    position, last, previous_max = 0, False, 0
     while not last:
         (size,) = _BLOCK_SIZE.unpack_from(raw, position)
         last = size < 0
         stream.seek(position + _BLOCK_SIZE.size)
-        count, _, _, compression, _, _ = pickle.load(stream)
+        count, max_id, _, compression, _, _ = pickle.load(stream)
         start, position = stream.tell(), position + _BLOCK_SIZE.size + abs(size)
         data = raw[start:position]
         block_ids, block_weights, block_values = pickle.loads(
             zlib.decompress(data) if compression else data
         )
-        ids.append(np.cumsum(np.array(block_ids, dtype=np.int64)))
+        # A block's first delta counts from 0: from the previous block's last id, one running
+        # sum over all blocks gives the ids.
+        first = len(deltas)
+        deltas += block_ids
+        deltas[first] -= previous_max
+        previous_max = max_id
         if block_weights is None:
-            weights.append(np.ones(count))
+            weights += [1.0] * count
         elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights))
+            weights += [block_weights] * count
         else:
-            weights.append(np.array(block_weights, dtype=np.float64))
+            weights += block_weights
         if values:
-            vs.append(block_values)
-    return np.concatenate(ids), np.concatenate(weights), _objects(vs, values)
+            vs += block_values
+    ids = np.cumsum(np.array(deltas, dtype=np.int64))
+    return ids, np.array(weights, dtype=np.float64), _objects([vs], values)
 
 
 def _read_slowly(m: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
