@@ -24,7 +24,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 
 V = TypeVar("V")
@@ -48,9 +48,11 @@ def read_postings(
     weights: list[np.ndarray] = []
     vs: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) not in leaf:
+        try:  # one term lookup, where `in` then `postings` make two
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
             continue
-        ids, ws, leaf_vs = _read(leaf.postings(fieldname, text), values)
+        ids, ws, leaf_vs = _read(matcher, values)
         docnums.append(ids + offset)
         weights.append(ws)
         if leaf_vs is not None:
