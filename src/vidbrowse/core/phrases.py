@@ -1,9 +1,10 @@
 """Phrase matching with numpy: the documents where a phrase's words stand at consecutive positions.
 
 Whoosh's own phrase query (SpanNear2) checks positions one candidate document at a time in
-Python, ~450 ms for two words found in every one of 30k posts. Here the words' postings are read
-once (the scorer wants them too: the caller caches them), intersected with numpy, the positions of
-the candidate documents only are unpickled in one call, and adjacency is checked on arrays.
+Python, ~450 ms for two words found in every one of 30k posts. Here each word's postings are read
+once with their values (the scorer wants the postings too: the caller caches them), the documents
+holding every word found on a bitmap, the positions of those documents only parsed with numpy, and
+adjacency checked on arrays. What is left is mostly unpickling and decompressing the words' blocks.
 
 Positions are those of whoosh3's `Positions` format: per posting, a 4-byte count then a
 protocol-2 pickle of the list of position deltas (`Positions.encode`). Any other format, or a

@@ -3,8 +3,9 @@
 Whoosh's matchers hand out one posting per Python call (~1 µs each, ~3 µs when scoring), and a
 common word at 30k posts has a posting in nearly every document of every field. The whoosh3
 codec's leaf matcher decodes a whole block (up to 128 postings) at once, so this reads block by
-block. It leans on that matcher's internals (whoosh3 is pinned; tests compare this with the
-public per-posting API) and falls back to the public API for any other matcher.
+block, and hands out the raw values too when asked (phrases.py parses positions from them). It
+leans on that matcher's internals (whoosh3 is pinned; tests compare this with the public
+per-posting API) and falls back to the public API for any other matcher.
 """
 
 from __future__ import annotations
