@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, touch_later, write_posts
 from test_tui_app import SIZE, settle, settle_update, static_text, synchronous
-from vidbrowse.core import library as library_module
+from vidbrowse.core import parse as parse_module
 from vidbrowse.core.library import Library
 from vidbrowse.core.parse import load_post
 from vidbrowse.tui.app import VidbrowseApp
@@ -92,7 +92,8 @@ def test_a_file_removed_between_scan_and_read(
         changed = archive / "_posts/p00007.md"
         changed.write_text(post_text(7, title="changed"))
         touch_later(changed)
-        monkeypatch.setattr(library_module, "load_post", vanishing)
+        # The library imports the parser when it updates: patched where it lives.
+        monkeypatch.setattr(parse_module, "load_post", vanishing)
         library.update()
         assert library.post("_posts/p00007.md") is None
         assert [(p.path, p.reason) for p in library.problems()] == [

@@ -47,8 +47,7 @@ def _common(parser: argparse.ArgumentParser, *, archive: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vidbrowse.core.export import FORMATS
-    from vidbrowse.core.query import FACET_FIELDS, SORT_KEYS
+    from vidbrowse.core.names import FACET_FIELDS, FORMATS, SORT_KEYS
 
     parser = argparse.ArgumentParser(
         prog="vidbrowse",
@@ -240,7 +239,6 @@ def open_marks(library: Library, *, needed: bool) -> Marks | None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from vidbrowse import output
-    from vidbrowse.core.export import export
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
@@ -256,6 +254,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             if shown:
                 output.results_table(results.rows(0, shown), width, out)
         else:
+            from vidbrowse.core.export import export
+
             export(library, results, args.format, out, marks=marks, limit=shown)
     if args.format == "table" or args.output is not None:
         count = f"{shown} of {results.total}" if shown < results.total else results.total
@@ -268,11 +268,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 @contextmanager
 def _destination(path: Path | None) -> Iterator[TextIO]:
     """Standard output, or `path` written atomically."""
-    from vidbrowse.core.export import atomic_text
-
     if path is None:
         yield sys.stdout
         return
+    from vidbrowse.core.export import atomic_text
+
     try:
         with atomic_text(path) as out:
             yield out

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from rich.cells import cell_len, set_cell_size
 
 from vidbrowse.core.display import clock, day, human_count, printable
-from vidbrowse.core.export import iso
-from vidbrowse.core.post import Post, Problem
-from vidbrowse.core.search import Row
 
+# Types only: a table of results must not pay for importing the engine twice over.
 if TYPE_CHECKING:
     from vidbrowse.core.health import Group
+    from vidbrowse.core.post import Post, Problem
+    from vidbrowse.core.search import Row
     from vidbrowse.core.stats import Bar, ResultStats
 
 
@@ -71,6 +71,8 @@ def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> 
 
 def post_text(post: Post, out: TextIO) -> None:
     """Everything about one post, for a person."""
+    from vidbrowse.core.export import iso
+
     unknown = "unknown"
     fields = [
         ("Title", post.title),

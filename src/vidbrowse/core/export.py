@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from vidbrowse.core.display import day, json_escape_unsafe, printable
 from vidbrowse.core.marks import DEFAULT, Mark
+from vidbrowse.core.names import FORMATS
 from vidbrowse.core.post import Post
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from vidbrowse.core.marks import Marks
     from vidbrowse.core.search import Results
 
-FORMATS = ("csv", "json", "md", "urls")
 EXTENSIONS = {"csv": "csv", "json": "jsonl", "md": "md", "urls": "txt"}
 CSV_FIELDS = (
     "vid_id", "title", "channel", "url", "uploaded", "posted", "duration", "views", "likes",

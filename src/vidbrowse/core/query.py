@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
+from vidbrowse.core.names import FACET_FIELDS
+
 # Fields whose words live in the Whoosh index; None on a Term means "all of them".
 TEXT_FIELDS = ("title", "channel", "text")
 # Fields matched exactly (case- and accent-insensitive) against the columns.
@@ -39,11 +41,6 @@ MARK_FIELDS = ("is", "has", "note")
 # `is:` values → the Mark they stand for; `has:` takes only `note`.
 IS_VALUES = {"starred": "starred", "star": "starred", "read": "read", "unread": "unread"}
 HAS_VALUES = {"note": "note", "notes": "note"}
-# Orders the engine knows (here rather than in search.py so light modules can check a name).
-# Fields the facet pane counts and selects. A channel is matched by its words, so selecting one
-# writes `channel:"Name"`, a phrase in that field.
-FACET_FIELDS = ("tag", "channel", "category")
-SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
 
 # Every name accepted before ':' → its canonical field. Extend here (e.g. `is:`, `note:`).
 FIELD_NAMES: dict[str, str] = {

@@ -25,11 +25,10 @@ from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.index import ANALYZER
+from vidbrowse.core.names import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.phrases import phrase_docnums
 from vidbrowse.core.postings import SearcherCache, term_postings
 from vidbrowse.core.query import (
-    FACET_FIELDS,
-    SORT_KEYS,
     And,
     Everything,
     Exact,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-import webbrowser
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -25,9 +24,9 @@ from textual.worker import get_current_worker
 from vidbrowse.core.config import Config, load_config
 from vidbrowse.core.library import Library, Progress, UpdateSummary
 from vidbrowse.core.marks import Mark, Marks
+from vidbrowse.core.names import SORT_KEYS
 from vidbrowse.core.post import Post
 from vidbrowse.core.query import (
-    SORT_KEYS,
     QueryError,
     has_words,
     parse_query,
@@ -470,6 +469,8 @@ class VidbrowseApp(ReviewActions):
         if not url.startswith(WEB_SCHEMES):
             self.notify("Only http(s) URLs are opened.", severity="warning")
             return
+        import webbrowser  # here: its import (subprocess, shlex…) would slow every start
+
         try:
             browser = webbrowser.get()
         except webbrowser.Error:
