@@ -1,0 +1,143 @@
+"""What opening an indexed archive builds and what a start imports: the docnum → rowid map read
+in one piece (right after updates, deletions and merges), the default order saved with the
+columns, and commands that import only what they use."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robust_kit import post_text, touch_later, write_posts
+from vidbrowse.core import index, library
+from vidbrowse.core.columns import Columns
+from vidbrowse.core.library import Library
+
+
+def whoosh_rowids(lib: Library) -> np.ndarray:
+    """The map as Whoosh's own column reader gives it, one document at a time, with deleted
+    documents and documents the store does not know as -1."""
+    view = lib._view
+    assert view is not None
+    reader = view.searcher.reader()
+    rowids = np.fromiter(reader.column_reader("rowid"), dtype=np.int64, count=reader.doc_count_all())
+    live = np.zeros(len(rowids), dtype=bool)
+    live[list(reader.all_doc_ids())] = True
+    known = np.isin(rowids, view.columns.rowids)
+    return np.where(live & known, rowids, -1)
+
+
+def check_view(lib: Library) -> None:
+    view = lib._view
+    assert view is not None
+    assert view.docnum_rowids.tolist() == whoosh_rowids(lib).tolist()
+    # Every post the store holds is found by the word only it has, and only once.
+    for path in view.columns.paths:
+        number = int(path.removesuffix(".md")[-5:])
+        assert [row.path for row in lib.search(f"w{number}x").rows(0, 5)] == [path]
+
+
+def test_the_map_stays_right_through_updates_deletions_and_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(40))
+    monkeypatch.setattr(library, "BULK_MIN", 10)  # the bulk writer makes segments of its own
+    with Library.open(archive) as lib:
+        lib.update()
+        check_view(lib)
+        for i in (3, 17, 29):  # changed: the old documents stay, deleted, until a merge
+            changed = archive / f"_posts/p{i:05}.md"
+            changed.write_text(post_text(i, title=f"changed {i}"))
+            touch_later(changed)
+        for i in (5, 6):
+            (archive / f"_posts/p{i:05}.md").unlink()
+        lib.update()
+        assert lib._view is not None and lib._view.searcher.reader().has_deletions()
+        check_view(lib)
+        write_posts(archive, range(40, 60))  # a bulk batch: new segments after the old
+        lib.update()
+        check_view(lib)
+        # Merge every segment into one (deletions dropped, docnums renumbered), then reopen.
+        view = lib._view
+        assert view is not None
+        view.ix.optimize()
+    with Library.open(archive) as lib:
+        assert lib._view is not None
+        assert len(list(lib._view.searcher.reader().leaf_readers())) == 1
+        check_view(lib)
+        assert lib.search("changed").total == 3
+
+
+def test_the_map_ignores_documents_the_store_does_not_know(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(5))
+    with Library.open(archive) as lib:
+        lib.update()
+        view = lib._view
+        assert view is not None
+        writer = index.writer(view.ix)  # as an update that crashed before its SQLite commit
+        writer.add_document(**index.document(999, lib.find("v00001")[0]))
+        writer.commit()
+        lib._reload_view()
+        check_view(lib)
+        assert [row.path for row in lib.search("w1x").rows(0, 5)] == ["_posts/p00001.md"]
+
+
+def test_a_segment_read_the_slow_way_gives_the_same_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(12))
+    with Library.open(archive) as lib:
+        lib.update()
+        assert lib._view is not None
+        searcher = lib._view.searcher
+        fast = index.docnum_rowids(searcher)
+        # A column of another layout than the one read in bulk: Whoosh's reader does it.
+        monkeypatch.setattr(index, "NumericColumn", type("Other", (), {"Reader": type(None)}))
+        assert index.docnum_rowids(searcher).tolist() == fast.tolist()
+
+
+def test_the_saved_columns_hold_the_default_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(12))
+    with Library.open(archive) as lib:
+        lib.update()
+        expected = [row.path for row in lib.search("").rows(0, 12)]
+
+    def no_sorting(*_: object) -> np.ndarray:
+        raise AssertionError("the order should have been loaded with the columns")
+
+    monkeypatch.setattr(Columns, "title_rank", no_sorting)
+    with Library.open(archive) as lib:
+        assert [row.path for row in lib.search("").rows(0, 12)] == expected
+        assert lib.search("words").total == 12  # relevance ties follow the upload order
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["search", "--help"],
+        ["--version"],
+        ["search"],  # missing arguments
+        ["search", "x", "y", "--sort", "nonsense"],
+        ["locate", "cache"],
+    ],
+)
+def test_help_and_argument_errors_import_no_engine(args: list[str]) -> None:
+    code = (
+        "import sys\nfrom vidbrowse.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'whoosh', 'textual'})\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60
+    )
+    assert "HEAVY []" in done.stderr, done.stderr
