@@ -22,7 +22,8 @@ def whoosh_rowids(lib: Library) -> np.ndarray:
     view = lib._view
     assert view is not None
     reader = view.searcher.reader()
-    rowids = np.fromiter(reader.column_reader("rowid"), dtype=np.int64, count=reader.doc_count_all())
+    count = reader.doc_count_all()
+    rowids = np.fromiter(reader.column_reader("rowid"), dtype=np.int64, count=count)
     live = np.zeros(len(rowids), dtype=bool)
     live[list(reader.all_doc_ids())] = True
     known = np.isin(rowids, view.columns.rowids)
