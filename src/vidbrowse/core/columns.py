@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from vidbrowse.core.packed import Groups, Strings
+
 
 class ColumnRow(NamedTuple):
     """What the store hands the columns for one post (everything but the body)."""
@@ -40,7 +42,7 @@ class ColumnRow(NamedTuple):
 
 
 # Bump when what `save` writes changes: files of another version are ignored.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 NUMERIC_FIELDS = ("posted", "uploaded", "duration", "views", "likes", "dislikes")
 
 
@@ -253,7 +255,13 @@ class Columns:
 
     def __getstate__(self) -> dict[str, object]:
         # Orders computed so far are saved too: loaded columns sort at once.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_docnum_cache")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_docnum_cache")}
+        # Strings packed: a start decodes only the rows it shows (see packed.py).
+        for name in ("paths", "vid_ids", "titles", "channels"):
+            state[name] = Strings.pack(state[name])  # type: ignore[arg-type]
+        for name in ("tags", "categories"):
+            state[name] = Groups.pack(state[name])  # type: ignore[arg-type]
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)

@@ -1,0 +1,33 @@
+"""Packed string columns (what the columns cache holds) read back exactly what was packed."""
+
+import pickle
+
+import pytest
+
+from vidbrowse.core.packed import Groups, Strings
+
+VALUES = ["plain", "", "Café", "日本語のタイトル", "emoji 🎸🔥", "lone \udc80 surrogate", "x" * 500]
+
+
+def test_strings_round_trip_one_by_one_and_whole() -> None:
+    packed = pickle.loads(pickle.dumps(Strings.pack(VALUES)))
+    assert len(packed) == len(VALUES)
+    assert [packed[i] for i in range(len(VALUES))] == VALUES  # decoded one at a time
+    assert packed[-1] == VALUES[-1] and packed[1:3] == tuple(VALUES[1:3])
+    assert list(packed) == VALUES  # decoded all at once, then kept
+    assert packed[2] == "Café" and packed[-2] == VALUES[-2]
+    with pytest.raises(IndexError):
+        packed[len(VALUES)]
+    assert list(Strings.pack([])) == [] and len(Strings.pack([])) == 0
+
+
+def test_groups_round_trip() -> None:
+    rows = [("rock", "Café"), (), ("🎸",), ("", "a", "b")]
+    packed = pickle.loads(pickle.dumps(Groups.pack(rows)))
+    assert len(packed) == 4
+    assert [packed[i] for i in range(4)] == rows
+    assert packed[-1] == ("", "a", "b") and packed[1:] == tuple(rows[1:])
+    assert list(packed) == rows
+    with pytest.raises(IndexError):
+        packed[-5]
+    assert list(Groups.pack([])) == []
