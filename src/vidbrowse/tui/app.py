@@ -47,7 +47,7 @@ from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
 DEBOUNCE = 0.15  # seconds of typing quiet before a search runs (config: debounce_ms)
-UPDATE_AFTER = 0.3  # seconds after the first results before the background update starts
+UPDATE_AFTER = 0.3  # seconds after the first results are drawn before the background update
 SHOW_CHECK_AFTER = 0.5  # seconds before a still-running update shows its progress row
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
 WIDE = 150  # columns from which the detail pane goes to the right of the list
@@ -161,6 +161,12 @@ class VidbrowseApp(ReviewActions):
         self.set_timer(SHOW_CHECK_AFTER, self._show_update_row)
         self.update_index()
 
+    def _update_soon(self) -> None:
+        """Start the update a little after the screen showing the first answer is drawn: timed
+        from the answer instead, a slow first paint (a busy machine) met the scan half-way."""
+        if self.needs_update:
+            self.call_after_refresh(self.set_timer, UPDATE_AFTER, self._start_update)
+
     def _show_update_row(self) -> None:
         if self.updating:
             self.update_row.add_class("-active")
@@ -209,19 +215,19 @@ class VidbrowseApp(ReviewActions):
             self.call_from_thread(self._show_results, generation, text, results, keep_row)
 
     def _show_error(self, generation: int, error: QueryError) -> None:
-        self.set_timer(UPDATE_AFTER, self._start_update)
+        self._update_soon()
         if generation == self.generation:  # the last good results stay on screen
             self.query_bar.show_error(error)
 
     def _show_failure(self, generation: int, error: Exception) -> None:
-        self.set_timer(UPDATE_AFTER, self._start_update)
+        self._update_soon()
         if generation == self.generation:
             self.status.update(Text(f"Search failed: {error}"))
 
     def _show_results(
         self, generation: int, text: str, results: Results, keep_row: Row | None
     ) -> None:
-        self.set_timer(UPDATE_AFTER, self._start_update)
+        self._update_soon()
         if generation != self.generation:
             return
         self.results = results
