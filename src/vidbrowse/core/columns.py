@@ -242,11 +242,6 @@ class Columns:
                 pickle.UnpicklingError):  # fmt: skip
             return None
         finally:
-            # The loaded objects (~2 per post) live as long as this index state and form no
-            # cycles (dropped, they go by reference counting): freezing them spares the next
-            # collections a traversal of them all (~0.1 s at 100k posts, paid by whatever
-            # runs next, e.g. the first search).
-            gc.freeze()
             if enabled:
                 gc.enable()
         if version != FORMAT_VERSION or not isinstance(columns, cls):
