@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from vidbrowse.core.archive import Stat
 from vidbrowse.core.columns import ColumnRow
 from vidbrowse.core.post import Post, Problem
@@ -148,6 +150,18 @@ class Store:
         except FileNotFoundError:
             return False
 
+    def scan_record(self) -> str:
+        """What `record_scan` last noted; "" once anything else was written since."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'scan'").fetchone()
+        return row[0] if row else ""
+
+    def record_scan(self, record: str) -> None:
+        """Note that the store is up to date with the archive scan `record` names (see
+        Library.needs_update): the next check compares one string, not the manifest."""
+        with self._lock:
+            self._set_meta(scan=record)
+
     def generation(self) -> int:
         """How many updates the store has seen; changes whenever the posts may have."""
         return int(self.meta().get("generation", "0"))
@@ -173,13 +187,11 @@ class Store:
             ).fetchall()
         return {path: (size, mtime) for path, size, mtime in rows}
 
-    def rowids(self, paths: Iterable[str] | None = None) -> dict[str, int]:
-        """path → rowid for the given paths (all posts when None)."""
+    def rowids(self, paths: Iterable[str]) -> dict[str, int]:
+        """path → rowid of those of `paths` that are posts."""
+        wanted = list(paths)
+        found: dict[str, int] = {}
         with self._lock:
-            if paths is None:
-                return dict(self._db.execute("SELECT path, rowid FROM posts"))
-            wanted = list(paths)
-            found: dict[str, int] = {}
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -188,7 +200,30 @@ class Store:
                         f"SELECT path, rowid FROM posts WHERE path IN ({marks})", chunk
                     )
                 )
-            return found
+        return found
+
+    def paths(self, rowids: Iterable[int]) -> list[str]:
+        """The paths of the posts with these rowids (unknown rowids are left out)."""
+        wanted = [int(rowid) for rowid in rowids]
+        found: list[str] = []
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found += [
+                    path
+                    for (path,) in self._db.execute(
+                        f"SELECT path FROM posts WHERE rowid IN ({marks})", chunk
+                    )
+                ]
+        return found
+
+    def all_rowids(self) -> np.ndarray:
+        """Every post's rowid (int64), in no particular order."""
+        with self._lock:
+            (text,) = self._db.execute("SELECT group_concat(rowid) FROM posts").fetchone()
+        # One string parsed by numpy: ~4x faster than a row per post at 100k posts.
+        return np.array(text.split(",") if text else [], dtype=np.int64)
 
     def next_rowid(self) -> int:
         """The first rowid never handed out. Rowids are not reused, so a rowid seen by the UI
@@ -253,7 +288,8 @@ class Store:
                 (generation,) = db.execute(
                     "SELECT coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)"
                 ).fetchone()
-                meta: dict[str, str] = {"generation": str(int(generation) + 1)}
+                # …and forgets the scan it was up to date with: `update` notes the new one.
+                meta: dict[str, str] = {"generation": str(int(generation) + 1), "scan": ""}
                 if next_rowid is not None:
                     meta["next_rowid"] = str(next_rowid)
                 if updated is not None:
