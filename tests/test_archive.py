@@ -91,3 +91,39 @@ def test_diff_by_size_or_mtime():
     files = {"same": (1, 10), "size": (2, 10), "mtime": (1, 11), "new": (5, 5)}
     assert diff(manifest, files) == Diff(added=["new"], changed=["mtime", "size"], removed=["gone"])
     assert not diff(files, files)
+
+
+def test_fingerprint_follows_paths_sizes_mtimes_and_problems(tmp_path: Path):
+    for name in ("a.md", "sub/b.md"):
+        _write(tmp_path / name, "hello")
+    first = scan(tmp_path).fingerprint()
+    assert scan(tmp_path).fingerprint() == first
+    path = tmp_path / "a.md"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert scan(tmp_path).fingerprint() != first
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert scan(tmp_path).fingerprint() == first
+    path.write_text("hello!")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert scan(tmp_path).fingerprint() != first
+    path.write_text("hello")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    path.rename(tmp_path / "c.md")
+    assert scan(tmp_path).fingerprint() != first
+    (tmp_path / "c.md").rename(path)
+    (tmp_path / "gone.md").symlink_to(tmp_path / "nowhere")
+    assert scan(tmp_path).fingerprint() != first
+
+
+def test_odd_names_among_plain_files_are_sorted_out_one_by_one(tmp_path: Path):
+    for i in range(30):
+        _write(tmp_path / f"p{i:02}.md")
+    with open(os.fsencode(tmp_path) + b"/bad\xff.md", "w") as f:
+        f.write("x")
+    _write(tmp_path / "esc\x1b.md")
+    _write(tmp_path / "caf\u00e9 \U0001f3b5.md")  # printable non-ASCII: the fast path keeps it
+    found = scan(tmp_path)
+    assert sorted(found.files) == sorted([f"p{i:02}.md" for i in range(30)] + ["café 🎵.md"])
+    assert sorted(p.path for p in found.problems) == ["bad\\xff.md", "esc\\x1b.md"]
+    assert len(found) == 31
