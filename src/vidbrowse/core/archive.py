@@ -62,8 +62,10 @@ class Scan:
         """A digest of all that `diff` compares (paths, sizes, mtimes) and of the problems: equal
         digests mean nothing changed. It follows the scan's order, which a folder keeps while
         its entries stay the same; a folder listed in another order costs one full comparison."""
+        paths = "\0".join(self._paths).encode()
         digest = hashlib.blake2b(digest_size=16)
-        digest.update("\0".join(self._paths).encode())
+        digest.update(array("q", [len(self._paths), len(paths)]).tobytes())  # unambiguous parts
+        digest.update(paths)
         for numbers in (self._sizes, self._mtimes):
             try:
                 digest.update(array("q", numbers).tobytes())
