@@ -12,13 +12,11 @@ import heapq
 import math
 import time
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import TYPE_CHECKING
 
 import numpy as np
 import whoosh.query as wq
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
-from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.support.levenshtein import distance
@@ -27,7 +25,7 @@ from vidbrowse.core.columns import Columns
 from vidbrowse.core.index import ANALYZER
 from vidbrowse.core.names import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.phrases import phrase_docnums
-from vidbrowse.core.postings import SearcherCache, term_postings
+from vidbrowse.core.postings import SearcherCache, Segments
 from vidbrowse.core.query import (
     And,
     Everything,
@@ -42,6 +40,7 @@ from vidbrowse.core.query import (
     has_words,
     positive_terms,
 )
+from vidbrowse.core.ranking import Listed, Ranking
 
 if TYPE_CHECKING:
     from vidbrowse.core.marks import Marks
@@ -83,8 +82,8 @@ class Row:
     score: float | None = None
 
 
-def _empty_positions() -> np.ndarray:
-    return np.empty(0, dtype=np.int64)
+def _no_matches() -> Listed:
+    return Listed(np.empty(0, dtype=np.int64))
 
 
 @dataclass
@@ -97,23 +96,31 @@ class Results:
     total: int
     facets: dict[str, list[tuple[str, int]]]  # field → [(value, count)], most frequent first
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
-    # Column positions of the matches, in display order, and their relevance scores (NaN where
-    # not scored); with the columns they are all `rows()` needs.
-    positions: np.ndarray = field(default_factory=_empty_positions, repr=False, compare=False)
-    scores: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Column positions of the matches in display order, and their relevance scores when ranked;
+    # with the columns they are all `rows()` needs.
+    order: Listed | Ranking = field(default_factory=_no_matches, repr=False, compare=False)
     columns: Columns | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Column positions of the matches, in display order."""
+        return self.order.all()[0]
+
+    @property
+    def scores(self) -> np.ndarray | None:
+        """Relevance scores of `positions`; None unless sorted by relevance."""
+        return self.order.all()[1]
 
     def rows(self, start: int, stop: int) -> list[Row]:
         if self.columns is None:
             return []
         start, stop, _ = slice(start, stop).indices(self.total)
+        positions, scores = self.order.first(stop)
         cols = self.columns
         out = []
         for i in range(start, stop):
-            p = int(self.positions[i])
-            score = None
-            if self.scores is not None and not np.isnan(self.scores[i]):
-                score = float(self.scores[i])
+            p = int(positions[i])
+            score = None if scores is None else float(scores[i])
             n = cols.numeric
             out.append(
                 Row(
@@ -173,20 +180,17 @@ def execute(
         mask = np.ones(len(columns), dtype=bool)
     evaluated = time.perf_counter()
 
-    scores = None
     terms = positive_terms(node) if sort == "relevance" else []
+    order: Listed | Ranking
     if terms:
-        order = columns.order("uploaded", False)
-        positions = order[mask[order]]
-        all_scores = evaluator.scores(terms)
-        # A stable sort keeps equal scores in upload order.
-        positions = positions[np.argsort(-all_scores[positions], kind="stable")]
-        scores = all_scores[positions]
-        if reverse:
-            positions, scores = positions[::-1], scores[::-1]
+        by_upload = columns.order("uploaded", False)
+        positions = by_upload[mask[by_upload]]
+        # Equal scores stay in upload order.
+        order = Ranking(positions, evaluator.scores(terms)[positions], reverse)
     else:  # relevance without words means nothing: upload order
-        order = columns.order("uploaded" if sort == "relevance" else sort, reverse)
-        positions = order[mask[order]]
+        by_key = columns.order("uploaded" if sort == "relevance" else sort, reverse)
+        positions = by_key[mask[by_key]]
+        order = Listed(positions)
     sorted_at = time.perf_counter()
 
     # facet_limit 0: the caller shows no facets (a CLI search), so none are counted.
@@ -208,8 +212,7 @@ def execute(
             "sort": sorted_at - evaluated,
             "facets": done - sorted_at,
         },
-        positions=positions,
-        scores=scores,
+        order=order,
         columns=columns,
     )
 
@@ -245,6 +248,7 @@ class _Evaluator:
         self.marks = marks
         self.searcher = searcher
         self.reader = searcher.reader()
+        self.segments = Segments(self.reader)
         self.doc_positions = doc_positions
         self.word_seconds = 0.0
 
@@ -327,7 +331,7 @@ class _Evaluator:
 
     def _postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         return _CACHE.get(
-            self.searcher, (fieldname, text), lambda: term_postings(self.reader, fieldname, text)
+            self.searcher, (fieldname, text), lambda: self.segments.postings(fieldname, text)
         )
 
     def _phrase(self, q: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
@@ -341,10 +345,10 @@ class _Evaluator:
     def alternatives(self, term: Term) -> list[wq.Query] | None:
         """Whoosh queries any of which matches `term`; None when its analysis leaves no word."""
         # Expanding a prefix or fuzzy term reads the term list: worth keeping too.
-        return _CACHE.get(self.searcher, term, lambda: _compile(term, self.reader))
+        return _CACHE.get(self.searcher, term, lambda: _compile(term, self.segments))
 
 
-def _compile(term: Term, reader: IndexReader) -> list[wq.Query] | None:
+def _compile(term: Term, segments: Segments) -> list[wq.Query] | None:
     fields = WORD_FIELDS if term.field is None else (term.field,)
     if term.kind in ("word", "phrase"):
         words = [t.text for t in ANALYZER(term.text)]
@@ -361,38 +365,47 @@ def _compile(term: Term, reader: IndexReader) -> list[wq.Query] | None:
     if term.kind == "prefix":
         # Both spellings: "happy*" must find the stem "happi", "runn*" the unstemmed "runner".
         stems = [t.text for t in ANALYZER(term.text, removestops=False)]
-        starts = {plain[-1], *stems[-1:]}
-        expand = (_prefix_terms(reader, f, starts) for f in fields)
+        starts = list(dict.fromkeys([plain[-1], *stems[-1:]]))
+        expand = (_prefix_terms(segments, f, starts) for f in fields)
     elif term.kind == "fuzzy":
         stems = [t.text for t in ANALYZER(term.text, removestops=False)]
         # Index terms are stems: compare the stem of what was typed.
         target = stems[-1] if stems else plain[-1]
-        expand = (_fuzzy_terms(reader, f, target, term.distance) for f in fields)
+        close: dict[bytes, bool] = {}  # the same words come up in every segment and field
+        expand = (_fuzzy_terms(segments, f, target, term.distance, close) for f in fields)
     else:
         raise ValueError(f"unknown term kind {term.kind!r}")
     return [wq.Term(f, text) for f, texts in zip(fields, expand, strict=True) for text in texts]
 
 
-def _prefix_terms(reader: IndexReader, fieldname: str, starts: set[str]) -> list[str]:
+def _prefix_terms(segments: Segments, fieldname: str, starts: list[str]) -> list[str]:
     frequency: dict[bytes, int] = {}
     # Segment by segment: a multi-segment reader merges term infos at ~300 µs a term.
-    for leaf, _ in reader.leaf_readers():
+    for segment in segments:
         for start in starts:
-            for text, info in islice(leaf.iter_prefix(fieldname, start), SCAN_LIMIT):
-                frequency[text] = frequency.get(text, 0) + info.doc_frequency()
+            for text, documents in segment.scan(fieldname, start, SCAN_LIMIT):
+                frequency[text] = frequency.get(text, 0) + documents
     return _most_frequent(frequency)
 
 
-def _fuzzy_terms(reader: IndexReader, fieldname: str, text: str, maxdist: int) -> list[str]:
+def _fuzzy_terms(
+    segments: Segments, fieldname: str, text: str, maxdist: int, close: dict[bytes, bool]
+) -> list[str]:
+    """`close` remembers which index terms are within `maxdist` of `text`."""
     # Typos rarely touch the first letters; a shared prefix keeps the scan of the term list
     # short (one letter for short words, two for longer ones).
     start = text[: 1 if len(text) <= 4 else 2]
+    lengths = (len(text) - maxdist, len(text) + maxdist)
     frequency: dict[bytes, int] = {}
-    for leaf, _ in reader.leaf_readers():
-        for raw in islice(leaf.expand_prefix(fieldname, start), SCAN_LIMIT):
-            word = raw.decode("utf-8")
-            if abs(len(word) - len(text)) <= maxdist and distance(word, text, maxdist) <= maxdist:
-                frequency[raw] = frequency.get(raw, 0) + leaf.doc_frequency(fieldname, raw)
+    for segment in segments:
+        for raw, documents in segment.scan(fieldname, start, SCAN_LIMIT, lengths):
+            near = close.get(raw)
+            if near is None:
+                word = raw.decode("utf-8")
+                near = abs(len(word) - len(text)) <= maxdist
+                near = close[raw] = near and distance(word, text, maxdist) <= maxdist
+            if near:
+                frequency[raw] = frequency.get(raw, 0) + documents
     return _most_frequent(frequency)
 
 

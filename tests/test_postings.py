@@ -1,0 +1,163 @@
+"""postings.py reads Whoosh's term tables and posting lists itself: compared with Whoosh's public
+API on every term of indexes written both ways (Whoosh's writer: inlined postings, deletions,
+several segments; fastindex), after scans that leave look-ups to the runs they read."""
+
+import pickle
+import zlib
+from dataclasses import replace
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import whoosh.index
+from whoosh.reading import IndexReader
+
+from vidbrowse.core import fastindex, index
+from vidbrowse.core.archive import scan
+from vidbrowse.core.parse import load_post
+from vidbrowse.core.post import Post
+from vidbrowse.core.postings import Segments, _block_head, term_postings
+from vidbrowse.generate import generate_archive
+
+FIELDS = ("title", "channel", "tags", "text")
+STARTS = ("a", "mu", "vi", "ga", "spar", "zz", "é", "t")
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("archive")
+    generate_archive(root, 700, seed=5)
+    loaded = [load_post(root, path) for path in sorted(scan(root).files)]
+    posts = [p for p in loaded if isinstance(p, Post)]
+    # Ids far apart (2- and 4-byte deltas), equal weights (one float or None for a block).
+    for i, post in enumerate(posts):
+        extra = []
+        if i % 300 == 0:
+            extra.append("sparseword")
+        if i % 2 == 0:
+            extra.append("twice twice")
+        extra.append("once")
+        posts[i] = replace(post, text=post.text + " " + " ".join(extra))
+    return [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
+
+
+def build_plain(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
+    """Two segments and deleted documents, by Whoosh's own writer."""
+    ix = index.create(folder)
+    with ix.writer() as writer:
+        for document in documents[:500]:
+            writer.add_document(**document)
+    writer = ix.writer()
+    for document in documents[500:]:
+        writer.add_document(**document)
+    for document in documents[10:400:37]:
+        writer.update_document(**document)
+    writer.commit(merge=False)
+    return ix
+
+
+def build_fast(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
+    ix = index.create(folder)
+    writer = ix.writer()
+    _, segments = fastindex.build_parallel(
+        ix, documents, fastindex.as_document, procs=1, max_docs=300
+    )
+    fastindex.commit(writer, segments)
+    return ix
+
+
+@pytest.fixture(scope="module", params=["plain", "fast"])
+def reader(
+    request: pytest.FixtureRequest,
+    documents: list[dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Any:
+    build = build_plain if request.param == "plain" else build_fast
+    ix = build(tmp_path_factory.mktemp(request.param), documents)
+    with ix.searcher() as searcher:
+        found = searcher.reader()
+        assert len(found.leaf_readers()) > 1
+        assert found.has_deletions() == (request.param == "plain")
+        yield found
+
+
+def expected(reader: IndexReader, fieldname: str, text: bytes) -> tuple[list[int], list[float]]:
+    ids: list[int] = []
+    weights: list[float] = []
+    if (fieldname, text) in reader:
+        m = reader.postings(fieldname, text)
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+    return ids, weights
+
+
+def assert_same(
+    found: tuple[np.ndarray, np.ndarray], wanted: tuple[list[int], list[float]]
+) -> None:
+    assert found[0].tolist() == wanted[0]
+    assert found[1].tolist() == pytest.approx(wanted[1], rel=1e-7)
+
+
+def test_every_term_as_whoosh_reads_it(reader: IndexReader) -> None:
+    terms = [(f, t) for f, t in reader.all_terms() if f in FIELDS]
+    assert len(terms) > 1000
+    for fieldname, text in terms:
+        assert_same(
+            term_postings(reader, fieldname, text.decode()), expected(reader, fieldname, text)
+        )
+    assert term_postings(reader, "text", "nosuchword")[0].tolist() == []
+    assert term_postings(reader, "nosuchfield", "music")[0].tolist() == []
+
+
+def test_scans_as_whoosh_lists_terms_then_postings_from_what_they_read(reader: IndexReader) -> None:
+    segments = Segments(reader)
+    for start in STARTS:
+        for fieldname in FIELDS:
+            for limit in (1, 3, 1000):
+                for segment, (leaf, _) in zip(segments, reader.leaf_readers(), strict=True):
+                    listed = islice(leaf.iter_prefix(fieldname, start), limit)
+                    wanted = [(text, info.doc_frequency()) for text, info in listed]
+                    assert segment.scan(fieldname, start, limit) == wanted
+                    # A length filter only leaves out terms of other lengths.
+                    some = segment.scan(fieldname, start, limit, (4, 5))
+                    assert {t for t, _ in wanted if 4 <= len(t.decode()) <= 5} <= {
+                        t for t, _ in some
+                    }
+                    assert segment.scan(fieldname, start, limit, (0, 0)) == []
+    # Terms the scans read, left out, or stopped before: all found as Whoosh finds them.
+    for fieldname, text in reader.all_terms():
+        if fieldname in FIELDS:
+            assert_same(
+                segments.postings(fieldname, text.decode()), expected(reader, fieldname, text)
+            )
+    assert segments.postings("text", "muzzzz")[0].tolist() == []
+
+
+def block(deltas: tuple[int, ...], weights: object, compress: bool = False) -> bytes:
+    values = tuple(b"\x00" * (i % 5) for i in range(len(deltas)))
+    data = pickle.dumps((deltas, weights, values), 2)
+    return zlib.compress(data) if compress else data
+
+
+@pytest.mark.parametrize("count", [4, 9, 128, 300])
+@pytest.mark.parametrize("step", [1, 255, 256, 70_000])
+@pytest.mark.parametrize("weights", ["none", "one", "many"])
+def test_block_heads_decode_as_pickle_does(count: int, step: int, weights: str) -> None:
+    deltas = (7 * step, *((step + i % 3) for i in range(count - 1)))
+    stored = {"none": None, "one": 2.0, "many": tuple(float(1 + i % 4) for i in range(count))}
+    found = _block_head(block(deltas, stored[weights]), count)
+    assert found is not None
+    assert found[0].tolist() == np.cumsum(deltas).tolist()
+    wanted = {"none": [1.0] * count, "one": [2.0] * count, "many": list(stored["many"])}  # type: ignore[arg-type]
+    assert found[1].tolist() == wanted[weights]
+
+
+def test_block_heads_it_cannot_read_are_left_to_pickle() -> None:
+    assert _block_head(block((1, 2, 3, 4, 5), (1, 2, 3, 4, 5)), 5) is None  # int weights
+    assert _block_head(block((1, 2, 3, 4, 5), None), 6) is None  # another count
+    assert _block_head(block((1, 2, 3, 4, 5), None)[:12], 5) is None  # cut short
+    assert _block_head(pickle.dumps(((1, 2, 3, 4), None, ()), 4), 4) is None  # protocol 4
