@@ -167,3 +167,52 @@ def test_a_note_from_a_scan_in_another_order_only_costs_a_comparison(
     summary = opened.update()
     assert (summary.added, summary.changed, summary.removed) == (0, 0, 0)
     assert not opened.needs_update()
+
+
+# --- the fingerprint worked out in a forked child (what `vidbrowse search` does) -------------
+
+FORKED = """
+import sys, threading
+from pathlib import Path
+from vidbrowse.core.archive import BackgroundFingerprint, scan
+root = Path(sys.argv[1])
+if sys.argv[2] == "thread":  # another thread running: no fork, no answer
+    threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()
+pending = BackgroundFingerprint(root)
+print(pending.result() == (scan(root).fingerprint() if root.is_dir() else None),
+      pending.result() is None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "mode", "expected"),
+    [
+        ("archive", "alone", "True True"),  # the child's answer, then nothing left to wait for
+        ("missing", "alone", "True True"),  # nothing to scan: None, the caller scans and says why
+        ("archive", "thread", "False True"),  # with other threads: None, no fork
+    ],
+)
+def test_background_fingerprint(
+    archive: Path, where: str, mode: str, expected: str
+) -> None:
+    import subprocess
+    import sys
+
+    root = archive if where == "archive" else archive.parent / "nowhere"
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED, str(root), mode], capture_output=True, text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == expected.split()
+
+
+def test_a_given_fingerprint_stands_for_the_scan(
+    archive: Path, opened: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidbrowse.core.archive import scan
+
+    current = scan(archive.resolve()).fingerprint()
+    monkeypatch.setattr(Library, "_scan", lambda _: pytest.fail("scanned again"))
+    assert not opened.needs_update(current)
+    assert opened.needs_update("0" * 32)  # a fingerprint of another state

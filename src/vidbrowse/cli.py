@@ -179,13 +179,20 @@ def _update(library: Library, *, rebuild: bool = False, quiet: bool = False) -> 
 
 
 def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) -> Library:
+    from vidbrowse.core.archive import BackgroundFingerprint
+
+    # Started before the engine's imports, which it overlaps.
+    pending = BackgroundFingerprint(archive.expanduser().resolve()) if update else None
     from vidbrowse.core.library import Library, LibraryError
 
     try:
         library = Library.open(archive, cache_dir=index_dir)
-        needed = update and library.needs_update()
+        needed = update and library.needs_update(pending.result() if pending else None)
     except LibraryError as error:
         raise CliError(str(error)) from error
+    finally:
+        if pending:
+            pending.result()  # the child is waited for whatever happened (a no-op if it was)
     if needed:
         _update(library)
     return library

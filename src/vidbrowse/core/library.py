@@ -325,19 +325,22 @@ class Library:
         """Whether another process committed or rebuilt since we opened."""
         return not (self._need_view().searcher.up_to_date() and self._need_store().is_current())
 
-    def _scan_record(self, scan: archive_scan.Scan) -> str:
+    def _scan_record(self, fingerprint: str) -> str:
         """The scan's fingerprint and the text index's generation. `update` notes it in the
         store when done; while both stay the same, neither the archive nor the index changed
         (a crash between the index's commit and the store's leaves a new generation)."""
-        return f"{scan.fingerprint()}:{self._need_view().ix.latest_generation()}"
+        return f"{fingerprint}:{self._need_view().ix.latest_generation()}"
 
-    def needs_update(self) -> bool:
+    def needs_update(self, fingerprint: str | None = None) -> bool:
         """Whether `update` has anything to do: one scan and one string compared when nothing
         changed. Also True when no scan was noted since the store's last write (made by an older
-        vidbrowse, or cut short), so that `update` compares in full and notes it."""
+        vidbrowse, or cut short), so that `update` compares in full and notes it. `fingerprint`:
+        the archive's, when the caller already has it (`archive.BackgroundFingerprint`)."""
         if self._rebuilt_reason is not None or self._is_stale():
             return True
-        return self._scan_record(self._scan()) != self._need_store().scan_record()
+        if fingerprint is None:
+            fingerprint = self._scan().fingerprint()
+        return self._scan_record(fingerprint) != self._need_store().scan_record()
 
     def update(
         self,
@@ -379,7 +382,8 @@ class Library:
         store = self._need_store()
         report(Progress("scan", 0, 0))
         scan = self._scan()
-        record = self._scan_record(scan)
+        fingerprint = scan.fingerprint()
+        record = self._scan_record(fingerprint)
         report(Progress("scan", len(scan), len(scan)))
         if record == store.scan_record():
             return 0, 0, 0
@@ -452,7 +456,7 @@ class Library:
             )
             self._reload_view()
             report(Progress("commit", done, len(todo)))
-        store.record_scan(self._scan_record(scan))
+        store.record_scan(self._scan_record(fingerprint))
         return len(diff.added), len(diff.changed), len(diff.removed)
 
     def _write(
