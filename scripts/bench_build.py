@@ -125,13 +125,10 @@ def task_fast(archive: Path, work: Path) -> dict[str, Any]:
         ix = index.create(work / "fast")
         writer = ix.writer()
         documents = [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
-        _, segments = fastindex.build_parallel(
-            ix,
-            documents,
-            fastindex.as_document,
-            procs=index.BULK_PROCS,
-            max_docs=index.SEGMENT_DOCS,
-        )
+        with fastindex.Builders(fastindex.as_document, index.BULK_PROCS) as builders:
+            _, segments = fastindex.build_parallel(
+                ix, documents, builders, max_docs=index.SEGMENT_DOCS
+            )
         fastindex.commit(writer, segments)
         index_s = time.perf_counter() - start
     return {

@@ -68,9 +68,8 @@ def build_fast(
 ) -> whoosh.index.FileIndex:
     ix = index.create(folder)
     writer = ix.writer()
-    _, segments = fastindex.build_parallel(
-        ix, documents, fastindex.as_document, procs=procs, max_docs=max_docs
-    )
+    with fastindex.Builders(fastindex.as_document, procs) as builders:
+        _, segments = fastindex.build_parallel(ix, documents, builders, max_docs=max_docs)
     fastindex.commit(writer, segments)
     return ix
 
@@ -158,8 +157,11 @@ def test_a_failing_builder_process_is_reported(
     ix = index.create(tmp_path / "ix")
     writer = ix.writer()
     broken = [*documents[:10], {"rowid": 99, "text": 12345}]  # not text: the child fails
-    with pytest.raises(fastindex.BuildError, match="TypeError"):
-        fastindex.build_parallel(ix, broken, fastindex.as_document, procs=2, max_docs=100)
+    with (
+        fastindex.Builders(fastindex.as_document, 2) as builders,
+        pytest.raises(fastindex.BuildError, match="TypeError"),
+    ):
+        fastindex.build_parallel(ix, broken, builders, max_docs=100)
     writer.cancel()
 
 
@@ -169,8 +171,8 @@ def test_a_failure_in_this_process_stops_the_others(
     ix = index.create(tmp_path / "ix")
     writer = ix.writer()
     broken = [{"rowid": 99, "text": 12345}, *documents]
-    with pytest.raises(TypeError):
-        fastindex.build_parallel(ix, broken, fastindex.as_document, procs=2, max_docs=100)
+    with fastindex.Builders(fastindex.as_document, 2) as builders, pytest.raises(TypeError):
+        fastindex.build_parallel(ix, broken, builders, max_docs=100)
     assert multiprocessing.active_children() == []
     writer.cancel()
 
@@ -189,7 +191,8 @@ def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:
         post = Post(path=str(rowid), vid_id=str(rowid), title=title)
         return f"parsed {rowid}", index.document(rowid, post) if title else None
 
-    assert bulk.build(items, prepare) == ["parsed 1", "parsed 2", "parsed 3"]
+    with fastindex.Builders(prepare, 2) as builders:
+        assert bulk.build(items, builders) == ["parsed 1", "parsed 2", "parsed 3"]
     bulk.commit()
     parser = MultifieldParser(list(FIELDS), index.SCHEMA)
     with ix.searcher() as s:

@@ -13,6 +13,7 @@ every posting.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import re
@@ -385,81 +386,133 @@ def build_segments(
     return results, segments
 
 
-def _child(
-    ix: FileIndex,
-    items: Sequence[T],
-    prepare: Callable[[T], tuple[R, Document | None]],
-    max_docs: int,
-    conn: Any,
-    parent_end: Any,
-) -> None:
-    # Fork gave us the parent's reading end too: while we hold it, a parent killed mid-build
-    # would leave this process blocked forever in send() instead of dying on a broken pipe.
-    parent_end.close()
-    try:
-        report = ("ok", build_segments(ix, items, prepare, max_docs=max_docs))
-    except BaseException as exc:  # reported to the parent, which raises
-        report = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-    try:
-        conn.send(report)
-    except BrokenPipeError:
-        pass  # the parent was killed: nobody is left to tell
-    finally:
-        conn.close()
-
-
 class BuildError(Exception):
     """A segment-building process failed; the message holds its traceback."""
+
+
+def _serve(
+    prepare: Callable[[Any], tuple[Any, Document | None]], conn: Any, others: list[Any]
+) -> None:
+    """A builder process: `build_segments` for each (ix, items, max_docs) received, until None
+    or the parent is gone."""
+    # Fork gave us the parent's ends of every pipe: while we hold them, a parent killed
+    # mid-build would leave this process blocked forever instead of seeing the pipe break.
+    for end in others:
+        end.close()
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        ix, items, max_docs = job
+        try:
+            report = ("ok", build_segments(ix, items, prepare, max_docs=max_docs))
+        except BaseException as exc:  # reported to the parent, which raises
+            report = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        try:
+            conn.send(report)
+        except BrokenPipeError:
+            return  # the parent was killed: nobody is left to tell
+        del report, job, ix, items
+
+
+class Builders:
+    """`procs` - 1 processes building segments for `build_parallel` (this process is the
+    other one), forked once and reused by every batch of an update. Forked before this
+    process's heap grows with the first batch's posts and postings: a child forked later maps
+    (and counts in its RSS) all of that, and gets a heap the parent's fragmentation left large.
+    Their word caches stay warm from batch to batch. `prepare` reaches them by fork, without
+    pickling; each batch's items are pickled to them."""
+
+    def __init__(self, prepare: Callable[[T], tuple[R, Document | None]], procs: int) -> None:
+        self.prepare = prepare
+        self._workers: list[tuple[Any, Any]] = []
+        ctx = multiprocessing.get_context("fork")
+        ends: list[Any] = []
+        try:
+            for _ in range(procs - 1):
+                mine, theirs = ctx.Pipe()
+                ends.append(mine)
+                child = ctx.Process(target=_serve, args=(prepare, theirs, ends), daemon=True)
+                child.start()
+                theirs.close()
+                self._workers.append((child, mine))
+        except BaseException:
+            self.close(kill=True)
+            raise
+
+    @property
+    def procs(self) -> int:
+        return len(self._workers) + 1
+
+    def send(self, shares: Sequence[tuple[FileIndex, Sequence[Any], int]]) -> None:
+        """One job per worker (no more shares than workers)."""
+        for (_, conn), share in zip(self._workers, shares, strict=False):
+            conn.send(share)
+
+    def receive(self, count: int) -> list[tuple[list[Any], list[Segment]]]:
+        """The results of the first `count` workers' jobs, in order."""
+        out = []
+        for child, conn in self._workers[:count]:
+            try:
+                status, value = conn.recv()
+            except EOFError:
+                raise BuildError(f"an index process died (exit code {child.exitcode})") from None
+            if status != "ok":
+                raise BuildError(value)
+            out.append(value)
+        return out
+
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers: at once with `kill` (their work is lost anyway: Ctrl-C, a
+        failure), else once they finish."""
+        for child, conn in self._workers:
+            if kill:
+                child.terminate()
+            else:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+        for child, conn in self._workers:
+            conn.close()
+            child.join()
+        self._workers = []
+
+    def __enter__(self) -> Builders:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.close(kill=kind is not None)
 
 
 def build_parallel(
     ix: FileIndex,
     items: Sequence[T],
-    prepare: Callable[[T], tuple[R, Document | None]],
+    builders: Builders,
     *,
-    procs: int = 2,
     max_docs: int,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[R], list[Segment]]:
-    """`build_segments` with the items split into `procs` contiguous shares: this process does
-    the first, forked children the others (fork hands them the items and `prepare` without
-    pickling; their results and Segment records come back pickled). Results and segments come
-    back in item order; `progress` counts this process's share only."""
-    if procs < 2 or len(items) < 2:
+    """`build_segments` with the items split into contiguous shares, one per process of
+    `builders`: this process does the first. Results and segments come back in item order;
+    `progress` counts this process's share only. On any failure the builders are stopped."""
+    prepare = builders.prepare
+    if builders.procs < 2 or len(items) < 2:
         return build_segments(ix, items, prepare, max_docs=max_docs, progress=progress)
-    step = -(-len(items) // procs)
+    step = -(-len(items) // builders.procs)
     shares = [items[i : i + step] for i in range(0, len(items), step)]
-    ctx = multiprocessing.get_context("fork")
-    children = []
-    for share in shares[1:]:
-        receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(
-            target=_child, args=(ix, share, prepare, max_docs, send, receive), daemon=True
-        )
-        child.start()
-        send.close()
-        children.append((child, receive))
     try:
+        builders.send([(ix, share, max_docs) for share in shares[1:]])
         results, segments = build_segments(
             ix, shares[0], prepare, max_docs=max_docs, progress=progress
         )
-        for child, receive in children:
-            try:
-                status, value = receive.recv()
-            except EOFError:
-                raise BuildError(f"an index process died (exit code {child.exitcode})") from None
-            if status != "ok":
-                raise BuildError(value)
-            results += value[0]
-            segments += value[1]
+        for child_results, child_segments in builders.receive(len(shares) - 1):
+            results += child_results
+            segments += child_segments
     except BaseException:
-        for child, _ in children:
-            child.terminate()  # its work is lost anyway (Ctrl-C, a failure): don't wait for it
+        builders.close(kill=True)
         raise
-    finally:
-        for child, receive in children:
-            receive.close()
-            child.join()
     return results, segments
 
 
@@ -479,10 +532,9 @@ class BulkWriter:
     """A bulk update: deletions through `writer` (a plain writer holding the index's lock),
     new documents as segments built by `build_parallel`, all listed by one commit."""
 
-    def __init__(self, ix: FileIndex, writer: SegmentWriter, *, procs: int, max_docs: int) -> None:
+    def __init__(self, ix: FileIndex, writer: SegmentWriter, *, max_docs: int) -> None:
         self._ix = ix
         self._writer = writer
-        self._procs = procs
         self._max_docs = max_docs
         self._segments: list[Segment] = []
 
@@ -492,17 +544,16 @@ class BulkWriter:
     def build(
         self,
         items: Sequence[T],
-        prepare: Callable[[T], tuple[R, Document | None]],
+        builders: Builders,
         progress: Callable[[int], None] | None = None,
     ) -> list[R]:
         """Prepare and index `items` (see build_parallel); their results, in order. `progress`
         gets an estimate of the items done."""
-        procs = self._procs
+        procs = builders.procs
         results, segments = build_parallel(
             self._ix,
             items,
-            prepare,
-            procs=procs,
+            builders,
             max_docs=self._max_docs,
             progress=None if progress is None else (lambda n: progress(min(n * procs, len(items)))),
         )

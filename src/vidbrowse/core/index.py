@@ -154,5 +154,5 @@ def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | fastindex.Bulk
         (Path(ix.storage.folder) / WRITELOCK).unlink(missing_ok=True)
         plain = ix.writer(limitmb=SMALL_LIMITMB)
     if bulk:
-        return fastindex.BulkWriter(ix, plain, procs=BULK_PROCS, max_docs=SEGMENT_DOCS)
+        return fastindex.BulkWriter(ix, plain, max_docs=SEGMENT_DOCS)
     return plain

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
+import pickle
 import shutil
 import sqlite3
 import threading
@@ -28,8 +30,9 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from vidbrowse.core import archive as archive_scan
-from vidbrowse.core import index, locations
+from vidbrowse.core import fastindex, index, locations
 from vidbrowse.core.columns import Columns
+from vidbrowse.core.fastindex import Document
 from vidbrowse.core.post import Post, Problem
 from vidbrowse.core.query import Node, has_words, parse_query
 from vidbrowse.core.search import Results, execute
@@ -121,6 +124,7 @@ class Library:
         self._store: Store | None = None
         self._view: _View | None = None
         self._rebuilt_reason: str | None = None
+        self._builders: fastindex.Builders | None = None  # during an update's bulk batches
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -367,6 +371,10 @@ class Library:
                 added, changed, removed = self._update(report)
             except (OSError, sqlite3.Error) as exc:
                 raise LibraryError(f"cannot write the index in {self.home}: {exc}") from exc
+            finally:
+                if self._builders is not None:
+                    self._builders.close()
+                    self._builders = None
             store = self._need_store()
             return UpdateSummary(
                 posts=store.count_posts(),
@@ -409,6 +417,7 @@ class Library:
                 break
             first = number == 0
             posts: list[tuple[int, Post, archive_scan.Stat]] = []
+            packed: list[tuple[int, bytes, archive_scan.Stat]] = []  # bulk: posts pickled
             problems: list[tuple[Problem, archive_scan.Stat]] = []
             deletes = list(orphans) if first else []
             if first:
@@ -424,10 +433,10 @@ class Library:
                     rowids.append(rowid)
                 parsed = self._write_bulk(batch, rowids, deletes, report, done, len(todo))
                 for path, rowid, loaded in zip(batch, rowids, parsed, strict=True):
-                    if isinstance(loaded, Post):
-                        posts.append((rowid, loaded, scan.files[path]))
-                    else:
+                    if isinstance(loaded, Problem):
                         problems.append((loaded, scan.files[path]))
+                    else:
+                        packed.append((rowid, loaded, scan.files[path]))
                 done += len(batch)
             else:
                 for path in batch:
@@ -447,7 +456,7 @@ class Library:
                 if posts or deletes:
                     self._write(posts, deletes, first_new, report)
             store.apply(
-                posts,
+                itertools.chain(posts, _unpickled(packed)),
                 problems,
                 diff.removed if first else (),
                 scan_problems=scan.problems if first else None,
@@ -492,26 +501,21 @@ class Library:
         report: ProgressFn,
         done: int,
         total: int,
-    ) -> list[Post | Problem]:
+    ) -> list[bytes | Problem]:
         """Parse `paths` and index their posts as new segments, one commit. Parsing is a good
         share of a build, so each process parses the posts it indexes (fastindex); the parsed
-        posts come back for the store."""
-        from vidbrowse.core.parse import load_post  # here, before the workers fork
-
-        archive = self.archive
-
-        def prepare(item: tuple[str, int]) -> tuple[Post | Problem, dict[str, object] | None]:
-            path, rowid = item
-            loaded = load_post(archive, path)
-            return loaded, index.document(rowid, loaded) if isinstance(loaded, Post) else None
-
+        posts come back, pickled (see `_unpickled`), for the store. The builder processes are
+        forked at the update's first bulk batch, while this process is still small, and serve
+        its later batches too."""
+        if self._builders is None:
+            self._builders = fastindex.Builders(_prepare(self.archive), index.BULK_PROCS)
         writer = index.writer(self._need_view().ix, bulk=True)
         try:
             for rowid in deletes:
                 writer.delete_by_term("rowid", rowid)
             parsed = writer.build(
                 list(zip(paths, rowids, strict=True)),
-                prepare,
+                self._builders,
                 lambda n: report(Progress("index", done + n, total)),
             )
         except BaseException:
@@ -597,6 +601,31 @@ class Library:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _prepare(archive: Path) -> Callable[[tuple[str, int]], tuple[bytes | Problem, Document | None]]:
+    """fastindex's `prepare` for (path, rowid): the file parsed (a post pickled, see
+    `_unpickled`) and its document, if a post."""
+    from vidbrowse.core.parse import load_post  # here, before the workers fork
+
+    def prepare(item: tuple[str, int]) -> tuple[bytes | Problem, Document | None]:
+        path, rowid = item
+        loaded = load_post(archive, path)
+        if isinstance(loaded, Problem):
+            return loaded, None
+        return pickle.dumps(loaded, pickle.HIGHEST_PROTOCOL), index.document(rowid, loaded)
+
+    return prepare
+
+
+def _unpickled(
+    packed: list[tuple[int, bytes, archive_scan.Stat]],
+) -> Iterator[tuple[int, Post, archive_scan.Stat]]:
+    """A bulk batch's posts, unpickled one at a time as the store takes them. They are kept
+    pickled until then: a pickled post holds its text as UTF-8, a third of the str (one emoji
+    makes every character of a str 4 bytes), and a batch holds up to 25k posts."""
+    for rowid, blob, stat in packed:
+        yield rowid, pickle.loads(blob), stat
 
 
 def _batches(todo: list[str]) -> list[list[str]]:

@@ -10,6 +10,7 @@ Bodies live in their own table so that loading the columns reads only small rows
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,7 @@ _BODY_FIELDS = ("text", "links")
 _POST_FIELDS = _ROW_FIELDS + _BODY_FIELDS
 _LIST_FIELDS = frozenset({"tags", "categories", "links", "warnings"})
 _DATE_FIELDS = frozenset({"posted", "uploaded"})
+_CHUNK = 1_000  # posts turned into rows at a time by `apply`
 
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -241,11 +243,8 @@ class Store:
         updated: float | None = None,
     ) -> None:
         """Write one update in one transaction. `scan_problems`, when given, replace the
-        problems the previous scan found."""
-        post_rows, body_rows = [], []
-        for rowid, post, st in posts:
-            post_rows.append(self._post_row(rowid, post, st))
-            body_rows.append((rowid, post.text, _join(post.links)))
+        problems the previous scan found. `posts` are read a chunk at a time (a cold build's
+        batch of 25k posts with their texts took ~100 MB more as rows all at once)."""
         columns = ("rowid", "path", "size", "mtime_ns", *_ROW_FIELDS, "posted_ts", "uploaded_ts")
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
         with self._lock:
@@ -255,21 +254,24 @@ class Store:
                 gone = [(path,) for path in removed]
                 db.executemany("DELETE FROM posts WHERE path = ?", gone)
                 db.executemany("DELETE FROM problems WHERE path = ?", gone)
-                # ON CONFLICT(path) keeps the rowid of a changed post.
-                db.executemany(
-                    f"INSERT INTO posts ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))}) "
-                    f"ON CONFLICT(path) DO UPDATE SET {updates}",
-                    post_rows,
-                )
-                db.executemany(
-                    f"INSERT OR REPLACE INTO bodies (rowid, {', '.join(_BODY_FIELDS)}) "
-                    "VALUES (?, ?, ?)",
-                    body_rows,
-                )
-                db.executemany(
-                    "DELETE FROM problems WHERE path = ?", [(row[1],) for row in post_rows]
-                )
+                rest = iter(posts)
+                while chunk := list(itertools.islice(rest, _CHUNK)):
+                    # ON CONFLICT(path) keeps the rowid of a changed post.
+                    db.executemany(
+                        f"INSERT INTO posts ({', '.join(columns)}) "
+                        f"VALUES ({', '.join('?' * len(columns))}) "
+                        f"ON CONFLICT(path) DO UPDATE SET {updates}",
+                        [self._post_row(rowid, post, st) for rowid, post, st in chunk],
+                    )
+                    db.executemany(
+                        f"INSERT OR REPLACE INTO bodies (rowid, {', '.join(_BODY_FIELDS)}) "
+                        "VALUES (?, ?, ?)",
+                        [(rowid, post.text, _join(post.links)) for rowid, post, _ in chunk],
+                    )
+                    db.executemany(
+                        "DELETE FROM problems WHERE path = ?",
+                        [(post.path,) for _, post, _ in chunk],
+                    )
                 bad = [(p.path, p.reason, st[0], st[1]) for p, st in problems]
                 db.executemany("DELETE FROM posts WHERE path = ?", [(b[0],) for b in bad])
                 db.executemany(
