@@ -250,8 +250,9 @@ class _SegmentBuilder:
                 self._encoders[name] = field.format.encode
         # Text postings: field → word → flat [docnum, frequency, position bytes, …].
         self._text: dict[str, dict[str, list[Any]]] = {name: {} for name in self._analysis}
-        # Other postings (the rowid's numeric terms): field → term bytes → [(docnum, w, v)].
-        self._other: dict[str, dict[bytes, list[tuple[int, float, bytes | None]]]] = {}
+        # Other postings (the rowid's numeric terms): field → term bytes → flat [docnum,
+        # weight, value, …] (a tuple per posting took three times the memory).
+        self._other: dict[str, dict[bytes, list[Any]]] = {}
         # Most postings hold one position: their encoded value is shared.
         self._single: list[bytes] = []
         # Field → docnum → length as stored (one byte, lossy) for the documents with words.
@@ -294,7 +295,7 @@ class _SegmentBuilder:
                 for tbytes, freq, weight, vbytes in field.index(value):
                     if field.scorable:
                         length += freq
-                    terms_b.setdefault(tbytes, []).append((docnum, weight, vbytes))
+                    terms_b.setdefault(tbytes, []).extend((docnum, weight, vbytes))
             perdoc.add_field(name, field, None, length)
             if length:
                 self._lengths.setdefault(name, {})[docnum] = _stored_length(length)
@@ -331,7 +332,9 @@ class _SegmentBuilder:
                 terms_b = self._other[name]
                 for tbytes in sorted(terms_b):
                     fw.start_term(tbytes)
-                    for docnum, weight, vbytes in terms_b[tbytes]:
+                    flat = terms_b[tbytes]
+                    for i in range(0, len(flat), 3):
+                        docnum, weight, vbytes = flat[i : i + 3]
                         fw.add(docnum, weight, vbytes or b"", length_of(docnum))
                     fw.finish_term()
             fw.finish_field()
