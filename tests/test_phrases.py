@@ -53,9 +53,7 @@ def searcher(
     # Bulk segments (fastindex), then Whoosh's writer: more documents, replaced ones (their
     # old versions stay as deleted documents) and removed ones, in a segment of its own.
     writer = ix.writer()
-    _, segments = fastindex.build_parallel(
-        ix, documents[:200], fastindex.as_document, procs=1, max_docs=70
-    )
+    _, segments = fastindex.build_segments(ix, documents[:200], fastindex.as_document, max_docs=70)
     fastindex.commit(writer, segments)
     writer = ix.writer()
     for document in documents[200:]:
@@ -186,9 +184,7 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
     ]
     ix = index.create(tmp_path_factory.mktemp("dense"))
     writer = ix.writer()
-    _, segments = fastindex.build_parallel(
-        ix, documents[:600], fastindex.as_document, procs=1, max_docs=400
-    )
+    _, segments = fastindex.build_segments(ix, documents[:600], fastindex.as_document, max_docs=400)
     fastindex.commit(writer, segments)
     writer = ix.writer()
     for document in documents[600:]:
