@@ -1,17 +1,21 @@
 """The Library end to end on small generated archives: build, update, repair, concurrency."""
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import whoosh.index
 
-from vidbrowse.core import index, library
+from vidbrowse.core import fastindex, index, library
+from vidbrowse.core import store as store_module
 from vidbrowse.core.columns import ColumnRow
 from vidbrowse.core.library import Library, LibraryError, Progress
 from vidbrowse.core.post import Post
@@ -189,6 +193,31 @@ def test_cold_build_commits_in_batches(tmp_path: Path, monkeypatch: pytest.Monke
         assert lib.search("number29").total == 1
 
 
+def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Forked once, at the first bulk batch (while this process is small), then reused; gone
+    when the update ends."""
+    root = make_archive(tmp_path / "big", 40)
+    monkeypatch.setattr(library, "FIRST_BATCH", 10)
+    monkeypatch.setattr(library, "BATCH_GROWTH", 1)
+    monkeypatch.setattr(library, "BULK_MIN", 10)
+    forks: list[int] = []
+    real = fastindex.Builders.__init__
+
+    def counting(self: fastindex.Builders, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        forks.append(len(multiprocessing.active_children()))
+
+    monkeypatch.setattr(fastindex.Builders, "__init__", counting)
+    with Library.open(root) as lib:
+        summary = lib.update()
+        assert summary.posts == 40
+        assert forks == [index.BULK_PROCS - 1]
+        assert multiprocessing.active_children() == []
+        assert lib.search("video").total == 40
+        stored = lib.post("_posts/p039.md")
+        assert stored is not None and stored.title == "Video number39"
+
+
 DAMAGES = {
     "segment deleted": lambda text: [p.unlink() for p in text.glob("*.seg")],
     "toc truncated": lambda text: [p.write_bytes(p.read_bytes()[:20]) for p in text.glob("*.toc")],
@@ -314,7 +343,7 @@ def test_waiting_for_the_lock_times_out(posts: Path):
             second.update()
 
 
-def test_store_round_trips_every_post_field(tmp_path: Path):
+def test_store_round_trips_every_post_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     when = datetime(2022, 3, 7, 17, 18, 29, tzinfo=timezone(timedelta(hours=3)))
     post = Post(
         path="_posts/ü.md",
@@ -348,6 +377,13 @@ def test_store_round_trips_every_post_field(tmp_path: Path):
     assert store.manifest() == {post.path: (10, 20)}
     store.apply([], removed=[post.path])
     assert store.post(post.path) is None
+    # Posts are read a chunk at a time, from any iterable.
+    monkeypatch.setattr(store_module, "_CHUNK", 3)
+    many = ((rowid, replace(post, path=f"p{rowid}.md"), (1, 2)) for rowid in range(10, 17))
+    store.apply(many)
+    assert store.count_posts() == 7
+    assert store.post("p16.md") == replace(post, path="p16.md")
+    store.apply([], removed=[f"p{rowid}.md" for rowid in range(10, 17)])
     assert store.count_posts() == 0
     store.close()
     with pytest.raises(StoreError, match="another archive"):
@@ -404,9 +440,7 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
     [saved] = home.glob(f"{library.COLUMNS_FILE}-*")
     built: list[int] = []
     real_build = library.Columns.build
-    monkeypatch.setattr(
-        library.Columns, "build", lambda rows: built.append(1) or real_build(rows)
-    )
+    monkeypatch.setattr(library.Columns, "build", lambda rows: built.append(1) or real_build(rows))
     with Library.open(archive) as lib:
         assert built == []  # loaded from the saved copy
         assert len(paths(lib, "")) == 12
