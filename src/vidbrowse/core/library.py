@@ -476,6 +476,8 @@ class Library:
                 updated=time.time(),
             )
             del packed[:]  # before the columns are rebuilt: at 25k posts, ~50 MB
+            if number == len(batches) - 1:
+                fastindex.forget_words()  # rebuilding the columns is a 100k build's peak
             _release_free_memory()
             self._reload_view()
             report(Progress("commit", done, len(todo)))
