@@ -61,9 +61,7 @@ def build_plain(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.F
 def build_fast(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
     ix = index.create(folder)
     writer = ix.writer()
-    _, segments = fastindex.build_parallel(
-        ix, documents, fastindex.as_document, procs=1, max_docs=300
-    )
+    _, segments = fastindex.build_segments(ix, documents, fastindex.as_document, max_docs=300)
     fastindex.commit(writer, segments)
     return ix
 
