@@ -152,3 +152,28 @@ def test_a_value_named_twice_in_a_row_counts_once() -> None:
     )
     everything = np.ones(2, dtype=bool)
     assert columns.facets["tag"].counts(everything, None) == [("pop", 1), ("Rock", 1)]
+
+
+def test_columns_read_a_field_at_a_time_equal_columns_built_from_rows() -> None:
+    rows = [
+        ColumnRow(i, f"p{i}.md", f"v{i}", f"Tïtle {i} 🎵", f"Chan {i % 3}", ("Rock", "rock", "x")
+                  if i % 2 else (), ("Music",), i, 2 * i, None if i == 3 else i, 10 * i, None, 0)
+        for i in range(1, 9)
+    ]  # fmt: skip
+    asked: list[str] = []
+
+    def column(name: str) -> list[object]:
+        asked.append(name)
+        return [getattr(row, name) for row in rows]
+
+    built, streamed = Columns.build(rows), Columns.from_source(column)
+    assert sorted(asked) == sorted(ColumnRow._fields)  # each field once
+    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories"):
+        assert list(getattr(streamed, name)) == list(getattr(built, name)) != []
+    assert streamed.rowids.tolist() == built.rowids.tolist()
+    for name, numeric in built.numeric.items():
+        assert streamed.numeric[name].values.tolist() == numeric.values.tolist()
+        assert streamed.numeric[name].known.tolist() == numeric.known.tolist()
+    everything = np.ones(len(rows), dtype=bool)
+    for name, facet in built.facets.items():
+        assert streamed.facets[name].counts(everything, None) == facet.counts(everything, None)

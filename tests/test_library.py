@@ -16,7 +16,7 @@ import whoosh.index
 
 from vidbrowse.core import fastindex, index, library
 from vidbrowse.core import store as store_module
-from vidbrowse.core.columns import ColumnRow
+from vidbrowse.core.columns import NUMERIC_FIELDS, ColumnRow
 from vidbrowse.core.library import Library, LibraryError, Progress
 from vidbrowse.core.post import Post
 from vidbrowse.core.store import Store, StoreError
@@ -369,7 +369,13 @@ def test_store_round_trips_every_post_field(tmp_path: Path, monkeypatch: pytest.
     store.apply([(7, post, (10, 20))])
     assert store.post(post.path) == post
     assert store.posts_by_vid_id("abc") == [post]
-    (row,) = store.column_rows()
+    columns = store.columns()
+    row = ColumnRow(
+        int(columns.rowids[0]), columns.paths[0], columns.vid_ids[0], columns.titles[0],
+        columns.channels[0], columns.tags[0], columns.categories[0],
+        *(columns.numeric[name].get(0) for name in NUMERIC_FIELDS),
+    )
+    assert len(columns) == 1
     assert row == ColumnRow(
         7, post.path, "abc", "Café", "Chan", ("a b", "ç"), ("People",),
         int(when.timestamp()), int(when.timestamp()), 92, None, 0, 3,
@@ -439,8 +445,10 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
         home = lib.home
     [saved] = home.glob(f"{library.COLUMNS_FILE}-*")
     built: list[int] = []
-    real_build = library.Columns.build
-    monkeypatch.setattr(library.Columns, "build", lambda rows: built.append(1) or real_build(rows))
+    real_build = library.Columns.from_source
+    monkeypatch.setattr(
+        library.Columns, "from_source", lambda column: built.append(1) or real_build(column)
+    )
     with Library.open(archive) as lib:
         assert built == []  # loaded from the saved copy
         assert len(paths(lib, "")) == 12

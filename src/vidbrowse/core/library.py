@@ -214,7 +214,7 @@ class Library:
         saved = self.home / f"{COLUMNS_FILE}-{generation}"
         columns = Columns.load(saved)
         if columns is None:
-            columns = Columns.build(store.column_rows())
+            columns = store.columns()
             # The default order (and the title ranks behind it) of every first search, saved
             # with the columns so no start pays for it (~15 ms at 30k posts).
             columns.order("uploaded", False)

@@ -8,7 +8,7 @@ loads as two buffers; a value is decoded when asked for (~0.5 µs), and the firs
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from typing import overload
 
@@ -24,9 +24,13 @@ class Strings(Sequence[str]):
         self._values: tuple[str, ...] | None = None
 
     @classmethod
-    def pack(cls, values: Sequence[str]) -> Strings:
+    def pack(cls, values: Iterable[str]) -> Strings:
         # surrogatepass: a lone surrogate read from a post survives the round trip.
-        encoded = [value.encode("utf-8", "surrogatepass") for value in values]
+        return cls.join([value.encode("utf-8", "surrogatepass") for value in values])
+
+    @classmethod
+    def join(cls, encoded: Sequence[bytes]) -> Strings:
+        """From values already encoded as UTF-8."""
         offsets = np.fromiter(accumulate(map(len, encoded), initial=0), np.int64, len(encoded) + 1)
         return cls(b"".join(encoded), offsets)
 

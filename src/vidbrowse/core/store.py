@@ -13,14 +13,14 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from vidbrowse.core.archive import Stat
-from vidbrowse.core.columns import ColumnRow
+from vidbrowse.core.columns import Columns
 from vidbrowse.core.post import Post, Problem
 
 STORE_VERSION = 2
@@ -69,6 +69,12 @@ class StoreError(Exception):
 
 def _join(items: Iterable[str]) -> str:
     return SEP.join(item.replace(SEP, " ") for item in items)
+
+
+# ColumnRow fields whose store column has another name.
+_COLUMN_SQL = {"posted": "posted_ts", "uploaded": "uploaded_ts"}
+_NUMBER_COLUMNS = ("rowid", "posted", "uploaded", "duration", "views", "likes", "dislikes")
+_PACKED_AS_IS = frozenset({"path", "vid_id", "title"})  # text the columns never look into
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -321,16 +327,33 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def column_rows(self) -> Iterator[ColumnRow]:
-        """Every post, minus its body, in rowid order: one SELECT."""
+    def columns(self) -> Columns:
+        """Every post's columns (all but the body), read a field at a time in one read
+        transaction: fetching whole rows held every row's objects at once (~130 MB at 100k)."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT rowid, path, vid_id, title, channel, tags, categories, posted_ts, "
-                "uploaded_ts, duration, views, likes, dislikes FROM posts ORDER BY rowid"
-            ).fetchall()
-        make = ColumnRow._make  # ~15% faster than calling the class, at 30k rows per open
-        for r in rows:
-            yield make((r[0], r[1], r[2], r[3], r[4], _split(r[5]), _split(r[6]), *r[7:]))
+            self._db.execute("BEGIN")
+            try:
+                numbers = self._numbers()
+                return Columns.from_source(
+                    lambda name: numbers[name] if name in numbers else self._text_column(name)
+                )
+            finally:
+                self._db.execute("COMMIT")
+
+    def _numbers(self) -> dict[str, np.ndarray]:
+        """Rowids and the numeric fields in one pass (a pass costs ~50 ms at 100k rows), as
+        float64 with NaN for unknown: exact, every value being far below 2**53."""
+        fields = ", ".join(_COLUMN_SQL.get(name, name) for name in _NUMBER_COLUMNS)
+        rows = self._db.execute(f"SELECT {fields} FROM posts ORDER BY rowid")
+        table = np.fromiter(rows, dtype=[(name, np.float64) for name in _NUMBER_COLUMNS])
+        return {name: table[name] for name in _NUMBER_COLUMNS}
+
+    def _text_column(self, name: str) -> list[object]:
+        # Bytes for the text the columns keep as it is: the UTF-8 they pack, no str on the way.
+        field = f"CAST({name} AS BLOB)" if name in _PACKED_AS_IS else name
+        sql = f"SELECT {field} FROM posts ORDER BY rowid"
+        values = [value for (value,) in self._db.execute(sql)]
+        return list(map(_split, values)) if name in _LIST_FIELDS else values
 
     def _posts(self, where: str, args: tuple[object, ...]) -> list[Post]:
         with self._lock:
