@@ -158,7 +158,8 @@ def test_values_are_whooshs(searcher: Searcher) -> None:
                         expected[m.id() + offset] = m.value()
                     m.next()
         assert dict(zip(docnums.tolist(), values.tolist(), strict=True)) == expected
-        lengths, positions = _decode(values.tolist())
+        sizes = np.array([len(v) for v in values.tolist()])
+        lengths, positions = _decode(b"".join(values.tolist()), sizes)
         want = [fmt.decode_positions(v) for v in values.tolist()]
         assert lengths.tolist() == [len(p) for p in want]
         assert positions.tolist() == [p for ps in want for p in ps]

@@ -24,7 +24,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from itertools import accumulate, chain, islice
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo, W3TermsReader
@@ -250,13 +250,26 @@ class Segment:
             ids, weights = _decode(self._read_postings, info)
         except _UNEXPECTED:
             return self._postings_slowly(fieldname, term)
+        deleted = self.deleted_ids()
+        if len(deleted):
+            keep = ~np.isin(ids, deleted)
+            ids, weights = ids[keep], weights[keep]
+        return ids, weights
+
+    def blocks(self, fieldname: str, term: bytes) -> list[Block] | None:
+        """A term's blocks, deleted documents included; None when the segment has no such term.
+        Raises one of `_UNEXPECTED` where `postings` would turn to Whoosh's reader."""
+        if self.terms is None:
+            raise ValueError("a segment Whoosh reads")
+        info = self._look_up(self.terms._keycoder(fieldname, term))
+        return None if info is None else _blocks(self._read_postings, info)
+
+    def deleted_ids(self) -> np.ndarray:
+        """The segment's deleted document numbers (int64), read on first use."""
         if self.deleted is None:
             deleted = self.leaf.deleted_docs_set if self.leaf.has_deletions() else ()
             self.deleted = np.fromiter(deleted, dtype=np.int64, count=len(deleted))
-        if len(self.deleted):
-            keep = ~np.isin(ids, self.deleted)
-            ids, weights = ids[keep], weights[keep]
-        return ids, weights
+        return self.deleted
 
     def _look_up(self, key: bytes) -> bytes | None:
         """The term info of a term table key; None when the table has no such key."""
@@ -403,17 +416,41 @@ def _be32(buf: bytes, at: np.ndarray) -> np.ndarray:
     return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
 
 
+class Block(NamedTuple):
+    """One block of a term's postings: its ids and weights decoded, the rest kept as read."""
+
+    ids: np.ndarray  # within the segment, deleted documents included
+    weights: np.ndarray
+    data: bytes  # the pickled (id deltas, weights, values)
+    compressed: bool  # `data` is zlib-compressed
+    values_at: int  # where the values start in the uncompressed data; -1: not known
+
+    def uncompressed(self) -> bytes:
+        """The pickled data, decompressed."""
+        return zlib.decompress(self.data) if self.compressed else self.data
+
+
 def _decode(read: Read, info: bytes) -> Postings:
     """(ids within the segment, weights) from a term's info in the term table."""
+    blocks = _blocks(read, info)
+    if len(blocks) == 1:
+        return blocks[0].ids, blocks[0].weights
+    return np.concatenate([b.ids for b in blocks]), np.concatenate([b.weights for b in blocks])
+
+
+def _blocks(read: Read, info: bytes) -> list[Block]:
+    """A term's blocks from its info in the term table."""
     if info[0]:  # Whoosh's own writer inlines the postings of a term found once
-        ids, weights, _ = pickle.loads(info[_TERMINFO.size :])
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+        data = info[_TERMINFO.size :]
+        ids, weights, _ = pickle.loads(data)
+        ids_array = np.array(ids, dtype=np.int64)
+        return [Block(ids_array, np.array(weights, dtype=np.float64), data, False, -1)]
     offset, length = _EXTENT.unpack_from(info, _TERMINFO.size)
     buf = read(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError("not a postings list")
     stream = io.BytesIO(buf)
-    blocks: list[Postings] = []
+    blocks: list[Block] = []
     at = 4
     while at < len(buf):
         size = _BLOCK_LENGTH.unpack_from(buf, at)[0]
@@ -421,21 +458,20 @@ def _decode(read: Read, info: bytes) -> Postings:
         count, last, _, compressed, _, _ = pickle.load(stream)
         data = buf[stream.tell() : at + _BLOCK_LENGTH.size + abs(size)]
         at += _BLOCK_LENGTH.size + abs(size)
-        block = None
+        head = None
         if count > _SMALL_BLOCK:
-            head = zlib.decompressobj().decompress(data, _head_size(count)) if compressed else data
-            block = _block_head(head, count)
-        if block is None:
-            block = _block_whole(zlib.decompress(data) if compressed else data, count)
+            part = zlib.decompressobj().decompress(data, _head_size(count)) if compressed else data
+            head = _block_head(part, count)
+        if head is None:
+            ids, weights = _block_whole(zlib.decompress(data) if compressed else data, count)
+            head = ids, weights, -1
         # The block header gives the last id: a misread shows here.
-        if block[0][-1] != last:
+        if head[0][-1] != last:
             raise ValueError("posting ids disagree with their block header")
-        blocks.append(block)
+        blocks.append(Block(head[0], head[1], data, bool(compressed), head[2]))
         if size < 0:
             break
-    if len(blocks) == 1:
-        return blocks[0]
-    return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
+    return blocks
 
 
 def _head_size(count: int) -> int:
@@ -444,17 +480,17 @@ def _head_size(count: int) -> int:
     return 14 * count + 16
 
 
-def _block_head(data: bytes, count: int) -> Postings | None:
-    """(ids, weights) from the start of the pickled data of a block of more than 3 postings (its
-    tuples open with a MARK), when the ids are pickled as ints and the weights as floats (or one
-    float, or None); else None."""
+def _block_head(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(ids, weights, where the weights end) from the start of the pickled data of a block of
+    more than 3 postings (its tuples open with a MARK), when the ids are pickled as ints and the
+    weights as floats (or one float, or None); else None."""
     try:
         return _read_head(data, count)
     except (IndexError, ValueError):  # data cut short
         return None
 
 
-def _read_head(data: bytes, count: int) -> Postings | None:
+def _read_head(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray, int] | None:
     if data[:3] != _PROTO2 + bytes([_MARK]):
         return None
     first = _pickled_ints(data, 3, 1)  # absolute: past the first block, rarely below 256
@@ -477,13 +513,13 @@ def _read_head(data: bytes, count: int) -> Postings | None:
     at += {_BINPUT: 3, _LONG_BINPUT: 6}.get(data[at + 1], 1)
     op = data[at]
     if op == _NONE:
-        return ids, np.ones(count)
+        return ids, np.ones(count), at + 1
     if op == _BINFLOAT:  # one weight for all
-        return ids, np.full(count, _FLOAT.unpack_from(data, at + 1)[0])
+        return ids, np.full(count, _FLOAT.unpack_from(data, at + 1)[0]), at + 1 + _FLOAT.size
     floats = data[at + 1 : at + 1 + 9 * count]
     if op != _MARK or floats[::9] != b"G" * count or data[at + 1 + 9 * count] != _TUPLE:
         return None
-    return ids, np.frombuffer(floats, _FLOATS)["value"]
+    return ids, np.frombuffer(floats, _FLOATS)["value"], at + 2 + 9 * count
 
 
 def _pickled_ints(data: bytes, at: int, count: int) -> tuple[list[int], int] | None:
