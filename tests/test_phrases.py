@@ -14,11 +14,12 @@ from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
 from vidbrowse.core import fastindex, index
+from vidbrowse.core import phrases as phrases_module
 from vidbrowse.core.archive import scan
 from vidbrowse.core.parse import load_post
-from vidbrowse.core.phrases import _decode, phrase_docnums
+from vidbrowse.core.phrases import _decode, _from_blocks, phrase_docnums
 from vidbrowse.core.post import Post
-from vidbrowse.core.postings import read_postings, term_postings
+from vidbrowse.core.postings import Segments, read_postings, term_postings
 from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -119,6 +120,54 @@ def test_same_documents_as_whoosh(searcher: Searcher, phrases: list[list[str]]) 
                 assert np.array_equal(docnums, want[0]) and np.array_equal(weights, want[1])
     assert matched > 150  # most runs of words match, so the comparison means something
     assert len(phrases) > 250
+
+
+def _check_blocks(searcher: Searcher, fieldname: str, words: list[str]) -> bool:
+    """Reading positions block by block (`_from_blocks`) finds Whoosh's documents, and each
+    word's term_postings on the way; whether any matched."""
+    q = wq.Phrase(fieldname, words)
+    reader = searcher.reader()
+    unique = list(dict.fromkeys(words))
+    if any((fieldname, w) not in reader for w in unique):
+        return False
+    got, postings = _from_blocks(Segments(reader), q, unique)
+    expected = _whoosh(searcher, q)
+    assert got.tolist() == expected, (fieldname, words)
+    for word in unique:
+        want = term_postings(reader, fieldname, word)
+        assert np.array_equal(postings[word][0], want[0]), (fieldname, word)
+        assert np.array_equal(postings[word][1], want[1]), (fieldname, word)
+    return bool(expected)
+
+
+def test_block_by_block_same_documents_as_whoosh(
+    searcher: Searcher, phrases: list[list[str]]
+) -> None:
+    """Whichever way phrase_docnums picks for a phrase, both find Whoosh's documents."""
+    matched = sum(_check_blocks(searcher, f, words) for words in phrases for f in FIELDS)
+    assert matched > 150
+
+
+def test_rare_words_are_read_block_by_block(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase of a rare word and a common one reads positions block by block (the common
+    word's values are never all read); one of common words reads whole blocks."""
+    reads: list[str] = []
+
+    def read(reader: Any, fieldname: str, text: str, *, values: bool) -> Any:
+        reads.append(text)
+        return read_postings(reader, fieldname, text, values=values)
+
+    monkeypatch.setattr(phrases_module, "read_postings", read)
+    reader = searcher.reader()
+    assert reader.doc_frequency("text", "filler") * 64 <= reader.doc_frequency("text", "video")
+    q = wq.Phrase("text", ["filler", "music", "video"])
+    assert phrase_docnums(searcher, q, lambda *_: None).tolist() == _whoosh(searcher, q)
+    assert reads == []
+    q = wq.Phrase("text", ["music", "video"])
+    assert phrase_docnums(searcher, q, lambda *_: None).tolist() == _whoosh(searcher, q)
+    assert reads == ["music", "video"]
 
 
 def test_the_odd_documents_match(searcher: Searcher, documents: list[dict[str, Any]]) -> None:
@@ -227,3 +276,4 @@ def test_dense_phrases_match_whoosh(dense: Searcher) -> None:
         q = wq.Phrase("text", words)
         got = phrase_docnums(dense, q, lambda *_: None)
         assert got.tolist() == _whoosh(dense, q), words
+        _check_blocks(dense, "text", words)

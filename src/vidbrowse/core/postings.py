@@ -423,7 +423,6 @@ class Block(NamedTuple):
     weights: np.ndarray
     data: bytes  # the pickled (id deltas, weights, values)
     compressed: bool  # `data` is zlib-compressed
-    values_at: int  # where the values start in the uncompressed data; -1: not known
 
     def uncompressed(self) -> bytes:
         """The pickled data, decompressed."""
@@ -444,7 +443,7 @@ def _blocks(read: Read, info: bytes) -> list[Block]:
         data = info[_TERMINFO.size :]
         ids, weights, _ = pickle.loads(data)
         ids_array = np.array(ids, dtype=np.int64)
-        return [Block(ids_array, np.array(weights, dtype=np.float64), data, False, -1)]
+        return [Block(ids_array, np.array(weights, dtype=np.float64), data, False)]
     offset, length = _EXTENT.unpack_from(info, _TERMINFO.size)
     buf = read(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
@@ -458,17 +457,16 @@ def _blocks(read: Read, info: bytes) -> list[Block]:
         count, last, _, compressed, _, _ = pickle.load(stream)
         data = buf[stream.tell() : at + _BLOCK_LENGTH.size + abs(size)]
         at += _BLOCK_LENGTH.size + abs(size)
-        head = None
+        block = None
         if count > _SMALL_BLOCK:
-            part = zlib.decompressobj().decompress(data, _head_size(count)) if compressed else data
-            head = _block_head(part, count)
-        if head is None:
-            ids, weights = _block_whole(zlib.decompress(data) if compressed else data, count)
-            head = ids, weights, -1
+            head = zlib.decompressobj().decompress(data, _head_size(count)) if compressed else data
+            block = _block_head(head, count)
+        if block is None:
+            block = _block_whole(zlib.decompress(data) if compressed else data, count)
         # The block header gives the last id: a misread shows here.
-        if head[0][-1] != last:
+        if block[0][-1] != last:
             raise ValueError("posting ids disagree with their block header")
-        blocks.append(Block(head[0], head[1], data, bool(compressed), head[2]))
+        blocks.append(Block(*block, data, bool(compressed)))
         if size < 0:
             break
     return blocks
@@ -480,17 +478,17 @@ def _head_size(count: int) -> int:
     return 14 * count + 16
 
 
-def _block_head(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """(ids, weights, where the weights end) from the start of the pickled data of a block of
-    more than 3 postings (its tuples open with a MARK), when the ids are pickled as ints and the
-    weights as floats (or one float, or None); else None."""
+def _block_head(data: bytes, count: int) -> Postings | None:
+    """(ids, weights) from the start of the pickled data of a block of more than 3 postings (its
+    tuples open with a MARK), when the ids are pickled as ints and the weights as floats (or one
+    float, or None); else None."""
     try:
         return _read_head(data, count)
     except (IndexError, ValueError):  # data cut short
         return None
 
 
-def _read_head(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+def _read_head(data: bytes, count: int) -> Postings | None:
     if data[:3] != _PROTO2 + bytes([_MARK]):
         return None
     first = _pickled_ints(data, 3, 1)  # absolute: past the first block, rarely below 256
@@ -513,13 +511,13 @@ def _read_head(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray, int] | 
     at += {_BINPUT: 3, _LONG_BINPUT: 6}.get(data[at + 1], 1)
     op = data[at]
     if op == _NONE:
-        return ids, np.ones(count), at + 1
+        return ids, np.ones(count)
     if op == _BINFLOAT:  # one weight for all
-        return ids, np.full(count, _FLOAT.unpack_from(data, at + 1)[0]), at + 1 + _FLOAT.size
+        return ids, np.full(count, _FLOAT.unpack_from(data, at + 1)[0])
     floats = data[at + 1 : at + 1 + 9 * count]
     if op != _MARK or floats[::9] != b"G" * count or data[at + 1 + 9 * count] != _TUPLE:
         return None
-    return ids, np.frombuffer(floats, _FLOATS)["value"], at + 2 + 9 * count
+    return ids, np.frombuffer(floats, _FLOATS)["value"]
 
 
 def _pickled_ints(data: bytes, at: int, count: int) -> tuple[list[int], int] | None:
