@@ -61,9 +61,10 @@ def phrase_docnums(
     if not fast or type(schema[q.fieldname].format) is not Positions:
         return np.fromiter(searcher.docs_for_query(q), dtype=np.int32)
     words = list(dict.fromkeys(q.words))  # a repeated word is read once
-    if any((q.fieldname, w) not in reader for w in words):
-        return np.empty(0, dtype=np.int32)
+    # Deleted documents count: 0 only for a word in no segment.
     frequencies = [reader.doc_frequency(q.fieldname, w) for w in words]
+    if not min(frequencies):
+        return np.empty(0, dtype=np.int32)
     if min(frequencies) * _SPARSE <= max(frequencies):
         try:
             found, postings = _from_blocks(Segments(reader), q, words)
