@@ -31,3 +31,13 @@ def test_groups_round_trip() -> None:
     with pytest.raises(IndexError):
         packed[-5]
     assert list(Groups.pack([])) == []
+
+
+def test_reading_one_row_decodes_only_that_row() -> None:
+    groups = Groups.pack([("a", "b"), (), ("ç",)])
+    strings = Strings.pack(["x", "ÿ", "z"])
+    assert groups[2] == ("ç",) and groups[-3] == ("a", "b") and strings[1] == "ÿ"
+    assert groups._values is None and groups._flat._values is None and strings._values is None
+    with pytest.raises(IndexError):
+        groups[3]
+    assert list(groups) == [("a", "b"), (), ("ç",)] and groups._values is not None

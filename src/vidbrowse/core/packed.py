@@ -1,27 +1,73 @@
-"""Columns of strings as the columns cache saves them: one UTF-8 buffer and offsets.
+"""Columns of strings as the columns keep them: one UTF-8 buffer and offsets.
 
 Unpickling a tuple of 100k strings builds 100k objects (~30 ms for the titles, ~45 ms for the
-tags as tuples), at every start, when a search then shows twenty rows. Kept packed, a column
-loads as two buffers; a value is decoded when asked for (~0.5 µs), and the first full pass
-(a filter over every vid_id, say) decodes them all once.
+tags as tuples), at every start, when a search then shows twenty rows; held as objects, the
+columns of 100k posts took ~75 MB more. Kept packed, a column loads as two buffers; a value is
+decoded when asked for (~0.5 µs), and the first full pass (a filter over every vid_id, say)
+decodes them all once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
-from typing import overload
+from typing import Generic, TypeVar, overload
 
 import numpy as np
 
+V = TypeVar("V")
 
-class Strings(Sequence[str]):
-    __slots__ = ("_data", "_offsets", "_values")
+
+class _Packed(Sequence[V], Generic[V]):
+    """Row i is made from bounds[i]:bounds[i + 1] of what the subclass holds."""
+
+    __slots__ = ("_bounds", "_values")
+
+    def __init__(self, bounds: np.ndarray) -> None:
+        self._bounds = bounds
+        self._values: tuple[V, ...] | None = None
+
+    def _decode(self, start: int, end: int) -> V:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self._bounds) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> V: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[V, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> V | tuple[V, ...]:
+        if self._values is not None or isinstance(index, slice):
+            return self.values()[index]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("index out of range")
+        start, end = self._bounds[index : index + 2].tolist()
+        return self._decode(start, end)
+
+    def __iter__(self) -> Iterator[V]:
+        return iter(self.values())
+
+    def values(self) -> tuple[V, ...]:
+        """Every row, decoded once and kept."""
+        if self._values is None:
+            self._values = self._decode_all(self._bounds.tolist())
+        return self._values
+
+    def _decode_all(self, bounds: list[int]) -> tuple[V, ...]:
+        return tuple(self._decode(start, end) for start, end in pairwise(bounds))
+
+
+class Strings(_Packed[str]):
+    __slots__ = ("_data",)
 
     def __init__(self, data: bytes, offsets: np.ndarray) -> None:
+        super().__init__(offsets)  # value i is data[offsets[i]:offsets[i + 1]]
         self._data = data
-        self._offsets = offsets  # value i is data[offsets[i]:offsets[i + 1]]
-        self._values: tuple[str, ...] | None = None
 
     @classmethod
     def pack(cls, values: Iterable[str]) -> Strings:
@@ -35,49 +81,20 @@ class Strings(Sequence[str]):
         return cls(b"".join(encoded), offsets)
 
     def __reduce__(self) -> tuple[type[Strings], tuple[bytes, np.ndarray]]:
-        return Strings, (self._data, self._offsets)
+        return Strings, (self._data, self._bounds)
 
-    def __len__(self) -> int:
-        return len(self._offsets) - 1
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        if self._values is not None or isinstance(index, slice):
-            return self.values()[index]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("index out of range")
-        start, end = self._offsets[index : index + 2].tolist()
+    def _decode(self, start: int, end: int) -> str:
         return self._data[start:end].decode("utf-8", "surrogatepass")
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.values())
 
-    def values(self) -> tuple[str, ...]:
-        """Every value, decoded once and kept."""
-        if self._values is None:
-            data, bounds = self._data, self._offsets.tolist()
-            self._values = tuple(
-                data[start:end].decode("utf-8", "surrogatepass") for start, end in pairwise(bounds)
-            )
-        return self._values
-
-
-class Groups(Sequence[tuple[str, ...]]):
+class Groups(_Packed[tuple[str, ...]]):
     """Several strings per row (tags, categories): row i holds flat[bounds[i]:bounds[i + 1]]."""
 
-    __slots__ = ("_bounds", "_flat", "_values")
+    __slots__ = ("_flat",)
 
     def __init__(self, flat: Strings, bounds: np.ndarray) -> None:
+        super().__init__(bounds)
         self._flat = flat
-        self._bounds = bounds
-        self._values: tuple[tuple[str, ...], ...] | None = None
 
     @classmethod
     def pack(cls, rows: Sequence[Sequence[str]]) -> Groups:
@@ -87,31 +104,9 @@ class Groups(Sequence[tuple[str, ...]]):
     def __reduce__(self) -> tuple[type[Groups], tuple[Strings, np.ndarray]]:
         return Groups, (self._flat, self._bounds)
 
-    def __len__(self) -> int:
-        return len(self._bounds) - 1
+    def _decode(self, start: int, end: int) -> tuple[str, ...]:
+        return tuple(self._flat[i] for i in range(start, end))  # a slice would decode them all
 
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, ...]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[tuple[str, ...], ...]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[str, ...] | tuple[tuple[str, ...], ...]:
-        if self._values is not None or isinstance(index, slice):
-            return self.values()[index]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("index out of range")
-        start, end = self._bounds[index : index + 2].tolist()
-        return tuple(self._flat[i] for i in range(start, end))
-
-    def __iter__(self) -> Iterator[tuple[str, ...]]:
-        return iter(self.values())
-
-    def values(self) -> tuple[tuple[str, ...], ...]:
-        """Every row, decoded once and kept."""
-        if self._values is None:
-            flat, bounds = self._flat.values(), self._bounds.tolist()
-            self._values = tuple(flat[start:end] for start, end in pairwise(bounds))
-        return self._values
+    def _decode_all(self, bounds: list[int]) -> tuple[tuple[str, ...], ...]:
+        flat = self._flat.values()  # decoded once, not row by row
+        return tuple(flat[start:end] for start, end in pairwise(bounds))
