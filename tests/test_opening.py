@@ -142,3 +142,23 @@ def test_help_and_argument_errors_import_no_engine(args: list[str]) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60
     )
     assert "HEAVY []" in done.stderr, done.stderr
+
+
+def test_a_search_with_nothing_to_update_imports_no_parser_or_builder(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(12))
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom vidbrowse.core.library import Library\n"
+        f"with Library.open(Path({str(archive)!r})) as lib:\n"
+        "    lib.update()\n"
+        "    assert lib.search('words').total == 12\n"
+        "print('LOADED', sorted(m for m in sys.modules if m in "
+        "{'vidbrowse.core.fastindex', 'vidbrowse.core.parse', 'yaml'}))\n"
+    )
+    env = {**os.environ, "VIDBROWSE_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                           timeout=120)  # fmt: skip
+    assert "LOADED ['vidbrowse.core.fastindex', 'vidbrowse.core.parse'" in first.stdout, first
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                           timeout=120)  # fmt: skip
+    assert "LOADED []" in again.stdout, again

@@ -31,9 +31,8 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from vidbrowse.core import archive as archive_scan
-from vidbrowse.core import fastindex, index, locations
+from vidbrowse.core import index, locations
 from vidbrowse.core.columns import Columns
-from vidbrowse.core.fastindex import Document
 from vidbrowse.core.post import Post, Problem
 from vidbrowse.core.query import Node, has_words, parse_query
 from vidbrowse.core.search import Results, execute
@@ -41,6 +40,8 @@ from vidbrowse.core.store import FILENAME as STORE_FILE
 from vidbrowse.core.store import Store, StoreError
 
 if TYPE_CHECKING:
+    from vidbrowse.core import fastindex
+    from vidbrowse.core.fastindex import Document
     from vidbrowse.core.marks import Marks
 
 TEXT_DIR = "text"
@@ -410,7 +411,9 @@ class Library:
             store.record_scan(record)
             return 0, 0, 0
 
-        from vidbrowse.core.parse import load_post  # only updates parse: searches skip yaml
+        # Only updates parse and index: searches skip yaml and the index builder.
+        from vidbrowse.core import fastindex
+        from vidbrowse.core.parse import load_post
 
         todo = [*diff.added, *diff.changed, *missing]
         cold = len(self._need_view().live_rowids) == 0
@@ -523,6 +526,8 @@ class Library:
         posts come back, pickled (see `_unpickled`), for the store. The builder processes are
         forked at the update's first bulk batch, while this process is still small, and serve
         its later batches too."""
+        from vidbrowse.core import fastindex
+
         if self._builders is None:
             self._builders = fastindex.Builders(_prepare(self.archive), index.BULK_PROCS)
         writer = index.writer(self._need_view().ix, bulk=True)
