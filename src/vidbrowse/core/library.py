@@ -53,8 +53,8 @@ FIRST_BATCH = 1_000
 # (each costs a reload of the columns and two more segments; see scripts/bench_build.py)…
 BATCH_GROWTH = 5
 # …up to about this many posts: a batch's parsed posts (pickled) and postings stay in memory
-# until its commit (one batch of 79k posts took 1.4 GB; at 25k a 100k build peaks near 430 MB in
-# this process, most of it the columns rebuilt after the last batch, and 250 MB in the builder).
+# until its commit (one batch of 79k posts took 1.4 GB; at 25k a 100k build peaks near 315 MB in
+# this process and 220 MB in a builder; 20k and 15k batches peaked no lower).
 MAX_BATCH = 25_000
 # A batch of at least this many posts to parse is parsed and indexed by fastindex, in parallel
 # processes, as new segments; smaller ones go through Whoosh's own writer.

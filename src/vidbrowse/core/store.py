@@ -197,33 +197,23 @@ class Store:
 
     def rowids(self, paths: Iterable[str]) -> dict[str, int]:
         """path → rowid of those of `paths` that are posts."""
-        wanted = list(paths)
-        found: dict[str, int] = {}
-        with self._lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                found.update(
-                    self._db.execute(
-                        f"SELECT path, rowid FROM posts WHERE path IN ({marks})", chunk
-                    )
-                )
-        return found
+        return dict(self._where_in("path, rowid", "path", list(paths)))
 
     def paths(self, rowids: Iterable[int]) -> list[str]:
         """The paths of the posts with these rowids (unknown rowids are left out)."""
-        wanted = [int(rowid) for rowid in rowids]
-        found: list[str] = []
+        return [path for (path,) in self._where_in("path", "rowid", [int(r) for r in rowids])]
+
+    def _where_in(self, fields: str, key: str, values: list[object]) -> list[tuple[object, ...]]:
+        """`fields` of the posts whose `key` is among `values`, 500 values a query (SQLite
+        limits the parameters of one statement)."""
+        found: list[tuple[object, ...]] = []
         with self._lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                found += [
-                    path
-                    for (path,) in self._db.execute(
-                        f"SELECT path FROM posts WHERE rowid IN ({marks})", chunk
-                    )
-                ]
+                found += self._db.execute(
+                    f"SELECT {fields} FROM posts WHERE {key} IN ({marks})", chunk
+                ).fetchall()
         return found
 
     def all_rowids(self) -> np.ndarray:
