@@ -9,6 +9,7 @@ import pytest
 from vidbrowse.core.clean import clean_body, clean_line
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", written with a ZWNJ
 
 
 @pytest.mark.parametrize(
@@ -20,7 +21,8 @@ FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
         ("nul\x00 and del\x7f", "nul and del"),
         ("“as is“\x9d basis", "“as is“ basis"),  # C1 (mojibake) from the corpus
         ("zero\u200bwidth\ufeff\u2060 join", "zerowidth join"),
-        ("non\u200cjoiner", "nonjoiner"),
+        (PERSIAN, PERSIAN),  # a ZWNJ inside a word is part of its spelling
+        ("\u200cstray \u200c non-joiner\u200c", "stray non-joiner"),
         ("bidi \u202eevil\u202c \u2066iso\u2069 \u200emark\u200f \u061c", "bidi evil iso mark"),
         (FAMILY, FAMILY),  # ZWJ between visible characters is kept
         ("\u200dstray \u200d joiner\u200d", "stray joiner"),

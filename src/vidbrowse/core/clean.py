@@ -11,14 +11,16 @@ import re
 from html import unescape
 
 # C0 controls except \t and \n (handled as whitespace), DEL, C1 controls; bidi embeddings,
-# overrides, isolates and marks; zero-width space/non-joiner, word joiner, invisible operators, BOM.
+# overrides, isolates and marks; zero-width space, word joiner, invisible operators, BOM.
 # One character per match: re scans a bare class about 3x faster than `[...]+`.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200c\u200e\u200f\u202a-\u202e"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
     "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
-# A zero-width joiner only means something between two visible characters (emoji sequences).
-_LONE_ZWJ = re.compile(r"(?<![^\s\u200d])\u200d+|\u200d+(?![^\s\u200d])")
+# Zero-width joiners and non-joiners only mean something between two visible characters: emoji
+# sequences, and the spelling of Persian, Kurdish or Indic words (a ZWNJ is part of the word).
+_JOINER = "\u200c\u200d"
+_LONE_JOINER = re.compile(rf"(?<![^\s{_JOINER}])[{_JOINER}]+|[{_JOINER}]+(?![^\s{_JOINER}])")
 
 _RAW_MARKER = re.compile(r"\{%-?\s*(end)?raw\s*-?%\}")
 # A Liquid tag or a markup tag never spans another opening, so a scan stops at the next one: many
@@ -38,8 +40,8 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 
 def _drop_invisible(s: str) -> str:
     s = _INVISIBLE.sub("", s)
-    if "\u200d" in s:
-        s = _LONE_ZWJ.sub("", s)
+    if "\u200d" in s or "\u200c" in s:
+        s = _LONE_JOINER.sub("", s)
     return s
 
 
