@@ -178,12 +178,29 @@ def _update(library: Library, *, rebuild: bool = False, quiet: bool = False) -> 
     return summary
 
 
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """numpy's OpenBLAS starts a thread per core as it loads (~30 ms of CPU, on the core the
+    archive check runs on); vidbrowse does no linear algebra with it, so one thread is enough.
+    A value the user set is kept; ours is taken back so the programs vidbrowse starts don't
+    inherit it (OpenBLAS reads it once, when numpy is first imported)."""
+    ours = "OPENBLAS_NUM_THREADS" not in os.environ
+    if ours:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if ours:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
+
+
 def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) -> Library:
     from vidbrowse.core.archive import BackgroundFingerprint
 
     # Started before the engine's imports, which it overlaps.
     pending = BackgroundFingerprint(archive.expanduser().resolve()) if update else None
-    from vidbrowse.core.library import Library, LibraryError
+    with _one_blas_thread():
+        from vidbrowse.core.library import Library, LibraryError
 
     try:
         library = Library.open(archive, cache_dir=index_dir)
