@@ -12,10 +12,11 @@ import argparse
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from vidbrowse import __version__
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
 SUBCOMMANDS = ("index", "search", "show", "facets", "stats", "problems", "locate", "demo")
+# Commands that, run as the program, end without the interpreter's teardown (see _quick_exit).
+QUICK_EXIT = ("search", "show", "facets", "stats", "problems")
 # `vidbrowse locate WHAT`: these words name a folder or file rather than an archive.
 LOCATE_WORDS = ("config", "data", "cache")
 
@@ -432,13 +435,33 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _quick_exit(code: int) -> NoReturn:
+    """End the process at once, its output flushed: the interpreter's teardown (freeing the
+    opened index, closing its files) took 35 ms at 30k posts, 40-80 ms at 100k. Nothing is
+    lost: everything vidbrowse writes is committed before a command returns, and the index
+    survives a process that stops at any point (see library.py)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader left, or main closed the stream
+            pass
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: the program's own arguments, and then a read-only
+    command ends the process itself rather than returning)."""
+    as_program = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         wants_help = any(arg in ("-h", "--help", "--version") for arg in argv)
         if argv and (argv[0] in SUBCOMMANDS or wants_help):
             args = build_parser().parse_args(argv)
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+            # A thread still running (none should be) would be cut short: then the usual exit.
+            if as_program and args.command in QUICK_EXIT and threading.active_count() == 1:
+                _quick_exit(code)
+            return code
         args = build_app_parser().parse_args(argv)
         return run_app(resolve_archive(args.archive), args.index_dir, args.query)
     except CliError as error:
