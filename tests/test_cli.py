@@ -255,3 +255,52 @@ def test_locate_config_and_bad_config(archive: tuple[Path, dict[str, str]]) -> N
         assert "[keymap] 'quit' must be a key" in done.stderr
     finally:
         config.unlink()
+
+
+def test_search_as_the_program_prints_all_that_main_returns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as the program, a search ends with os._exit (cli._quick_exit): its output must still
+    be whole, here well past a pipe's buffer, and the same as main(argv) prints in process."""
+    from vidbrowse.cli import main
+
+    root = tmp_path / "archive"
+    generate_archive(root, 300, seed=3)
+    args = ("search", str(root), "", "--sort", "title", "--format", "csv")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a buffered stdout
+    done = run(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 65536
+    assert main(list(args)) == 0
+    assert done.stdout == capsys.readouterr().out
+    missing = run("search", str(root), "zzqxv", env=env)
+    assert (missing.returncode, missing.stdout) == (1, "")
+    assert missing.stderr == "0 results, sorted by relevance\n"
+
+
+def test_a_change_after_a_quick_search_is_seen_by_the_next(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    generate_archive(root, 20, seed=5)
+    env = dict(os.environ)
+    assert run("search", str(root), "zzqxv", env=env).returncode == 1
+    post = KNOWN.replace("ALPPS procedure", "zzqxv procedure")
+    (root / "_posts" / "0001-01-01-new.md").write_text(post, encoding="utf-8")
+    done = run("search", str(root), "zzqxv", "--format", "urls", env=env)
+    assert (done.returncode, done.stdout) == (0, "https://www.youtube.com/watch?v=VQuegI_wGhk\n")
+    (root / "_posts" / "0001-01-01-new.md").write_text(post.replace("zzqxv", "other"), "utf-8")
+    assert run("search", str(root), "zzqxv", env=env).returncode == 1
+
+
+@pytest.mark.parametrize("given", [None, "4"])
+def test_numpy_loads_with_one_blas_thread_unless_the_user_says(
+    given: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidbrowse.cli import _one_blas_thread
+
+    if given is None:
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", given)
+    with _one_blas_thread():
+        assert os.environ["OPENBLAS_NUM_THREADS"] == (given or "1")
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == given  # what the programs we start inherit

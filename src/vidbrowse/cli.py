@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -441,10 +441,9 @@ def _quick_exit(code: int) -> NoReturn:
     lost: everything vidbrowse writes is committed before a command returns, and the index
     survives a process that stops at any point (see library.py)."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # BrokenPipeError: the reader left; ValueError: main closed the stream.
+        with suppress(BrokenPipeError, ValueError):
             stream.flush()
-        except (BrokenPipeError, ValueError):  # the reader left, or main closed the stream
-            pass
     os._exit(code)
 
 
