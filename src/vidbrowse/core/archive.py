@@ -13,6 +13,7 @@ left (~2 µs each, mostly in the kernel).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
@@ -245,6 +246,9 @@ class BackgroundFingerprint:
         if pid == 0:  # the child: answer, then leave without running any cleanup of the parent's
             try:
                 os.close(read_end)
+                # Everything the scan makes lives until the child ends: collections would only
+                # walk it (and the parent's objects) in vain (100k posts: 278 → 247 ms of user CPU).
+                gc.disable()
                 os.write(write_end, scan(Path(root)).fingerprint().encode())
             finally:
                 os._exit(0)
