@@ -41,3 +41,20 @@ def test_reading_one_row_decodes_only_that_row() -> None:
     with pytest.raises(IndexError):
         groups[3]
     assert list(groups) == [("a", "b"), (), ("ç",)] and groups._values is not None
+
+
+def test_take_reads_rows_at_positions_as_indexing_does() -> None:
+    rows = [("rock", "Café"), (), ("🎸",), ("", "a", "b"), ("lone \udc80",)]
+    groups = Groups.pack(rows)
+    strings = Strings.pack(VALUES)
+    at = [4, 0, 2, 2, 3, 1]
+    assert groups.take(at) == [rows[i] for i in at] and groups.take([]) == []
+    assert strings.take(at) == [VALUES[i] for i in at]
+    assert groups._values is None and groups._flat._values is None and strings._values is None
+    # Once decoded whole (or only its flat strings), the kept values are used.
+    list(strings)
+    assert strings.take(at) == [VALUES[i] for i in at]
+    list(groups._flat)
+    assert groups.take(at) == [rows[i] for i in at] and groups._values is None
+    list(groups)
+    assert groups.take(at) == [rows[i] for i in at]

@@ -312,3 +312,27 @@ def test_searcher_cache_keeps_recent_values_within_its_size(searcher: Searcher) 
     cache.get(searcher, "b", lambda: read("b", 2))
     cache.get(searcher, "a", lambda: read("a", 2))
     assert reads == ["a", "b", "a"]
+
+
+@pytest.mark.parametrize("node", [Everything(), Term("music")])
+def test_rows_hold_every_column_of_their_posts(
+    columns: Columns, searcher: Searcher, docnum_rowids: np.ndarray, node: Node
+) -> None:
+    results = run(node, columns, searcher, docnum_rowids)
+    rows = results.rows(1, 10)  # read column by column: each field as the columns hold it
+    positions, scores = results.positions[1:], results.scores
+    assert len(rows) == len(positions) == results.total - 1
+    for row, p in zip(rows, positions.tolist(), strict=True):
+        n = columns.numeric
+        assert (row.rowid, row.path, row.vid_id, row.title, row.channel) == (
+            int(columns.rowids[p]), columns.paths[p], columns.vid_ids[p], columns.titles[p],
+            columns.channels[p],
+        )  # fmt: skip
+        assert (row.tags, row.categories) == (columns.tags[p], columns.categories[p])
+        numbers = [getattr(row, name) for name in n]
+        assert numbers == [n[name].get(p) for name in n]
+        assert all(v is None or type(v) is int for v in numbers) and type(row.rowid) is int
+    assert [r.score for r in rows] == (
+        [None] * len(rows) if scores is None else scores[1:].tolist()
+    )
+    assert all(r.dislikes is None for r in rows)  # unknown values stay None

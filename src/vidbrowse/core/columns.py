@@ -74,6 +74,14 @@ class Numeric:
     def get(self, position: int) -> int | None:
         return int(self.values[position]) if self.known[position] else None
 
+    def take(self, positions: np.ndarray) -> list[int | None]:
+        """`get` of each position, in two numpy calls."""
+        values: list[int | None] = self.values[positions].tolist()
+        known = self.known[positions]
+        if not known.all():
+            values = [v if k else None for v, k in zip(values, known.tolist(), strict=True)]
+        return values
+
     def in_range(self, low: int | None, high: int | None) -> np.ndarray:
         mask = self.known.copy()
         if low is not None:
@@ -193,19 +201,19 @@ class Columns:
         self.rowids = np.array(column("rowid"), dtype=np.int64)
         self.size = len(self.rowids)
         self.numeric = {name: Numeric.build(column(name)) for name in NUMERIC_FIELDS}
-        self.paths: Sequence[str] = _strings(column("path"))
-        self.vid_ids: Sequence[str] = _strings(column("vid_id"))
-        self.titles: Sequence[str] = _strings(column("title"))
+        self.paths: Strings = _strings(column("path"))
+        self.vid_ids: Strings = _strings(column("vid_id"))
+        self.titles: Strings = _strings(column("title"))
         channels = list(column("channel"))
-        self.channels: Sequence[str] = Strings.pack(channels)
+        self.channels: Strings = Strings.pack(channels)
         self.facets = {"channel": Facet.single(channels)}
         del channels
         tags = list(column("tags"))
-        self.tags: Sequence[tuple[str, ...]] = Groups.pack(tags)
+        self.tags: Groups = Groups.pack(tags)
         self.facets["tag"] = Facet.multi(tags)
         del tags
         categories = list(column("categories"))
-        self.categories: Sequence[tuple[str, ...]] = Groups.pack(categories)
+        self.categories: Groups = Groups.pack(categories)
         self.facets["category"] = Facet.multi(categories)
         self._reset_caches()
 

@@ -54,6 +54,18 @@ class _Packed(Sequence[V], Generic[V]):
     def __iter__(self) -> Iterator[V]:
         return iter(self.values())
 
+    def take(self, positions: Sequence[int]) -> list[V]:
+        """The rows at `positions` (each in range): a results page's, in one call rather than a
+        method call and its checks per row."""
+        if self._values is not None:
+            values = self._values
+            return [values[i] for i in positions]
+        return self._take(positions)
+
+    def _take(self, positions: Sequence[int]) -> list[V]:
+        ends = self._ends
+        return [self._decode(ends[i], ends[i + 1]) for i in positions]
+
     def values(self) -> tuple[V, ...]:
         """Every row, decoded once and kept."""
         if self._values is None:
@@ -88,12 +100,15 @@ class Strings(_Packed[str]):
     def _decode(self, start: int, end: int) -> str:
         return self._data[start:end].decode("utf-8", "surrogatepass")
 
+    def _take(self, positions: Sequence[int]) -> list[str]:
+        data, ends = self._data, self._ends
+        return [data[ends[i] : ends[i + 1]].decode("utf-8", "surrogatepass") for i in positions]
+
     def run(self, start: int, stop: int) -> tuple[str, ...]:
         """Values start..stop-1, decoded without keeping every value (a slice would)."""
-        data, ends = self._data, self._ends
-        return tuple(
-            data[ends[i] : ends[i + 1]].decode("utf-8", "surrogatepass") for i in range(start, stop)
-        )
+        if self._values is not None:
+            return self._values[start:stop]
+        return tuple(self._take(range(start, stop)))
 
 
 class Groups(_Packed[tuple[str, ...]]):
@@ -115,6 +130,30 @@ class Groups(_Packed[tuple[str, ...]]):
 
     def _decode(self, start: int, end: int) -> tuple[str, ...]:
         return self._flat.run(start, end)
+
+    def _take(self, positions: Sequence[int]) -> list[tuple[str, ...]]:
+        # Inline: calls per row (`run`, a comprehension) cost more than decoding its one to
+        # three strings (tags of a page: ~95 -> ~55 µs, categories: ~60 -> ~15 µs).
+        ends, flat = self._ends, self._flat
+        if flat._values is not None:
+            values = flat._values
+            return [values[ends[i] : ends[i + 1]] for i in positions]
+        data, offsets = flat._data, flat._ends
+        out: list[tuple[str, ...]] = []
+        for i in positions:
+            start, stop = ends[i], ends[i + 1]
+            if stop - start == 1:
+                out.append((data[offsets[start] : offsets[stop]].decode("utf-8", "surrogatepass"),))
+            else:
+                out.append(
+                    tuple(
+                        [
+                            data[offsets[j] : offsets[j + 1]].decode("utf-8", "surrogatepass")
+                            for j in range(start, stop)
+                        ]
+                    )
+                )
+        return out
 
     def _decode_all(self, bounds: list[int]) -> tuple[tuple[str, ...], ...]:
         flat = self._flat.values()  # decoded once, not row by row
