@@ -296,20 +296,25 @@ class _Evaluator:
         scores = np.zeros(len(self.columns), dtype=np.float64)
         documents = max(self.reader.doc_count(), 1)
         for term in terms:
-            for q in self.alternatives(term) or ():
-                words = q.words if isinstance(q, wq.Phrase) else [q.text]
+            queries = self.alternatives(term) or []
+            words = [
+                (q.fieldname, word)
+                for q in queries
+                for word in (q.words if isinstance(q, wq.Phrase) else [q.text])
+            ]
+            for (fieldname, _), (docnums, weights) in zip(
+                words, self._postings_of(words), strict=True
+            ):
                 # Weights are frequencies times the field's boost; the boost scales the
                 # saturated frequency, as in BM25F, so a title hit outweighs body repetitions.
-                boost = self.reader.schema[q.fieldname].format.field_boost
-                for word in words:
-                    docnums, weights = self._postings(q.fieldname, word)
-                    positions = self.doc_positions[docnums]
-                    live = positions >= 0
-                    found = int(live.sum())
-                    idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
-                    tf = weights[live].astype(np.float64) / boost
-                    # A document appears once in a term's postings: plain += is safe.
-                    scores[positions[live]] += boost * idf * tf * (K1 + 1) / (tf + K1)
+                boost = self.reader.schema[fieldname].format.field_boost
+                positions = self.doc_positions[docnums]
+                live = positions >= 0
+                found = int(live.sum())
+                idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
+                tf = weights[live].astype(np.float64) / boost
+                # A document appears once in a term's postings: plain += is safe.
+                scores[positions[live]] += boost * idf * tf * (K1 + 1) / (tf + K1)
         return scores
 
     def _words(self, term: Term) -> np.ndarray | None:
@@ -318,20 +323,21 @@ class _Evaluator:
         if queries is None:
             return None
         mask = np.zeros(len(self.columns), dtype=bool)
-        for q in queries:
-            if isinstance(q, wq.Phrase):
-                docnums, _ = _CACHE.get(self.searcher, q, lambda q=q: self._phrase(q))
-            else:
-                docnums, _ = self._postings(q.fieldname, q.text)
+        words = [(q.fieldname, q.text) for q in queries if not isinstance(q, wq.Phrase)]
+        phrases = [
+            _CACHE.get(self.searcher, q, lambda q=q: self._phrase(q))
+            for q in queries
+            if isinstance(q, wq.Phrase)
+        ]
+        for docnums, _ in [*self._postings_of(words), *phrases]:
             positions = self.doc_positions[docnums]
             mask[positions[positions >= 0]] = True
         self.word_seconds += time.perf_counter() - started
         return mask
 
-    def _postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        return _CACHE.get(
-            self.searcher, (fieldname, text), lambda: self.segments.postings(fieldname, text)
-        )
+    def _postings_of(self, words: list[tuple[str, str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The postings of each (fieldname, text): cached, the missing ones read together."""
+        return _CACHE.get_many(self.searcher, words, self.segments.postings_of)  # type: ignore[arg-type]
 
     def _phrase(self, q: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
         # The words' postings are read on the way: cached, the scorer finds them there.
