@@ -12,13 +12,17 @@ from typing import Any
 import numpy as np
 import pytest
 import whoosh.index
+import whoosh.query as wq
 from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
 from vidbrowse.core import fastindex, index
 from vidbrowse.core.archive import scan
 from vidbrowse.core.parse import load_post
 from vidbrowse.core.post import Post
 from vidbrowse.core.postings import Segments, _block_head, term_postings
+from vidbrowse.core.query import Term
+from vidbrowse.core.search import MAX_EXPANSIONS, WORD_FIELDS, _compile
 from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -159,3 +163,36 @@ def test_block_heads_it_cannot_read_are_left_to_pickle() -> None:
     assert _block_head(block((1, 2, 3, 4, 5), None), 6) is None  # another count
     assert _block_head(block((1, 2, 3, 4, 5), None)[:12], 5) is None  # cut short
     assert _block_head(pickle.dumps(((1, 2, 3, 4), None, ()), 4), 4) is None  # protocol 4
+
+
+def test_words_read_together_as_one_by_one(reader: IndexReader) -> None:
+    words = [(f, t.decode()) for f, t in reader.all_terms() if f in FIELDS]
+    # Several fields, words of a prefix side by side, absent words and a repeat, in any order.
+    picked = [*words[::7], ("text", "muzzzz"), ("nosuchfield", "music"), words[3], words[3]]
+    picked += [w for w in words if w[1].startswith("mu")]
+    segments = Segments(reader)
+    for (fieldname, text), found in zip(picked, segments.postings_of(picked), strict=True):
+        assert_same(found, expected(reader, fieldname, text.encode()))
+
+
+@pytest.mark.parametrize("start", ["mu", "vi", "ga", "spar", "tw", "o"])
+def test_prefixes_expand_and_match_as_whoosh(reader: IndexReader, start: str) -> None:
+    segments = Segments(reader)
+    alternatives = _compile(Term(start, "prefix"), segments)
+    assert alternatives is not None
+    for fieldname in WORD_FIELDS:
+        chosen = {q.text for q in alternatives if q.fieldname == fieldname}
+        frequency = {t.decode(): i.doc_frequency() for t, i in reader.iter_prefix(fieldname, start)}
+        if len(frequency) <= MAX_EXPANSIONS:
+            assert chosen == set(frequency)
+        else:  # the most frequent
+            assert len(chosen) == MAX_EXPANSIONS and chosen <= set(frequency)
+            left = max(f for t, f in frequency.items() if t not in chosen)
+            assert min(frequency[t] for t in chosen) >= left
+    words = [(q.fieldname, q.text) for q in alternatives]
+    found = np.unique(np.concatenate([d for d, _ in segments.postings_of(words)]))
+    wanted = Searcher(reader).docs_for_query(wq.Or([wq.Term(f, t) for f, t in words]))
+    assert found.tolist() == sorted(wanted)
+    if all(len(list(reader.iter_prefix(f, start))) <= MAX_EXPANSIONS for f in WORD_FIELDS):
+        every = wq.Or([wq.Prefix(f, start) for f in WORD_FIELDS])
+        assert found.tolist() == sorted(Searcher(reader).docs_for_query(every))

@@ -49,7 +49,7 @@ _BLOCK_LENGTH = struct.Struct("!i")  # negative for a term's last block
 _FLOAT = struct.Struct(">d")
 # The pickle opcodes of a block's data, `pickle.dumps((id deltas, weights, values), 2)`: a tuple
 # of more than 3 items is MARK, items, TUPLE; every tuple is memoised (BINPUT).
-_PROTO2, _MARK, _TUPLE, _TUPLE1, _NONE = b"\x80\x02", 0x28, 0x74, 0x85, 0x4E
+_PROTO2, _MARK, _TUPLE, _NONE = b"\x80\x02", 0x28, 0x74, 0x4E
 _BININT1, _BININT2, _BININT, _BINFLOAT = 0x4B, 0x4D, 0x4A, 0x47
 _BINPUT = 0x71
 _SMALL_INTS = np.dtype([("op", "u1"), ("value", "u1")])  # BININT1 x
@@ -577,8 +577,9 @@ def _head_size(count: int) -> int:
 
 
 def _block_head(data: bytes, count: int) -> Postings | None:
-    """(ids, weights) from the start of the pickled data of a block, when the ids are pickled as
-    ints and the weights as floats (or one float, or None); else None."""
+    """(ids, weights) from the start of the pickled data of a block of more than 3 postings (its
+    tuples open with a MARK), when the ids are pickled as ints and the weights as floats (or one
+    float, or None); else None."""
     try:
         return _read_head(data, count)
     except (IndexError, ValueError):  # data cut short
@@ -586,26 +587,21 @@ def _block_head(data: bytes, count: int) -> Postings | None:
 
 
 def _read_head(data: bytes, count: int) -> Postings | None:
-    # Pickle writes a tuple of up to 3 items as the items then TUPLE1-3, a longer one as MARK,
-    # the items, TUPLE; then it memoises the tuple, the ids first (BINPUT 0).
-    marked = count > 3
-    at = len(_PROTO2) + marked
-    if data[:at] != (_PROTO2 + bytes([_MARK]))[:at]:
+    if data[:3] != _PROTO2 + bytes([_MARK]):
         return None
-    closing = _TUPLE if marked else _TUPLE1 + count - 1
-    found = _head_ids(data, at, count, bytes([closing, _BINPUT, 0]))
+    # The ids' tuple is the first object pickle memoises (BINPUT 0).
+    found = _head_ids(data, 3, count, bytes([_TUPLE, _BINPUT, 0]))
     if found is None:
         return None
     ids, at = found
-    at += 3  # the closing op and BINPUT 0
+    at += 3  # TUPLE, BINPUT 0
     op = data[at]
     if op == _NONE:
         return ids, np.ones(count)
     if op == _BINFLOAT:  # one weight for all
         return ids, np.full(count, _FLOAT.unpack_from(data, at + 1)[0])
-    at += marked
-    floats = data[at : at + 9 * count]
-    if (marked and op != _MARK) or floats[::9] != b"G" * count or data[at + 9 * count] != closing:
+    floats = data[at + 1 : at + 1 + 9 * count]
+    if op != _MARK or floats[::9] != b"G" * count or data[at + 1 + 9 * count] != _TUPLE:
         return None
     return ids, np.frombuffer(floats, _FLOATS)["value"]
 
