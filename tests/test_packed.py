@@ -2,6 +2,7 @@
 
 import pickle
 
+import numpy as np
 import pytest
 
 from vidbrowse.core.packed import Groups, Strings
@@ -58,3 +59,22 @@ def test_take_reads_rows_at_positions_as_indexing_does() -> None:
     assert groups.take(at) == [rows[i] for i in at] and groups._values is None
     list(groups)
     assert groups.take(at) == [rows[i] for i in at]
+
+
+@pytest.mark.parametrize(
+    "indices",
+    [[], [0], [6, 5, 4], [0, 1, 2, 3, 4, 5, 6], [1, 2, 3, 5, 6, 0], [2, 2, 3, 3], [13, 1, 7, 8, 9]],
+)
+def test_select_and_concat_give_the_rows_asked_for(indices: list[int]) -> None:
+    both = VALUES + [v[::-1] for v in VALUES]
+    strings = Strings.concat([Strings.pack(VALUES), Strings.pack(both[7:])])
+    assert list(strings) == both
+    taken = strings.select(np.array(indices, dtype=np.int64))
+    assert list(taken) == [both[i] for i in indices] and len(taken) == len(indices)
+    assert [taken[i] for i in range(len(indices))] == [both[i] for i in indices]
+    rows = [(v, v.upper()) if i % 3 else () for i, v in enumerate(both)]
+    groups = Groups.concat([Groups.pack(rows[:5]), Groups.pack([]), Groups.pack(rows[5:])])
+    assert list(groups) == rows
+    picked = groups.select(np.array(indices, dtype=np.int64))
+    assert list(picked) == [rows[i] for i in indices]
+    assert list(pickle.loads(pickle.dumps(picked))) == [rows[i] for i in indices]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from vidbrowse import __version__
 
 if TYPE_CHECKING:
+    from vidbrowse.core.archive import Scan
     from vidbrowse.core.library import Library, Progress, UpdateSummary
     from vidbrowse.core.marks import Marks
 
@@ -164,13 +165,16 @@ def _progress_printer() -> Callable[[Progress], None] | None:
     return show
 
 
-def _update(library: Library, *, rebuild: bool = False, quiet: bool = False) -> UpdateSummary:
-    """Bring the index up to date with progress on a terminal; say so when it was rebuilt."""
+def _update(
+    library: Library, *, rebuild: bool = False, quiet: bool = False, scan: Scan | None = None
+) -> UpdateSummary:
+    """Bring the index up to date with progress on a terminal; say so when it was rebuilt.
+    `scan`: the archive's, when the caller has just made one."""
     from vidbrowse.core.library import LibraryError
 
     progress = None if quiet else _progress_printer()
     try:
-        summary = library.update(rebuild=rebuild, progress=progress)
+        summary = library.update(rebuild=rebuild, progress=progress, scan=scan)
     except LibraryError as error:
         raise CliError(str(error)) from error
     finally:
@@ -205,16 +209,19 @@ def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) 
     with _one_blas_thread():
         from vidbrowse.core.library import Library, LibraryError
 
+    scan = None
     try:
         library = Library.open(archive, cache_dir=index_dir)
         needed = update and library.needs_update(pending.result() if pending else None)
+        if needed and pending:
+            scan = pending.scan()  # the child's: the update need not walk the archive again
     except LibraryError as error:
         raise CliError(str(error)) from error
     finally:
         if pending:
-            pending.result()  # the child is waited for whatever happened (a no-op if it was)
+            pending.close()  # the child is waited for whatever happened (a no-op if it was)
     if needed:
-        _update(library)
+        _update(library, scan=scan)
     return library
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import pickle
 import re
 import stat
 import threading
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from vidbrowse.core.post import Problem
@@ -52,6 +54,21 @@ class Scan:
 
     def __len__(self) -> int:
         return len(self._paths)
+
+    # Pickled: sent by BackgroundFingerprint's child, and saved by the library as the archive
+    # its store was last brought up to date with.
+    def __getstate__(self) -> tuple[list[str], list[int], list[int], list[Problem]]:
+        return self._paths, self._sizes, self._mtimes, self.problems
+
+    def __setstate__(self, state: tuple[list[str], list[int], list[int], list[Problem]]) -> None:
+        self._paths, self._sizes, self._mtimes, self.problems = state
+        self._files = None
+
+    def stats(self, paths: Iterable[str]) -> dict[str, Stat]:
+        """The stats of those of `paths` found: one pass over the scan, without `files`."""
+        wanted = set(paths)
+        sizes, mtimes = self._sizes, self._mtimes
+        return {p: (sizes[i], mtimes[i]) for i, p in enumerate(self._paths) if p in wanted}
 
     @property
     def files(self) -> dict[str, Stat]:
@@ -227,42 +244,111 @@ def diff(manifest: Mapping[str, Stat], files: Mapping[str, Stat]) -> Diff:
     return Diff(added, changed, removed)
 
 
+def diff_scans(old: Scan, new: Scan) -> Diff:
+    """`diff(old.files, new.files)`, on arrays: ~5x faster at 100k files (building `files` alone
+    takes longer than this whole comparison)."""
+    import numpy as np  # here: the fingerprint's child forks before numpy is imported
+
+    where = dict(zip(old._paths, range(len(old)), strict=True))
+    found = np.fromiter(map(where.get, new._paths, repeat(-1)), np.int64, len(new))
+    seen = found >= 0
+    try:
+        old_sizes, old_mtimes, sizes, mtimes = (
+            np.array(numbers, dtype=np.int64)
+            for numbers in (old._sizes, old._mtimes, new._sizes, new._mtimes)
+        )
+    except OverflowError:  # an mtime past the year 2262
+        return diff(old.files, new.files)
+    moved = found[seen]
+    same = np.zeros(len(new), dtype=bool)
+    same[seen] = (old_sizes[moved] == sizes[seen]) & (old_mtimes[moved] == mtimes[seen])
+    kept = np.zeros(len(old), dtype=bool)
+    kept[moved] = True
+    return Diff(
+        sorted([new._paths[i] for i in np.flatnonzero(~seen).tolist()]),
+        sorted([new._paths[i] for i in np.flatnonzero(seen & ~same).tolist()]),
+        sorted([old._paths[i] for i in np.flatnonzero(~kept).tolist()]),
+    )
+
+
 class BackgroundFingerprint:
     """`scan(root).fingerprint()` worked out in a forked child while the caller goes on: a
     command's no-change check then overlaps its imports and the opening of the index, on the
     other core (`vidbrowse search`, in-process: 0.50 → 0.33 s at 30k posts, 1.34 → 0.92 s at
-    100k, medians of 4). `result()` is None when the child
-    could not answer; the caller then scans by itself, which also reports why."""
+    100k, medians of 4). `result()` is None when the child could not answer; the caller then
+    scans by itself, which also reports why. When the fingerprint says that something changed,
+    `scan()` has the child send the scan itself, so the update does not walk the archive again
+    (the child holds it until asked or `close`d)."""
 
     def __init__(self, root: Path) -> None:
         self._pid = 0
-        self._read_end = -1
+        self._answers = self._requests = -1
+        self._fingerprint: str | None = None
         # A fork copies only the calling thread: with others running, a lock one of them held
         # could stay held in the child. Then there is no head start.
         if threading.active_count() > 1 or not hasattr(os, "fork"):
             return
-        read_end, write_end = os.pipe()
+        answers, answer = os.pipe()
+        request, requests = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: answer, then leave without running any cleanup of the parent's
             try:
-                os.close(read_end)
+                os.close(answers)
+                os.close(requests)
                 # Everything the scan makes lives until the child ends: collections would only
                 # walk it (and the parent's objects) in vain (100k posts: 278 → 247 ms of user CPU).
                 gc.disable()
-                os.write(write_end, scan(Path(root)).fingerprint().encode())
+                found = scan(Path(root))
+                _write_all(answer, found.fingerprint().encode() + b"\n")
+                if os.read(request, 1):  # the scan itself is wanted (else: closed, done)
+                    _write_all(answer, pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
             finally:
                 os._exit(0)
-        os.close(write_end)
-        self._pid, self._read_end = pid, read_end
+        os.close(answer)
+        os.close(request)
+        self._pid, self._answers, self._requests = pid, answers, requests
 
     def result(self) -> str | None:
-        """The fingerprint (waits for the child), or None."""
-        if not self._pid:
-            return None
+        """The fingerprint (waits for the child's scan), or None."""
+        if self._fingerprint is None:
+            line = _read_all(self._answers, until=b"\n") if self._pid else b""
+            self._fingerprint = line.decode().strip()
+        return self._fingerprint or None
+
+    def scan(self) -> Scan | None:
+        """The scan behind `result()` (None when there is none, or after `close`), then
+        `close`."""
         try:
-            answer = os.read(self._read_end, 256).decode()
+            if self.result() is None or not self._pid:
+                return None
+            os.write(self._requests, b"s")
+            found = pickle.loads(_read_all(self._answers))
+            return found if isinstance(found, Scan) else None
+        except (OSError, EOFError, pickle.UnpicklingError):  # the child died: scan here
+            return None
         finally:
-            os.close(self._read_end)
+            self.close()
+
+    def close(self) -> None:
+        """Let the child go and wait for it (a no-op once done)."""
+        if self._pid:
+            os.close(self._answers)
+            os.close(self._requests)
             os.waitpid(self._pid, 0)
             self._pid = 0
-        return answer or None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int, until: bytes | None = None) -> bytes:
+    """Bytes from `fd` up to its end, or up to and including `until`."""
+    chunks: list[bytes] = []
+    while chunk := os.read(fd, 1 << 20 if until is None else 64):
+        chunks.append(chunk)
+        if until is not None and until in chunk:
+            break
+    return b"".join(chunks)

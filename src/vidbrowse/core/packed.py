@@ -76,6 +76,21 @@ class _Packed(Sequence[V], Generic[V]):
         return tuple(self._decode(start, end) for start, end in pairwise(bounds))
 
 
+def _concat_bounds(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """The bounds of parts laid end to end (each part's bounds start at 0)."""
+    shifts = np.cumsum([0] + [int(b[-1]) for b in parts[:-1]], dtype=np.int64)
+    shifted = [b[1:] + shift for b, shift in zip(parts, shifts, strict=True)]
+    return np.concatenate([np.zeros(1, np.int64), *shifted])
+
+
+def _taken_bounds(bounds: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts of rows `indices`, bounds of those rows laid end to end)."""
+    starts = bounds[indices]
+    taken = np.zeros(len(indices) + 1, dtype=np.int64)
+    np.cumsum(bounds[indices + 1] - starts, out=taken[1:])
+    return starts, taken
+
+
 class Strings(_Packed[str]):
     __slots__ = ("_data",)
 
@@ -93,6 +108,23 @@ class Strings(_Packed[str]):
         """From values already encoded as UTF-8."""
         offsets = np.fromiter(accumulate(map(len, encoded), initial=0), np.int64, len(encoded) + 1)
         return cls(b"".join(encoded), offsets)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Strings]) -> Strings:
+        return cls(b"".join(p._data for p in parts), _concat_bounds([p._bounds for p in parts]))
+
+    def select(self, indices: np.ndarray) -> Strings:
+        """Rows `indices` (int64), in that order, packed. A run of consecutive rows is copied as one
+        slice: taking all but a few rows costs a few slices, not one per row."""
+        starts, bounds = _taken_bounds(self._bounds, indices)
+        if not len(indices):
+            return Strings(b"", bounds)
+        breaks = np.flatnonzero(indices[1:] != indices[:-1] + 1) + 1
+        firsts = np.concatenate([np.zeros(1, np.int64), breaks])
+        lasts = np.concatenate([breaks, [len(indices)]]) - 1
+        data, ends = self._data, self._bounds[indices[lasts] + 1]
+        pieces = [data[a:b] for a, b in zip(starts[firsts].tolist(), ends.tolist(), strict=True)]
+        return Strings(b"".join(pieces), bounds)
 
     def __reduce__(self) -> tuple[type[Strings], tuple[bytes, np.ndarray]]:
         return Strings, (self._data, self._bounds)
@@ -124,6 +156,18 @@ class Groups(_Packed[tuple[str, ...]]):
     def pack(cls, rows: Sequence[Sequence[str]]) -> Groups:
         bounds = np.fromiter(accumulate(map(len, rows), initial=0), np.int64, len(rows) + 1)
         return cls(Strings.pack([value for row in rows for value in row]), bounds)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Groups]) -> Groups:
+        flat = Strings.concat([p._flat for p in parts])
+        return cls(flat, _concat_bounds([p._bounds for p in parts]))
+
+    def select(self, indices: np.ndarray) -> Groups:
+        """Rows `indices` (int64), in that order, packed (see Strings.select)."""
+        starts, bounds = _taken_bounds(self._bounds, indices)
+        # Each taken row's strings: its start in the old flat list, then one step per string.
+        flat = np.repeat(starts - bounds[:-1], np.diff(bounds)) + np.arange(bounds[-1])
+        return Groups(self._flat.select(flat), bounds)
 
     def __reduce__(self) -> tuple[type[Groups], tuple[Strings, np.ndarray]]:
         return Groups, (self._flat, self._bounds)
