@@ -1,7 +1,9 @@
 """Updates of an indexed archive, measured as bench.py does (one process each, `vb_update`):
 no-change re-runs, then 10 added / 10 changed / 10 removed, then those put back, several rounds.
+With --phases: one update of those 30 changes in this process, wall and CPU time per phase.
 
     python scripts/bench_update.py ARCHIVE CACHE [--rounds 3]
+    python scripts/bench_update.py ARCHIVE CACHE --phases
 
 It WRITES INTO ARCHIVE (adds, rewrites and removes posts, then puts them back): give it a copy,
 never the benchmark's shared data set (bench.py's own run does the same on its data set).
@@ -10,9 +12,13 @@ never the benchmark's shared data set (bench.py's own run does the same on its d
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 from bench import Mutation, run_task
 
@@ -30,13 +36,85 @@ def _line(label: str, result: dict) -> tuple[float, float]:
     return wall, cpu
 
 
+# (owner, attribute) of each phase timed by --phases; nested phases are part of their caller's.
+PHASES = [
+    ("core.library:Library", "open"),
+    ("core.library:Library", "_scan"),
+    ("core.archive:Scan", "fingerprint"),
+    ("core.library:Library", "_plan"),
+    ("core.library:Library", "_diff"),
+    ("core.library:Library", "_write"),
+    ("core.store:Store", "apply"),
+    ("core.library:Library", "_reload_view"),
+    ("core.columns:Columns", "patched"),
+    ("core.store:Store", "columns"),
+    ("core.columns:Columns", "order"),
+    ("core.columns:Columns", "save"),
+    ("core.library:Library", "_record"),
+]
+
+
+def _timed(
+    spent: dict[str, list[float]], name: str, call: Callable[..., Any]
+) -> Callable[..., Any]:
+    @functools.wraps(call)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            totals = spent.setdefault(name, [0.0, 0.0])
+            totals[0] += time.perf_counter() - wall
+            totals[1] += time.process_time() - cpu
+
+    return timed
+
+
+def phases(archive: Path, cache: Path, count: int) -> None:
+    import importlib
+
+    from vidbrowse.core.library import Library
+
+    Library.open(archive, cache_dir=cache).update()
+    spent: dict[str, list[float]] = {}
+    for owner, attribute in PHASES:
+        module, _, name = owner.partition(":")
+        cls = getattr(importlib.import_module(f"vidbrowse.{module}"), name)
+        call = getattr(cls, attribute)
+        if isinstance(cls.__dict__[attribute], classmethod):
+            call = classmethod(_timed(spent, f"{name}.{attribute}", call.__func__))
+        else:
+            call = _timed(spent, f"{name}.{attribute}", call)
+        setattr(cls, attribute, call)
+    mutation = Mutation(archive, count, seed=0)
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        library = Library.open(archive, cache_dir=cache)
+        summary = library.update()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        library.close()
+    finally:
+        mutation.undo()
+    print(
+        f"open + update: wall {wall:.3f} s, cpu {cpu:.3f} s "
+        f"(+{summary.added} ~{summary.changed} -{summary.removed}), load {os.getloadavg()[0]:.2f}"
+    )
+    for name, (phase_wall, phase_cpu) in spent.items():
+        print(f"  {name:<24} wall {phase_wall:6.3f} s  cpu {phase_cpu:6.3f} s")
+    Library.open(archive, cache_dir=cache).update()  # the archive put back, indexed again
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archive", type=Path)
     parser.add_argument("cache", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--phases", action="store_true")
     args = parser.parse_args()
     count = sum(1 for _ in (args.archive / "_posts").iterdir())
+    if args.phases:
+        phases(args.archive, args.cache, count)
+        return
     times: dict[str, list[tuple[float, float]]] = {"nochange": [], "changes": [], "revert": []}
     task = {"archive": args.archive, "cache": args.cache}
     _line("settle", run_task("vb_update", **task))  # whatever an earlier run left to do

@@ -353,9 +353,10 @@ class Library:
         diff = self._diff(scan)
         live = self._need_view().live_rowids
         known = store.all_rowids()
-        orphans = [int(r) for r in np.setdiff1d(live, known)]
+        # isin, not setdiff1d: no sorting of both sides for their unique values (~50 ms at 100k).
+        orphans = live[~np.isin(live, known)].tolist()
         skip = set(diff.changed) | set(diff.removed)
-        missing = sorted(p for p in store.paths(np.setdiff1d(known, live)) if p not in skip)
+        missing = sorted(p for p in store.paths(known[~np.isin(known, live)]) if p not in skip)
         rowid_of = store.rowids([*diff.changed, *diff.removed, *missing])
         return diff, orphans, missing, rowid_of
 
@@ -450,9 +451,7 @@ class Library:
                 rebuilt_reason=reason,
             )
 
-    def _update(
-        self, report: ProgressFn, scan: archive_scan.Scan | None
-    ) -> tuple[int, int, int]:
+    def _update(self, report: ProgressFn, scan: archive_scan.Scan | None) -> tuple[int, int, int]:
         store = self._need_store()
         report(Progress("scan", 0, 0))
         if scan is None:
