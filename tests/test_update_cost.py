@@ -186,3 +186,37 @@ def test_search_after_a_change_walks_the_archive_once(archive: Path, tmp_path: P
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "zqadded" in done.stdout
+
+
+def test_small_commits_merge_only_small_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh.writing import NO_MERGE
+
+    from vidbrowse.core import index
+
+    monkeypatch.setattr(index, "MERGE_COUNT", 3)
+    monkeypatch.setattr(index, "MERGE_DOCS", 5)
+    ix = index.create(tmp_path / "text")
+    rowid = 0
+    for _ in range(4):  # the bulk build's segments: above MERGE_DOCS, never merged again
+        writer = ix.writer()
+        for _ in range(10):
+            rowid += 1
+            writer.add_document(rowid=rowid, title=f"post {rowid}", text="words")
+        writer.commit(mergetype=NO_MERGE)
+    sizes = []
+    for _ in range(12):  # small updates, one document each
+        writer = ix.writer()
+        rowid += 1
+        writer.add_document(rowid=rowid, title=f"post {rowid}", text="words")
+        writer.commit(mergetype=index.merge_small)
+        sizes.append(
+            sorted(s.doc_count_all() for s in index.open_searcher(tmp_path / "text")[0]._segments())
+        )
+        assert sizes[-1][-4:] == [10, 10, 10, 10]
+    small = [s[:-4] for s in sizes]
+    assert small[:5] == [[1], [1, 1], [1, 1, 1], [4], [1, 4]]  # 3 small ones merged into the 4th
+    assert small[5:8] == [[1, 1, 4], [1, 1, 1, 4], [4, 4]] and max(map(len, small)) == 4
+    with index.open_searcher(tmp_path / "text")[1] as searcher:
+        assert searcher.doc_count() == rowid

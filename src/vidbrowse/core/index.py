@@ -32,6 +32,7 @@ from vidbrowse.core.post import Post
 
 # Writing is for updates only: a search never pays for importing it.
 if TYPE_CHECKING:
+    from whoosh.codec.base import Segment
     from whoosh.writing import IndexWriter
 
     from vidbrowse.core import fastindex
@@ -70,6 +71,35 @@ SEGMENT_DOCS = 25_000
 # builders at 220 instead of 270), while the cores stay busy as this one also stores posts and
 # reloads columns (build time unchanged: 72–80 s).
 BULK_PROCS = min(3, (os.cpu_count() or 1) + 1)
+
+
+# A small update's commit also merges the smallest segments into its own when at least
+# MERGE_COUNT of them hold at most MERGE_DOCS documents together: each merge costs at most about
+# a second (Whoosh merges ~2 ms a document). Whoosh's default policy (MERGE_SMALL) also merges
+# whenever there are many segments: the third small update after a 100k build merged all 18 of
+# the bulk build's segments (a full merge of 30k documents alone took 63 s of CPU).
+MERGE_COUNT = 8
+MERGE_DOCS = 400
+
+
+def merge_small(writer: IndexWriter, segments: list[Segment]) -> list[Segment]:
+    """A Whoosh `mergetype` (see MERGE_COUNT): the segments left as they are."""
+    from whoosh.reading import SegmentReader
+
+    merged: list[Segment] = []
+    total = 0
+    for segment in sorted(segments, key=lambda s: s.doc_count_all()):
+        total += segment.doc_count_all()
+        if total > MERGE_DOCS:
+            break
+        merged.append(segment)
+    if len(merged) < MERGE_COUNT:
+        return segments
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if all(segment is not m for m in merged)]
 
 
 def document(rowid: int, post: Post) -> dict[str, object]:

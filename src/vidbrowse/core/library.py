@@ -569,7 +569,7 @@ class Library:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=index.merge_small)
 
     def _write_bulk(
         self,
