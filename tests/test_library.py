@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import whoosh.index
 
-from vidbrowse.core import fastindex, index, library
+from vidbrowse.core import fastindex, index, library, savedcolumns
 from vidbrowse.core import store as store_module
 from vidbrowse.core.columns import NUMERIC_FIELDS, ColumnRow
 from vidbrowse.core.library import Library, LibraryError, Progress
@@ -443,7 +443,7 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
     with Library.open(archive) as lib:
         lib.update()
         home = lib.home
-    [saved] = home.glob(f"{library.COLUMNS_FILE}-*")
+    [saved] = home.glob(f"{savedcolumns.COLUMNS_FILE}-*")
     built: list[int] = []
     real_build = library.Columns.from_source
     monkeypatch.setattr(
@@ -456,7 +456,54 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
         lib.update()
         assert built == [1]  # the store changed: built again, and saved under a new name
         assert paths(lib, "brand") == ["new.md"]
-    [renewed] = home.glob(f"{library.COLUMNS_FILE}-*")
+    [renewed] = home.glob(f"{savedcolumns.COLUMNS_FILE}-*")
     assert renewed != saved
     with Library.open(archive) as lib:
         assert len(paths(lib, "")) == 13 and built == [1]
+
+
+def orders(lib: Library) -> dict[str, list[str]]:
+    """Every post's path in the orders a few columns give."""
+    out = {}
+    for sort in ("uploaded", "title", "views", "duration"):
+        results = lib.search("", sort=sort)
+        out[sort] = [row.path for row in results.rows(0, results.total)]
+    return out
+
+
+def test_a_large_stores_columns_are_built_in_a_fresh_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = make_archive(tmp_path / "archive")
+    with Library.open(archive) as lib:
+        lib.update()
+        expected = orders(lib)
+        home = lib.home
+    for saved in home.glob(f"{savedcolumns.COLUMNS_FILE}-*"):
+        saved.unlink()
+    monkeypatch.setattr(savedcolumns, "CHILD_MIN_POSTS", 1)
+    built: list[int] = []
+    real_build = library.Columns.from_source
+    monkeypatch.setattr(
+        library.Columns, "from_source", lambda column: built.append(1) or real_build(column)
+    )
+    with Library.open(archive) as lib:
+        assert built == []  # built by the child, loaded from its copy
+        assert orders(lib) == expected
+    assert len(list(home.glob(f"{savedcolumns.COLUMNS_FILE}-*"))) == 1
+
+
+def test_columns_are_built_here_when_the_fresh_process_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = make_archive(tmp_path / "archive")
+    with Library.open(archive) as lib:
+        lib.update()
+        expected = paths(lib, "")
+        home = lib.home
+    for saved in home.glob(f"{savedcolumns.COLUMNS_FILE}-*"):
+        saved.unlink()
+    monkeypatch.setattr(savedcolumns, "CHILD_MIN_POSTS", 1)
+    monkeypatch.setattr(savedcolumns, "_CHILD_CODE", "raise SystemExit(3)")
+    with Library.open(archive) as lib:
+        assert paths(lib, "") == expected

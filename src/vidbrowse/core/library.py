@@ -32,7 +32,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from vidbrowse.core import archive as archive_scan
-from vidbrowse.core import index, locations
+from vidbrowse.core import index, locations, savedcolumns
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.post import Post, Problem
 from vidbrowse.core.query import Node, has_words, parse_query
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from vidbrowse.core.marks import Marks
 
 TEXT_DIR = "text"
-COLUMNS_FILE = "columns.pickle"  # + "-<store generation>"
 LOCK_FILE = "update.lock"
 SCAN_FILE = "scan.pickle"  # + "-<fingerprint>": the scan the store was last brought up to date with
 # A cold build commits this many posts first so words become searchable within a second or two,
@@ -228,27 +227,20 @@ class Library:
 
     def _columns(self, store: Store, change: _Change | None) -> Columns:
         """The columns of the store as it is: loaded from the copy saved beside it when that
-        copy is of the store's generation (10x faster than building them at every start), else
-        the current view's patched with `change` when that is all the store's rows changed by
-        since (an update's commit: the update lock keeps other writers out), else read in full."""
+        copy is of the store's generation, else the current view's patched with `change` when
+        that is all the store's rows changed by since (an update's commit: the update lock keeps
+        other writers out), else built in full (see savedcolumns)."""
         generation = store.generation()
-        saved = self.home / f"{COLUMNS_FILE}-{generation}"
-        columns = Columns.load(saved)
-        if columns is None:
-            old = None if self._view is None else self._view.columns
-            if change is not None and old is not None and change.small(len(old)):
-                fresh = store.columns(change.fresh)
-                columns = old.patched(np.array(change.gone, dtype=np.int64), fresh)
-            else:
-                columns = store.columns()
-            # The default order (and the title ranks behind it) of every first search, saved
-            # with the columns so no start pays for it (~15 ms at 30k posts).
-            columns.order("uploaded", False)
-            for old_file in self.home.glob(f"{COLUMNS_FILE}-*"):
-                old_file.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):  # a cache: a full disk only costs speed
-                columns.save(saved)
-        return columns
+        columns = Columns.load(savedcolumns.saved_path(self.home, generation))
+        if columns is not None:
+            return columns
+        old = None if self._view is None else self._view.columns
+        if change is not None and old is not None and change.small(len(old)):
+            gone = np.array(change.gone, dtype=np.int64)
+            columns = old.patched(gone, store.columns(change.fresh))
+            savedcolumns.save(columns, self.home, generation)
+            return columns
+        return savedcolumns.load(store, self.home)
 
     def _open_view(self, store: Store, change: _Change | None = None) -> _View:
         ix, searcher = index.open_searcher(self.home / TEXT_DIR)
