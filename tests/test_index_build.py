@@ -165,16 +165,45 @@ def test_a_failing_builder_process_is_reported(
     writer.cancel()
 
 
-def test_a_failure_in_this_process_stops_the_others(
+def test_a_failing_builder_stops_the_others(
     tmp_path: Path, documents: list[dict[str, Any]]
 ) -> None:
     ix = index.create(tmp_path / "ix")
     writer = ix.writer()
-    broken = [{"rowid": 99, "text": 12345}, *documents]
-    with fastindex.Builders(fastindex.as_document, 2) as builders, pytest.raises(TypeError):
+    broken = [{"rowid": 99, "text": 12345}, *documents]  # the first share fails at once
+    with (
+        fastindex.Builders(fastindex.as_document, 3) as builders,
+        pytest.raises(fastindex.BuildError, match="TypeError"),
+    ):
         fastindex.build_parallel(ix, broken, builders, max_docs=100)
     assert multiprocessing.active_children() == []
     writer.cancel()
+
+
+def numbered(item: int) -> tuple[int, dict[str, object] | None]:
+    """A `prepare` for plain numbers: every third one is a problem (no document)."""
+    post = Post(path=str(item), vid_id=str(item), title=f"video w{item}")
+    return -item, None if item % 3 == 0 else index.document(item, post)
+
+
+def test_every_builder_takes_a_share_and_reports_progress(tmp_path: Path) -> None:
+    ix = index.create(tmp_path / "ix")
+    writer = ix.writer()
+    items = list(range(1, 1201))
+    seen: list[int] = []
+    with fastindex.Builders(numbered, 3) as builders:
+        assert len(multiprocessing.active_children()) == 3
+        results, segments = fastindex.build_parallel(
+            ix, items, builders, max_docs=150, progress=seen.append
+        )
+    assert results == [-i for i in items]  # every item once, in order
+    assert len(segments) == 3 * 2  # 400 items a share: 267 documents, two segments each
+    # Each share reports every 250 of its items: three reports, the sum growing.
+    assert seen == [250, 500, 750]
+    fastindex.commit(writer, segments)
+    with ix.searcher() as searcher:
+        rowids = sorted(index.docnum_rowids(searcher).tolist())
+    assert rowids == [i for i in items if i % 3]
 
 
 def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:

@@ -211,11 +211,30 @@ def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pyt
     with Library.open(root) as lib:
         summary = lib.update()
         assert summary.posts == 40
-        assert forks == [index.BULK_PROCS - 1]
+        assert forks == [index.BULK_PROCS]
         assert multiprocessing.active_children() == []
         assert lib.search("video").total == 40
         stored = lib.post("_posts/p039.md")
         assert stored is not None and stored.title == "Video number39"
+
+
+
+def test_a_bulk_batch_is_indexed_by_the_builders_with_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This process indexes nothing itself: the builders' progress is what the display shows."""
+    root = make_archive(tmp_path / "big", 600)
+    monkeypatch.setattr(library, "FIRST_BATCH", 600)
+    monkeypatch.setattr(index, "BULK_PROCS", 2)
+    events: list[Progress] = []
+    with Library.open(root) as lib:
+        summary = lib.update(progress=events.append)
+        assert summary.posts == 600
+        assert lib.search("video").total == 600
+        assert lib.search("number599").total == 1
+    indexed = [p.done for p in events if p.phase == "index"]
+    assert indexed == [250, 500]  # 300 posts a builder, each reporting its 250th
+    assert all(p.total == 600 for p in events if p.phase == "index")
 
 
 DAMAGES = {

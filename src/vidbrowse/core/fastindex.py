@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import multiprocessing
+import multiprocessing.connection
 import re
 import struct
 import traceback
@@ -403,7 +404,8 @@ def _serve(
     prepare: Callable[[Any], tuple[Any, Document | None]], conn: Any, others: list[Any]
 ) -> None:
     """A builder process: `build_segments` for each (ix, items, max_docs) received, until None
-    or the parent is gone."""
+    or the parent is gone. Sends ("progress", items done) every 250 items, then ("ok", result)
+    or ("error", traceback)."""
     # Fork gave us the parent's ends of every pipe: while we hold them, a parent killed
     # mid-build would leave this process blocked forever instead of seeing the pipe break.
     for end in others:
@@ -417,23 +419,28 @@ def _serve(
             return
         ix, items, max_docs = job
         try:
-            report = ("ok", build_segments(ix, items, prepare, max_docs=max_docs))
+            built = build_segments(
+                ix, items, prepare, max_docs=max_docs, progress=lambda n: conn.send(("progress", n))
+            )
+            report = ("ok", built)
+        except BrokenPipeError:
+            return  # the parent was killed: nobody is left to tell
         except BaseException as exc:  # reported to the parent, which raises
             report = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         try:
             conn.send(report)
         except BrokenPipeError:
-            return  # the parent was killed: nobody is left to tell
+            return
         del report, job, ix, items
 
 
 class Builders:
-    """`procs` - 1 processes building segments for `build_parallel` (this process is the
-    other one), forked once and reused by every batch of an update. Forked before this
-    process's heap grows with the first batch's posts and postings: a child forked later maps
-    (and counts in its RSS) all of that, and gets a heap the parent's fragmentation left large.
-    Their word caches stay warm from batch to batch. `prepare` reaches them by fork, without
-    pickling; each batch's items are pickled to them."""
+    """`procs` processes building segments for `build_parallel`, forked once and reused by
+    every batch of an update; this process only hands out the shares and collects them. Forked
+    before this process's heap grows with the first batch's posts and postings: a child forked
+    later maps (and counts in its RSS) all of that, and gets a heap the parent's fragmentation
+    left large. Their word caches stay warm from batch to batch. `prepare` reaches them by fork,
+    without pickling; each batch's items are pickled to them."""
 
     def __init__(self, prepare: Callable[[T], tuple[R, Document | None]], procs: int) -> None:
         self.prepare = prepare
@@ -441,7 +448,7 @@ class Builders:
         ctx = multiprocessing.get_context("fork")
         ends: list[Any] = []
         try:
-            for _ in range(procs - 1):
+            for _ in range(procs):
                 mine, theirs = ctx.Pipe()
                 ends.append(mine)
                 child = ctx.Process(target=_serve, args=(prepare, theirs, ends), daemon=True)
@@ -454,24 +461,38 @@ class Builders:
 
     @property
     def procs(self) -> int:
-        return len(self._workers) + 1
+        return len(self._workers)
 
-    def send(self, shares: Sequence[tuple[FileIndex, Sequence[Any], int]]) -> None:
-        """One job per worker (no more shares than workers)."""
-        for (_, conn), share in zip(self._workers, shares, strict=False):
+    def build(
+        self,
+        shares: Sequence[tuple[FileIndex, Sequence[Any], int]],
+        progress: Callable[[int], None] | None,
+    ) -> list[tuple[list[Any], list[Segment]]]:
+        """Each (ix, items, max_docs) job to a worker of its own (no more shares than workers);
+        their results, in the order of `shares`. `progress` gets the items done by all."""
+        workers = self._workers[: len(shares)]
+        for (_, conn), share in zip(workers, shares, strict=True):
             conn.send(share)
-
-    def receive(self, count: int) -> list[tuple[list[Any], list[Segment]]]:
-        """The results of the first `count` workers' jobs, in order."""
-        out = []
-        for child, conn in self._workers[:count]:
-            try:
-                status, value = conn.recv()
-            except EOFError:
-                raise BuildError(f"an index process died (exit code {child.exitcode})") from None
-            if status != "ok":
-                raise BuildError(value)
-            out.append(value)
+        done = [0] * len(workers)
+        out: list[Any] = [None] * len(workers)
+        waiting = {conn: i for i, (_, conn) in enumerate(workers)}
+        while waiting:
+            for conn in multiprocessing.connection.wait(list(waiting)):
+                i = waiting[conn]
+                try:
+                    status, value = conn.recv()
+                except EOFError:
+                    code = workers[i][0].exitcode
+                    raise BuildError(f"an index process died (exit code {code})") from None
+                if status == "progress":
+                    done[i] = value
+                    if progress is not None:
+                        progress(sum(done))
+                    continue
+                if status != "ok":
+                    raise BuildError(value)
+                out[i] = value
+                del waiting[conn]
         return out
 
     def close(self, *, kill: bool = False) -> None:
@@ -504,21 +525,18 @@ def build_parallel(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[R], list[Segment]]:
     """`build_segments` with the items split into contiguous shares, one per process of
-    `builders`: this process does the first. Results and segments come back in item order;
-    `progress` counts this process's share only. On any failure the builders are stopped."""
-    prepare = builders.prepare
-    if builders.procs < 2 or len(items) < 2:
-        return build_segments(ix, items, prepare, max_docs=max_docs, progress=progress)
-    step = -(-len(items) // builders.procs)
-    shares = [items[i : i + step] for i in range(0, len(items), step)]
+    `builders`. Results and segments come back in item order; `progress` gets the items done.
+    On any failure the builders are stopped."""
+    step = max(-(-len(items) // max(builders.procs, 1)), 1)
+    shares = [(ix, items[i : i + step], max_docs) for i in range(0, len(items), step)]
+    if not builders.procs or len(shares) < 2:
+        return build_segments(ix, items, builders.prepare, max_docs=max_docs, progress=progress)
+    results: list[R] = []
+    segments: list[Segment] = []
     try:
-        builders.send([(ix, share, max_docs) for share in shares[1:]])
-        results, segments = build_segments(
-            ix, shares[0], prepare, max_docs=max_docs, progress=progress
-        )
-        for child_results, child_segments in builders.receive(len(shares) - 1):
-            results += child_results
-            segments += child_segments
+        for share_results, share_segments in builders.build(shares, progress):
+            results += share_results
+            segments += share_segments
     except BaseException:
         builders.close(kill=True)
         raise
@@ -557,14 +575,9 @@ class BulkWriter:
         progress: Callable[[int], None] | None = None,
     ) -> list[R]:
         """Prepare and index `items` (see build_parallel); their results, in order. `progress`
-        gets an estimate of the items done."""
-        procs = builders.procs
+        gets the count of items done."""
         results, segments = build_parallel(
-            self._ix,
-            items,
-            builders,
-            max_docs=self._max_docs,
-            progress=None if progress is None else (lambda n: progress(min(n * procs, len(items)))),
+            self._ix, items, builders, max_docs=self._max_docs, progress=progress
         )
         self._segments += segments
         return results
