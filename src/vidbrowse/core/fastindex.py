@@ -64,12 +64,6 @@ _WORD_CACHE_MAX = 500_000
 _WORD_CACHES: dict[tuple[object, ...], dict[str, str | None]] = {}
 
 
-def forget_words() -> None:
-    """Empty the raw-token caches (tens of MB after a big build) when no build follows soon."""
-    for words in _WORD_CACHES.values():
-        words.clear()
-
-
 class _Analysis:
     """ANALYZER (tokenize, lowercase, fold accents, drop stop words, stem) in one loop."""
 

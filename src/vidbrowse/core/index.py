@@ -67,10 +67,10 @@ SMALL_LIMITMB = 256
 # postings in memory (about 4 KB a post, measured: see scripts/bench_build.py).
 SEGMENT_DOCS = 25_000
 # Processes sharing a bulk batch: one more than the cores, so each holds a third of a batch's
-# postings on 2 cores (100k posts: the largest peaked at 220 MB instead of 270), while the cores
+# postings on 2 cores (100k posts: each peaked at 208–229 MB instead of 270), while the cores
 # stay busy as this process stores each batch's posts and reloads the columns. This process
-# indexes nothing: holding a share of the postings too, it peaked at 285 MB instead of ~250 (a
-# 100k build; it did a share until session 3).
+# indexes nothing: holding a share of the postings too, it peaked at 285 MB instead of 241 (a
+# 100k build).
 BULK_PROCS = min(3, (os.cpu_count() or 1) + 1)
 
 

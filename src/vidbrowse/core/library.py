@@ -53,8 +53,9 @@ FIRST_BATCH = 1_000
 # (each costs a reload of the columns and two more segments; see scripts/bench_build.py)…
 BATCH_GROWTH = 5
 # …up to about this many posts: a batch's parsed posts (pickled) and postings stay in memory
-# until its commit (one batch of 79k posts took 1.4 GB; at 25k a 100k build peaks near 315 MB in
-# this process and 220 MB in a builder; 20k and 15k batches peaked no lower).
+# until its commit (one batch of 79k posts took 1.4 GB; at 25k a 100k build peaked near 315 MB in
+# this process and 220 MB in a builder, 20k and 15k batches no lower; now that this process
+# indexes nothing and builds no columns, ~240 MB).
 MAX_BATCH = 25_000
 # A batch of at least this many posts to parse is parsed and indexed by fastindex, in parallel
 # processes, as new segments; smaller ones go through Whoosh's own writer.
@@ -460,7 +461,6 @@ class Library:
             return 0, 0, 0
 
         # Only updates parse and index: searches skip yaml and the index builder.
-        from vidbrowse.core import fastindex
         from vidbrowse.core.parse import load_post
 
         todo = [*diff.added, *diff.changed, *missing]
@@ -529,8 +529,6 @@ class Library:
                 updated=time.time(),
             )
             del packed[:]  # before the columns are rebuilt: at 25k posts, ~50 MB
-            if number == len(batches) - 1:
-                fastindex.forget_words()  # rebuilding the columns is a 100k build's peak
             _release_free_memory()
             self._reload_view(change)
             report(Progress("commit", done, len(todo)))
@@ -572,8 +570,8 @@ class Library:
         total: int,
     ) -> list[bytes | Problem]:
         """Parse `paths` and index their posts as new segments, one commit. Parsing is a good
-        share of a build, so each process parses the posts it indexes (fastindex); the parsed
-        posts come back, pickled (see `_unpickled`), for the store. The builder processes are
+        share of a build, so each builder process parses the posts it indexes (fastindex); the
+        parsed posts come back, pickled (see `_unpickled`), for the store. The builder processes are
         forked at the update's first bulk batch, while this process is still small, and serve
         its later batches too."""
         from vidbrowse.core import fastindex
