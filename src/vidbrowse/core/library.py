@@ -11,6 +11,7 @@ until then) or lacks documents the store still lists (their files are re-read ne
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import itertools
