@@ -32,6 +32,52 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
+class ChildPeaks:
+    """The largest peak RSS (VmHWM) among this process's descendants, read from /proc while
+    they run. RUSAGE_CHILDREN cannot tell it: a child forked from a large process and then
+    exec'd keeps the parent's size as its maximum, and the builders' figures merge into one."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _watch(self, every: float) -> None:
+        while not self._stop.wait(every):
+            for pid in _descendants(os.getpid()):
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue  # it ended meanwhile
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        kib = int(line.split()[1])
+                        self.peaks[pid] = max(self.peaks.get(pid, 0.0), kib / 1024)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return max(self.peaks.values(), default=0.0)
+
+
+def _descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rpartition(")")[2].split()[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children: unlike wall time, barely moved by
     other processes competing for the cores."""
@@ -78,11 +124,13 @@ def vb_build(archive: Path, cache: Path) -> dict[str, Any]:
     def progress(p: Any) -> None:
         phases.setdefault(p.phase, time.perf_counter() - start)
 
+    children = ChildPeaks()
     library = _open(archive, cache)
     summary = library.update(progress=progress)
     seconds = time.perf_counter() - start
     library.close()
     return {
+        "child_rss_mb": children.stop(),
         "seconds": seconds,
         "posts": summary.posts,
         "problems": summary.problems,
@@ -390,7 +438,7 @@ def main() -> None:
     except Exception as e:  # the parent prints it as an "n/a" cell with the reason
         result = {"error": f"{type(e).__name__}: {e}"}
     result["rss_mb"] = peak_rss_mb()
-    result["child_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    result.setdefault("child_rss_mb", peak_rss_mb(resource.RUSAGE_CHILDREN))
     result["cpu_s"] = cpu_seconds()
     print(MARKER + json.dumps(result), flush=True)
     # Threads left running (vb_first stops mid-build on purpose) must not hold the exit.
