@@ -23,7 +23,9 @@ from vidbrowse.core.archive import Stat
 from vidbrowse.core.columns import Columns
 from vidbrowse.core.post import Post, Problem
 
-STORE_VERSION = 2
+# Bump when what is stored changes, the parsing and cleaning of posts included: a store of
+# another version is rebuilt. 3: a zero-width non-joiner inside a word is kept.
+STORE_VERSION = 3
 FILENAME = "store.sqlite3"
 SEP = "\x1f"
 
