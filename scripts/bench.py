@@ -262,7 +262,13 @@ def _app_times(runs: list[dict[str, Any]]) -> dict[str, Any]:
     times = [r["ready_at"] - r["spawned_at"] for r in runs if r.get("ready_at")]
     if not times:
         return {"error": errors[0] if errors else "no results shown within 120 s"}
-    return {"seconds": median(times), "runs_s": times, "rss_mb": max(r["rss_mb"] for r in runs)}
+    idle = [r["idle_at"] - r["spawned_at"] for r in runs if r.get("idle_at")]
+    return {
+        "seconds": median(times),
+        "runs_s": times,
+        "idle_runs_s": idle,
+        "rss_mb": max(r["rss_mb"] for r in runs),
+    }
 
 
 def machine() -> dict[str, Any]:

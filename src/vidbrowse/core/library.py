@@ -638,6 +638,11 @@ class Library:
         with self._lock:
             return self._need_store().posts_by_vid_id(vid_id)
 
+    def is_empty(self) -> bool:
+        """No post indexed yet: a first build is ahead (or the archive holds none)."""
+        with self._lock:
+            return len(self._need_view().live_rowids) == 0
+
     def problems(self) -> list[Problem]:
         with self._lock:
             return self._need_store().problems()

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
+from textual.widgets import Input, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from vidbrowse.core.config import Config, load_config
@@ -43,6 +43,7 @@ from vidbrowse.tui.screens import HelpScreen, NoteScreen, ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.detail import DetailView, render_post
 from vidbrowse.tui.widgets.facets import FacetPane
+from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.query_bar import QueryBar
 from vidbrowse.tui.widgets.results import ResultsList
 
@@ -148,7 +149,9 @@ class VidbrowseApp(ReviewActions):
         self.results_list.focus()
         self.detail.show_nothing("")
         self.search_now()
-        self.updating = self.needs_update  # started once the first search has answered
+        self.updating = self.needs_update  # started once the first search has answered…
+        if self.needs_update and self.library.is_empty():
+            self._start_update()  # …unless nothing is indexed: then there is nothing to draw first
 
     def _start_update(self) -> None:
         """Shortly after the first search (whatever its outcome): the update's scan holds the
@@ -163,7 +166,9 @@ class VidbrowseApp(ReviewActions):
 
     def _update_soon(self) -> None:
         """Start the update a little after the screen showing the first answer is drawn: timed
-        from the answer instead, a slow first paint (a busy machine) met the scan half-way."""
+        from the answer instead, a slow first paint (a busy machine) met the scan half-way.
+        After the first results, called once their facets are set: the update waits for the
+        screen drawing those too."""
         if self.needs_update:
             self.call_after_refresh(self.set_timer, UPDATE_AFTER, self._start_update)
 
@@ -227,8 +232,8 @@ class VidbrowseApp(ReviewActions):
     def _show_results(
         self, generation: int, text: str, results: Results, keep_row: Row | None
     ) -> None:
-        self._update_soon()
         if generation != self.generation:
+            self._update_soon()
             return
         self.results = results
         self.query_text = text
@@ -240,6 +245,7 @@ class VidbrowseApp(ReviewActions):
         self._show_status()
         # The list is what the user waits for; the facet lists are rebuilt after it is drawn.
         self.call_after_refresh(self._show_facets)
+        self.call_after_refresh(self._update_soon)
         listing = self.results_list
         if self.updating:
             listing.empty_message = "Indexing… posts appear here as they are indexed."

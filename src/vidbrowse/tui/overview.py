@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -26,6 +26,7 @@ from vidbrowse.core.query import QueryError
 from vidbrowse.core.reviewdb import ReviewError
 from vidbrowse.core.saved import SavedSearches
 from vidbrowse.tui.dialogs import ConfirmDialog, NamePrompt
+from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit
 
 COUNT_CELLS = 7

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from vidbrowse.core.display import printable
 from vidbrowse.core.search import Row
 from vidbrowse.tui.commands import COMMANDS
 from vidbrowse.tui.widgets.detail import DetailView
+from vidbrowse.tui.widgets.footer import Footer
 
 
 class ReaderScreen(Screen[None]):

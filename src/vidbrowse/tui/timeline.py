@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -18,6 +18,7 @@ from vidbrowse.core.display import day, human_count
 from vidbrowse.core.query import QueryError
 from vidbrowse.core.search import Results
 from vidbrowse.core.stats import Bar, ResultStats, Totals, narrow, result_stats
+from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
