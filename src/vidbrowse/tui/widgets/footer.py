@@ -26,6 +26,8 @@ class Footer(TextualFooter):
         )
 
     async def recompose(self) -> None:
+        if not self.is_attached or self._pruning:  # as Textual's: its screen may be gone
+            return
         shown = self._what_it_shows()
         if shown == self._shown:
             return
