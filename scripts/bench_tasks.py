@@ -234,7 +234,8 @@ def _scroll(library: Any) -> dict[str, Any]:
 
 
 def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> dict[str, Any]:
-    """The Textual app, headless (`run_test`, 120x40), until it shows a non-empty result list.
+    """The Textual app, headless (`run_test`, 120x40), until its first screen shows what it
+    counted: the overview's lines (no query) or a non-empty result list.
     `ready_at` is wall-clock time: the parent subtracts the moment it spawned this process, so
     interpreter start and imports count. `unindexed`: start on an empty cache, indexing.
     `idle_at`: later, when the process has then gone quiet (Textual's `wait_for_idle`: a 20 ms
@@ -242,19 +243,25 @@ def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> d
     background update keeps a core busy, as it does all through a first build."""
     if unindexed:
         shutil.rmtree(cache, ignore_errors=True)
-    from vidbrowse.tui.app import VidbrowseApp
+    from vidbrowse.tui.app import make_app
+    from vidbrowse.tui.overview import OverviewScreen
 
     library = _open(archive, cache)
-    # As `vidbrowse ARCHIVE` does: the app brings the index up to date in the background.
-    app = VidbrowseApp(library, query=query)
+    # As `vidbrowse ARCHIVE [QUERY]` does: with no query the overview is the first screen, and
+    # the app brings the index up to date in the background.
+    app = make_app(library, query=query)
     ready: dict[str, float] = {}
+
+    def shown() -> bool:
+        if isinstance(app.screen, OverviewScreen):
+            return app.screen.overview is not None and app.screen.overview.posts > 0
+        return app.results is not None and app.results.total > 0
 
     async def drive() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             deadline = time.perf_counter() + 120
             while time.perf_counter() < deadline:
-                results = app.results
-                if results is not None and results.total > 0:
+                if shown():
                     # The queued messages handled, then the pending refresh painted: the rows
                     # are on screen.
                     await pilot.pause(0)

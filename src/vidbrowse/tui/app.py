@@ -665,6 +665,15 @@ class VidbrowseApp(ReviewActions):
         self.notify(str(error), title="Indexing stopped", severity="error", timeout=10)
 
 
+def make_app(
+    library: Library, *, query: str = "", needs_update: bool = True, config: Config | None = None
+) -> VidbrowseApp:
+    """The app as `vidbrowse ARCHIVE [QUERY]` starts it (see run_app)."""
+    app = VidbrowseApp(library, query=query, needs_update=needs_update, config=config)
+    app.overview_first = not query.strip()  # no query: start on the overview
+    return app
+
+
 def run_app(
     library: Library, *, query: str = "", needs_update: bool = True, config: Config | None = None
 ) -> int:
@@ -674,7 +683,6 @@ def run_app(
     already usable (cheap when nothing changed). Pass False when the caller just updated.
     `config`: the loaded config.toml (theme, sort, reverse, debounce_ms, keymap); read here when
     not given."""
-    app = VidbrowseApp(library, query=query, needs_update=needs_update, config=config)
-    app.overview_first = not query.strip()  # no query: start on the overview
+    app = make_app(library, query=query, needs_update=needs_update, config=config)
     status = app.run()
     return status if isinstance(status, int) else (app.return_code or 0)
