@@ -195,28 +195,32 @@ def test_small_commits_merge_only_small_segments(
 
     from vidbrowse.core import index
 
+    # Tiers of at most 3 and 9 documents, merged 3 segments or more at a time.
     monkeypatch.setattr(index, "MERGE_COUNT", 3)
-    monkeypatch.setattr(index, "MERGE_DOCS", 5)
+    monkeypatch.setattr(index, "MERGE_DOCS", 3)
     ix = index.create(tmp_path / "text")
     rowid = 0
-    for _ in range(4):  # the bulk build's segments: above MERGE_DOCS, never merged again
+    for _ in range(4):  # the bulk build's segments: above every tier, never merged again
         writer = ix.writer()
-        for _ in range(10):
+        for _ in range(20):
             rowid += 1
             writer.add_document(rowid=rowid, title=f"post {rowid}", text="words")
         writer.commit(mergetype=NO_MERGE)
-    sizes = []
+    small = []
     for _ in range(12):  # small updates, one document each
         writer = ix.writer()
         rowid += 1
         writer.add_document(rowid=rowid, title=f"post {rowid}", text="words")
         writer.commit(mergetype=index.merge_small)
-        sizes.append(
-            sorted(s.doc_count_all() for s in index.open_searcher(tmp_path / "text")[0]._segments())
-        )
-        assert sizes[-1][-4:] == [10, 10, 10, 10]
-    small = [s[:-4] for s in sizes]
-    assert small[:5] == [[1], [1, 1], [1, 1, 1], [4], [1, 4]]  # 3 small ones merged into the 4th
-    assert small[5:8] == [[1, 1, 4], [1, 1, 1, 4], [4, 4]] and max(map(len, small)) <= 5
+        segments = index.open_searcher(tmp_path / "text")[0]._segments()
+        sizes = sorted(segment.doc_count_all() for segment in segments)
+        assert sizes[-4:] == [20, 20, 20, 20]
+        small.append(sizes[:-4])
+    # Three 1s merge into the commit's own segment (4); when the first tier cannot merge, the
+    # second does (1 + 1 + 4 + the new one = 7), so segments do not pile up at a tier's size.
+    assert small == [
+        [1], [1, 1], [1, 1, 1], [4], [1, 4], [1, 1, 4],
+        [7], [1, 7], [1, 1, 7], [10], [1, 10], [1, 1, 10],
+    ]  # fmt: skip
     with index.open_searcher(tmp_path / "text")[1] as searcher:
         assert searcher.doc_count() == rowid

@@ -74,33 +74,44 @@ SEGMENT_DOCS = 25_000
 BULK_PROCS = min(3, (os.cpu_count() or 1) + 1)
 
 
-# A small update's commit also merges the smallest segments into its own when at least
-# MERGE_COUNT of them hold at most MERGE_DOCS documents together: each merge costs at most about
-# a second (Whoosh merges ~2 ms a document). Whoosh's default policy (MERGE_SMALL) also merges
-# whenever there are many segments: the third small update after a 100k build merged all 18 of
-# the bulk build's segments (a full merge of 30k documents alone took 63 s of CPU).
+# A small update's commit also merges the smallest segments when at least MERGE_COUNT of them
+# hold at most MERGE_DOCS documents together, or else MERGE_COUNT times that (the next tier), so
+# small updates leave one segment per ~3,200 changed posts rather than one per ~400. Whoosh merges
+# ~2 ms a document: a merge costs at most about a second, the rare second tier ~6 s. Whoosh's
+# default policy (MERGE_SMALL) also merges whenever there are many segments: the third small
+# update after a 100k build merged all 18 of the bulk build's segments (a full merge of 30k
+# documents alone took 63 s of CPU).
 MERGE_COUNT = 8
 MERGE_DOCS = 400
+MERGE_TIERS = 2
 
 
 def merge_small(writer: IndexWriter, segments: list[Segment]) -> list[Segment]:
     """A Whoosh `mergetype` (see MERGE_COUNT): the segments left as they are."""
     from whoosh.reading import SegmentReader
 
-    merged: list[Segment] = []
-    total = 0
-    for segment in sorted(segments, key=lambda s: s.doc_count_all()):
-        total += segment.doc_count_all()
-        if total > MERGE_DOCS:
+    by_size = sorted(segments, key=lambda s: s.doc_count_all())
+    for tier in range(MERGE_TIERS):
+        merged = _smallest_within(by_size, MERGE_DOCS * MERGE_COUNT**tier)
+        if len(merged) >= MERGE_COUNT:
             break
-        merged.append(segment)
-    if len(merged) < MERGE_COUNT:
+    else:
         return segments
     for segment in merged:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
         reader.close()
     return [segment for segment in segments if all(segment is not m for m in merged)]
+
+
+def _smallest_within(by_size: list[Segment], docs: int) -> list[Segment]:
+    """The first segments of `by_size` that hold at most `docs` documents together."""
+    total = 0
+    for count, segment in enumerate(by_size):
+        total += segment.doc_count_all()
+        if total > docs:
+            return by_size[:count]
+    return by_size
 
 
 def document(rowid: int, post: Post) -> dict[str, object]:
