@@ -46,8 +46,13 @@ def kill_at_random(
     return alive
 
 
-def check_as_left(archive: Path, cache: Path, allowed: set[str]) -> int:
-    """Open without updating, as the app does at start: every answer is a real post, once."""
+def check_as_left(
+    archive: Path, cache: Path, allowed: set[str], moved: frozenset[str] = frozenset()
+) -> int:
+    """Open without updating, as the app does at start: every answer is a real post, once.
+    `moved`: posts the killed update renamed or deleted. Killed between its two commits (Whoosh,
+    then SQLite: see library.py), the store still lists them while the index dropped their
+    words, until the next update; every other listed post is found by its words."""
     with Library.open(archive, cache_dir=cache) as library:
         results = library.search("")
         listed = [row.path for row in results.rows(0, results.total)]
@@ -55,8 +60,9 @@ def check_as_left(archive: Path, cache: Path, allowed: set[str]) -> int:
         assert not doubled, f"listed twice after a kill: {doubled[:5]}"
         assert set(listed) <= allowed
         assert library.stats().posts == results.total
-        if listed:  # words reach the same posts as the columns
-            path = listed[len(listed) // 2]
+        settled = [path for path in listed if path not in moved]
+        if settled:  # words reach the same posts as the columns
+            path = settled[len(settled) // 2]
             number = int(Path(path).stem.rsplit("p", 1)[1])
             found = library.search(f"w{number}x")
             assert path in [row.path for row in found.rows(0, found.total)]
@@ -85,11 +91,13 @@ class Changes:
     def __init__(self, archive: Path, rng: random.Random, first_new: int) -> None:
         self.archive, self.rng, self.next = archive, rng, first_new
         self.edited: set[str] = set()
+        self.moved: frozenset[str] = frozenset()
 
     def apply(self, count: int) -> None:
         present = sorted(post_files(self.archive))
         picked = self.rng.sample(present, min(len(present), count // 2))
         third = len(picked) // 3
+        self.moved = frozenset(picked[third:])  # deleted or renamed
         for path in picked[:third]:  # edited
             full = self.archive / path
             full.write_text(full.read_text().replace("words about", "edited words about", 1))
@@ -133,7 +141,7 @@ def crash_rounds(tmp_path: Path, posts: int, rounds: int, seed: int) -> tuple[in
         seen |= post_files(archive)
         survived += kill_at_random(archive, home_env, rng, 0.5 + build_time / 3)
         attempts += 1
-        check_as_left(archive, tmp_path / "cache", seen)
+        check_as_left(archive, tmp_path / "cache", seen, changes.moved)
         if number % 2:
             assert_complete(archive, home_env)
             seen = post_files(archive)
