@@ -455,6 +455,16 @@ def test_many_new_posts_go_through_the_parallel_writer(
         assert paths(lib, "number1") == paths(lib, "number2") == []
 
 
+def count_column_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time this process builds columns from the store."""
+    built: list[int] = []
+    real_build = library.Columns.from_source
+    monkeypatch.setattr(
+        library.Columns, "from_source", lambda column: built.append(1) or real_build(column)
+    )
+    return built
+
+
 def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -463,11 +473,7 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
         lib.update()
         home = lib.home
     [saved] = home.glob(f"{savedcolumns.COLUMNS_FILE}-*")
-    built: list[int] = []
-    real_build = library.Columns.from_source
-    monkeypatch.setattr(
-        library.Columns, "from_source", lambda column: built.append(1) or real_build(column)
-    )
+    built = count_column_builds(monkeypatch)
     with Library.open(archive) as lib:
         assert built == []  # loaded from the saved copy
         assert len(paths(lib, "")) == 12
@@ -501,11 +507,7 @@ def test_a_large_stores_columns_are_built_in_a_fresh_process(
     for saved in home.glob(f"{savedcolumns.COLUMNS_FILE}-*"):
         saved.unlink()
     monkeypatch.setattr(savedcolumns, "CHILD_MIN_POSTS", 1)
-    built: list[int] = []
-    real_build = library.Columns.from_source
-    monkeypatch.setattr(
-        library.Columns, "from_source", lambda column: built.append(1) or real_build(column)
-    )
+    built = count_column_builds(monkeypatch)
     with Library.open(archive) as lib:
         assert built == []  # built by the child, loaded from its copy
         assert orders(lib) == expected
