@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vidbrowse.core import columns as columns_module
 from vidbrowse.core.columns import FORMAT_VERSION, ColumnRow, Columns, fold
 
 
@@ -246,3 +247,18 @@ def test_patched_columns_equal_columns_built_again(seed: int) -> None:
 def test_only_columns_in_rowid_order_are_patched(columns: Columns) -> None:
     with pytest.raises(ValueError, match="rowid order"):
         columns.patched(np.array([3]), Columns.build([]))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_counts_order_the_same_by_folding_few_labels_or_ranking_all(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    rows = [random_row(rng, rowid) for rowid in range(1, 120)]
+    columns = Columns.build(rows)
+    masks = [np.array([rng.random() < share for _ in rows]) for share in (0.1, 0.5, 1.0)]
+    cases = [(facet, mask, limit) for facet in columns.facets.values() for mask in masks
+             for limit in (None, 1, 3, 10)]  # fmt: skip
+    folded = [facet.counts(mask, limit) for facet, mask, limit in cases]
+    monkeypatch.setattr(columns_module, "FEW_LABELS", -1)  # every label ranked, as before
+    assert [facet.counts(mask, limit) for facet, mask, limit in cases] == folded

@@ -49,6 +49,10 @@ FORMAT_VERSION = 3
 NUMERIC_FIELDS = ("posted", "uploaded", "duration", "views", "likes", "dislikes")
 
 
+# Counts with at most this many values present are ordered by folding their labels alone.
+FEW_LABELS = 500
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive key: "Café" and "CAFE" both give "cafe"."""
     if text.isascii():
@@ -221,10 +225,18 @@ class Facet:
             # Only values at least as frequent as the limit-th one can make the cut.
             threshold = np.partition(counts[present], len(present) - limit)[len(present) - limit]
             present = present[counts[present] >= threshold]
-        order = np.lexsort((self.label_rank()[present], -counts[present]))
+        if len(present) <= FEW_LABELS:
+            # Folding just these labels beats ranking every label of the facet, which the first
+            # count of a process paid (~20 ms for the tags of 30k posts).
+            labels = self.labels
+            keys = {int(i): (-int(counts[i]), fold(labels[i]), int(i)) for i in present}
+            chosen = sorted(keys, key=keys.__getitem__)
+        else:
+            order = np.lexsort((self.label_rank()[present], -counts[present]))
+            chosen = present[order].tolist()
         if limit is not None:
-            order = order[:limit]
-        return [(self.labels[i], int(counts[i])) for i in present[order]]
+            chosen = chosen[:limit]
+        return [(self.labels[i], int(counts[i])) for i in chosen]
 
     def label_rank(self) -> np.ndarray:
         with self._lock:
