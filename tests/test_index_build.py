@@ -13,9 +13,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import MultifieldParser
 from whoosh.reading import IndexReader
 
+from index_kit import generated_documents
 from vidbrowse.core import fastindex, index, library
-from vidbrowse.core.archive import scan
-from vidbrowse.core.parse import load_post
 from vidbrowse.core.post import Post
 from vidbrowse.generate import generate_archive
 
@@ -47,11 +46,7 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    root = tmp_path_factory.mktemp("archive")
-    generate_archive(root, 240, seed=3)
-    loaded = [load_post(root, path) for path in sorted(scan(root).files)]
-    posts = [p for p in loaded if isinstance(p, Post)] + ODD_POSTS
-    return [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
+    return generated_documents(tmp_path_factory.mktemp("archive"), 240, seed=3, extra=ODD_POSTS)
 
 
 def build_plain(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:

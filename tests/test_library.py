@@ -6,10 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import whoosh.index
@@ -496,17 +497,29 @@ def orders(lib: Library) -> dict[str, list[str]]:
     return out
 
 
-def test_a_large_stores_columns_are_built_in_a_fresh_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+T = TypeVar("T")
+
+
+def indexed_without_saved_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, expect: Callable[[Library], T]
+) -> tuple[Path, Path, T]:
+    """An indexed archive, its home and `expect` of it, its saved columns then removed and
+    every store large enough for the columns to be built in a fresh process."""
     archive = make_archive(tmp_path / "archive")
     with Library.open(archive) as lib:
         lib.update()
-        expected = orders(lib)
+        expected = expect(lib)
         home = lib.home
     for saved in home.glob(f"{savedcolumns.COLUMNS_FILE}-*"):
         saved.unlink()
     monkeypatch.setattr(savedcolumns, "CHILD_MIN_POSTS", 1)
+    return archive, home, expected
+
+
+def test_a_large_stores_columns_are_built_in_a_fresh_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive, home, expected = indexed_without_saved_columns(tmp_path, monkeypatch, orders)
     built = count_column_builds(monkeypatch)
     with Library.open(archive) as lib:
         assert built == []  # built by the child, loaded from its copy
@@ -517,14 +530,9 @@ def test_a_large_stores_columns_are_built_in_a_fresh_process(
 def test_columns_are_built_here_when_the_fresh_process_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = make_archive(tmp_path / "archive")
-    with Library.open(archive) as lib:
-        lib.update()
-        expected = paths(lib, "")
-        home = lib.home
-    for saved in home.glob(f"{savedcolumns.COLUMNS_FILE}-*"):
-        saved.unlink()
-    monkeypatch.setattr(savedcolumns, "CHILD_MIN_POSTS", 1)
+    archive, _, expected = indexed_without_saved_columns(
+        tmp_path, monkeypatch, lambda lib: paths(lib, "")
+    )
     monkeypatch.setattr(savedcolumns, "_CHILD_CODE", "raise SystemExit(3)")
     with Library.open(archive) as lib:
         assert paths(lib, "") == expected

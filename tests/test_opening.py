@@ -5,6 +5,8 @@ columns, and commands that import only what they use."""
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +42,16 @@ def check_view(lib: Library) -> None:
         assert [row.path for row in lib.search(f"w{number}x").rows(0, 5)] == [path]
 
 
+@contextmanager
+def updated_library(tmp_path: Path, posts: int) -> Iterator[Library]:
+    """An archive of `posts` posts in `tmp_path / "archive"`, opened and indexed."""
+    archive = tmp_path / "archive"
+    write_posts(archive, range(posts))
+    with Library.open(archive) as lib:
+        lib.update()
+        yield lib
+
+
 def test_the_map_stays_right_through_updates_deletions_and_merges(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,10 +85,7 @@ def test_the_map_stays_right_through_updates_deletions_and_merges(
 
 
 def test_the_map_ignores_documents_the_store_does_not_know(tmp_path: Path) -> None:
-    archive = tmp_path / "archive"
-    write_posts(archive, range(5))
-    with Library.open(archive) as lib:
-        lib.update()
+    with updated_library(tmp_path, 5) as lib:
         view = lib._view
         assert view is not None
         writer = index.writer(view.ix)  # as an update that crashed before its SQLite commit
@@ -90,10 +99,7 @@ def test_the_map_ignores_documents_the_store_does_not_know(tmp_path: Path) -> No
 def test_a_segment_read_the_slow_way_gives_the_same_map(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = tmp_path / "archive"
-    write_posts(archive, range(12))
-    with Library.open(archive) as lib:
-        lib.update()
+    with updated_library(tmp_path, 12) as lib:
         assert lib._view is not None
         searcher = lib._view.searcher
         fast = index.docnum_rowids(searcher)
@@ -106,9 +112,7 @@ def test_the_saved_columns_hold_the_default_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "archive"
-    write_posts(archive, range(12))
-    with Library.open(archive) as lib:
-        lib.update()
+    with updated_library(tmp_path, 12) as lib:
         expected = [row.path for row in lib.search("").rows(0, 12)]
 
     def no_sorting(*_: object) -> np.ndarray:

@@ -13,14 +13,12 @@ import whoosh.query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from vidbrowse.core import fastindex, index
+from index_kit import bulk_then_writer, generated_documents
+from vidbrowse.core import index
 from vidbrowse.core import phrases as phrases_module
-from vidbrowse.core.archive import scan
-from vidbrowse.core.parse import load_post
 from vidbrowse.core.phrases import _decode, _from_blocks, phrase_docnums
 from vidbrowse.core.post import Post
 from vidbrowse.core.postings import Segments, read_postings, term_postings
-from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
 # Odd documents: 2- and 4-byte position deltas (J: past 65535), over 1000 positions of one word
@@ -39,26 +37,18 @@ def _words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    root = tmp_path_factory.mktemp("archive")
-    generate_archive(root, 260, seed=11)
-    loaded = [load_post(root, path) for path in sorted(scan(root).files)]
-    posts = [p for p in loaded if isinstance(p, Post)] + ODD
-    return [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
+    return generated_documents(tmp_path_factory.mktemp("archive"), 260, seed=11, extra=ODD)
 
 
 @pytest.fixture(scope="module")
 def searcher(
     tmp_path_factory: pytest.TempPathFactory, documents: list[dict[str, Any]]
 ) -> Iterator[Searcher]:
-    ix = index.create(tmp_path_factory.mktemp("index"))
     # Bulk segments (fastindex), then Whoosh's writer: more documents, replaced ones (their
     # old versions stay as deleted documents) and removed ones, in a segment of its own.
-    writer = ix.writer()
-    _, segments = fastindex.build_segments(ix, documents[:200], fastindex.as_document, max_docs=70)
-    fastindex.commit(writer, segments)
-    writer = ix.writer()
-    for document in documents[200:]:
-        writer.add_document(**document)
+    ix, writer = bulk_then_writer(
+        tmp_path_factory.mktemp("index"), documents, bulk=200, max_docs=70
+    )
     for rowid in (3, 50, 120, 199):
         writer.update_document(**{**documents[rowid - 1], "text": "music video game play"})
     for docnum in (7, 77, 150):
@@ -232,13 +222,9 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
         index.document(i + 1, Post(path=f"{i}.md", vid_id=str(i), title="t", text=text(i)))
         for i in range(900)
     ]
-    ix = index.create(tmp_path_factory.mktemp("dense"))
-    writer = ix.writer()
-    _, segments = fastindex.build_segments(ix, documents[:600], fastindex.as_document, max_docs=400)
-    fastindex.commit(writer, segments)
-    writer = ix.writer()
-    for document in documents[600:]:
-        writer.add_document(**document)
+    ix, writer = bulk_then_writer(
+        tmp_path_factory.mktemp("dense"), documents, bulk=600, max_docs=400
+    )
     for docnum in range(0, 600, 37):
         writer.delete_document(docnum)
     writer.commit(merge=False)
