@@ -9,7 +9,7 @@ g(Path('/tmp/speed/30k'), 30_000, seed=0)"
 Each measurement runs in its own process (fresh caches, its own peak memory). Printed per round:
 - plain: one writer, limitmb=256, vidbrowse's schema and analyzer, one commit (parsing excluded,
   then included);
-- fast: the same parsed posts through fastindex.build_parallel (parsing excluded);
+- fast: the same parsed posts through bulkwriter.build_parallel (parsing excluded);
 - cold: `Library.open` + `update()` on an empty cache (scan, parse, index, store, columns), with
   the time each batch became searchable and the time a search for "video" first had hits;
 - re-run with nothing changed, and 30 changes (10 added, 10 rewritten, 10 deleted; put back after).
@@ -91,9 +91,9 @@ def _usage() -> dict[str, float]:
 
 
 def _parse(archive: Path) -> tuple[list[Any], float]:
-    from vidbrowse.core.archive import scan
-    from vidbrowse.core.parse import load_post
-    from vidbrowse.core.post import Post
+    from vidbrowse.core.archive.parse import load_post
+    from vidbrowse.core.archive.post import Post
+    from vidbrowse.core.archive.scan import scan
 
     start = time.perf_counter()
     files = sorted(scan(archive).files)
@@ -102,7 +102,7 @@ def _parse(archive: Path) -> tuple[list[Any], float]:
 
 
 def task_plain(archive: Path, work: Path) -> dict[str, Any]:
-    from vidbrowse.core import index
+    from vidbrowse.core.engine import index
 
     posts, parse_s = _parse(archive)
     with MemorySampler() as memory:
@@ -117,7 +117,7 @@ def task_plain(archive: Path, work: Path) -> dict[str, Any]:
 
 
 def task_fast(archive: Path, work: Path) -> dict[str, Any]:
-    from vidbrowse.core import fastindex, index
+    from vidbrowse.core.engine import bulkwriter, index
 
     posts, parse_s = _parse(archive)
     with MemorySampler() as memory:
@@ -125,11 +125,11 @@ def task_fast(archive: Path, work: Path) -> dict[str, Any]:
         ix = index.create(work / "fast")
         writer = ix.writer()
         documents = [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
-        with fastindex.Builders(fastindex.as_document, index.BULK_PROCS) as builders:
-            _, segments = fastindex.build_parallel(
+        with bulkwriter.Builders(bulkwriter.as_document, index.BULK_PROCS) as builders:
+            _, segments = bulkwriter.build_parallel(
                 ix, documents, builders, max_docs=index.SEGMENT_DOCS
             )
-        fastindex.commit(writer, segments)
+        bulkwriter.commit(writer, segments)
         index_s = time.perf_counter() - start
     return {
         "posts": len(posts),
@@ -141,8 +141,7 @@ def task_fast(archive: Path, work: Path) -> dict[str, Any]:
 
 
 def task_cold(archive: Path, work: Path, growth: int | None) -> dict[str, Any]:
-    from vidbrowse.core import library
-    from vidbrowse.core.library import Library, Progress
+    from vidbrowse.core.library.library import Library, Progress, library
 
     if growth is not None:
         library.BATCH_GROWTH = growth
@@ -184,7 +183,7 @@ def task_cold(archive: Path, work: Path, growth: int | None) -> dict[str, Any]:
 
 
 def task_rerun(archive: Path, work: Path) -> dict[str, Any]:
-    from vidbrowse.core.library import Library
+    from vidbrowse.core.library.library import Library
 
     start = time.perf_counter()
     with Library.open(archive, cache_dir=work / "cold") as lib:

@@ -16,14 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from vidbrowse.core.columns import ColumnRow, Columns
-from vidbrowse.core.export import FORMATS, export
-from vidbrowse.core.health import check
-from vidbrowse.core.library import Library
-from vidbrowse.core.marks import post_key
-from vidbrowse.core.post import Post
-from vidbrowse.core.review import Review
-from vidbrowse.core.stats import result_stats
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.columns import ColumnRow, Columns
+from vidbrowse.core.reports.export import FORMATS, export
+from vidbrowse.core.reports.health import check
+from vidbrowse.core.reports.stats import result_stats
+from vidbrowse.core.review.marks import post_key
+from vidbrowse.core.review.state import Review
 from vidbrowse.generate import generate_archive
 
 

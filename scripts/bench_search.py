@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import whoosh.index
 
-from vidbrowse.core.columns import ColumnRow, Columns
-from vidbrowse.core.index import SCHEMA
-from vidbrowse.core.query import And, Everything, Exact, Node, Not, Or, Range, Term
-from vidbrowse.core.search import execute
+from vidbrowse.core.engine.index import SCHEMA
+from vidbrowse.core.query.columns import ColumnRow, Columns
+from vidbrowse.core.query.language import And, Everything, Exact, Node, Not, Or, Range, Term
+from vidbrowse.core.query.search import execute
 
 QUERIES: dict[str, Node] = {
     "empty (uploaded)": Everything(),

@@ -110,7 +110,7 @@ def dir_size_mb(path: Path) -> float:
 
 
 def _open(archive: Path, cache: Path) -> Any:
-    from vidbrowse.core.library import Library
+    from vidbrowse.core.library.library import Library
 
     return Library.open(archive, cache_dir=cache)
 
@@ -283,8 +283,8 @@ def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> d
 
 
 def _posts(archive: Path) -> Iterator[Any]:
-    from vidbrowse.core.parse import load_post
-    from vidbrowse.core.post import Post
+    from vidbrowse.core.archive.parse import load_post
+    from vidbrowse.core.archive.post import Post
 
     for rel in post_paths(archive):
         post = load_post(archive, rel)

@@ -38,19 +38,19 @@ def _line(label: str, result: dict) -> tuple[float, float]:
 
 # (owner, attribute) of each phase timed by --phases; nested phases are part of their caller's.
 PHASES = [
-    ("core.library:Library", "open"),
-    ("core.library:Library", "_scan"),
-    ("core.archive:Scan", "fingerprint"),
-    ("core.library:Library", "_plan"),
-    ("core.library:Library", "_diff"),
-    ("core.library:Library", "_write"),
-    ("core.store:Store", "apply"),
-    ("core.library:Library", "_reload_view"),
-    ("core.columns:Columns", "patched"),
-    ("core.store:Store", "columns"),
-    ("core.columns:Columns", "order"),
-    ("core.columns:Columns", "save"),
-    ("core.library:Library", "_record"),
+    ("core.library.library:Library", "open"),
+    ("core.library.library:Library", "_scan"),
+    ("core.archive.scan:Scan", "fingerprint"),
+    ("core.library.library:Library", "_plan"),
+    ("core.library.library:Library", "_diff"),
+    ("core.library.library:Library", "_write"),
+    ("core.library.store:Store", "apply"),
+    ("core.library.library:Library", "_reload_view"),
+    ("core.query.columns:Columns", "patched"),
+    ("core.library.store:Store", "columns"),
+    ("core.query.columns:Columns", "order"),
+    ("core.query.columns:Columns", "save"),
+    ("core.library.library:Library", "_record"),
 ]
 
 
@@ -73,7 +73,7 @@ def _timed(
 def phases(archive: Path, cache: Path, count: int) -> None:
     import importlib
 
-    from vidbrowse.core.library import Library
+    from vidbrowse.core.library.library import Library
 
     Library.open(archive, cache_dir=cache).update()
     spent: dict[str, list[float]] = {}

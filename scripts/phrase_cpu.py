@@ -16,9 +16,9 @@ from pathlib import Path
 import whoosh.query as wq
 from bench_queries import PAIRS, vocabulary
 
-from vidbrowse.core.index import open_searcher
-from vidbrowse.core.phrases import phrase_docnums
-from vidbrowse.core.search import WORD_FIELDS
+from vidbrowse.core.engine.index import open_searcher
+from vidbrowse.core.engine.phrases import phrase_docnums
+from vidbrowse.core.query.search import WORD_FIELDS
 
 
 def main() -> None:

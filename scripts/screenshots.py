@@ -71,7 +71,7 @@ def main() -> int:
         os.environ["VIDBROWSE_DATA_DIR"] = str(Path(temp) / "data")
         os.environ["VIDBROWSE_CONFIG_DIR"] = str(Path(temp) / "config")
         os.environ.pop("NO_COLOR", None)
-        from vidbrowse.core.library import Library
+        from vidbrowse.core.library.library import Library
         from vidbrowse.generate import generate_archive
 
         archive = Path(temp) / "archive"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,10 @@ from typing import Any
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
-from vidbrowse.core import fastindex, index
-from vidbrowse.core.archive import scan
-from vidbrowse.core.parse import load_post
-from vidbrowse.core.post import Post
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.archive.scan import scan
+from vidbrowse.core.engine import bulkwriter, index
 from vidbrowse.generate import generate_archive
 
 
@@ -34,10 +34,10 @@ def bulk_then_writer(
     holding the rest, left open for the caller's updates, deletions and commit."""
     ix = index.create(folder)
     writer = ix.writer()
-    _, segments = fastindex.build_segments(
-        ix, documents[:bulk], fastindex.as_document, max_docs=max_docs
+    _, segments = bulkwriter.build_segments(
+        ix, documents[:bulk], bulkwriter.as_document, max_docs=max_docs
     )
-    fastindex.commit(writer, segments)
+    bulkwriter.commit(writer, segments)
     writer = ix.writer()
     for document in documents[bulk:]:
         writer.add_document(**document)

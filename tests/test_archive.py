@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core import archive
-from vidbrowse.core.archive import Diff, diff, scan
+from vidbrowse.core.archive import scan as archive
+from vidbrowse.core.archive.scan import Diff, diff, scan
 
 
 def _write(path: Path, text: str = "x") -> None:

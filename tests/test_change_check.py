@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from robust_kit import post_text, write_posts
-from vidbrowse.core import index
-from vidbrowse.core.library import Library
-from vidbrowse.core.parse import load_post
-from vidbrowse.core.post import Post
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.engine import index
+from vidbrowse.core.library.library import Library
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_a_note_from_a_scan_in_another_order_only_costs_a_comparison(
             pass
 
     monkeypatch.setattr(
-        "vidbrowse.core.archive.os.scandir", lambda path: Reversed(reversed(list(real(path))))
+        "vidbrowse.core.archive.scan.os.scandir", lambda path: Reversed(reversed(list(real(path))))
     )
     assert opened.needs_update()
     summary = opened.update()
@@ -182,7 +182,7 @@ def test_a_note_from_a_scan_in_another_order_only_costs_a_comparison(
 FORKED = """
 import sys, threading
 from pathlib import Path
-from vidbrowse.core.archive import BackgroundFingerprint, scan
+from vidbrowse.core.archive.scan import BackgroundFingerprint, scan
 root = Path(sys.argv[1])
 if sys.argv[2] == "thread":  # another thread running: no fork, no answer
     threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()
@@ -227,7 +227,7 @@ def test_background_fingerprint(
 def test_a_given_fingerprint_stands_for_the_scan(
     archive: Path, opened: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vidbrowse.core.archive import scan
+    from vidbrowse.core.archive.scan import scan
 
     current = scan(archive.resolve()).fingerprint()
     monkeypatch.setattr(Library, "_scan", lambda _: pytest.fail("scanned again"))

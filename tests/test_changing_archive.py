@@ -12,9 +12,9 @@ from textual.widgets import Static
 
 from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, touch_later, write_posts
 from test_tui_app import SIZE, settle, settle_update, static_text, synchronous
-from vidbrowse.core import parse as parse_module
-from vidbrowse.core.library import Library
-from vidbrowse.core.parse import load_post
+from vidbrowse.core.archive import parse as parse_module
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import COMMANDS
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from vidbrowse.core.clean import clean_body, clean_line
+from vidbrowse.core.archive.clean import clean_body, clean_line
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man ZWJ woman ZWJ girl
 PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", written with a ZWNJ

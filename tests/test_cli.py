@@ -199,8 +199,8 @@ def test_search_formats(archive: tuple[Path, dict[str, str]], tmp_path: Path) ->
 def test_marks_made_in_the_core_are_searchable(archive: tuple[Path, dict[str, str]]) -> None:
     root, env = archive
     code = (
-        "import sys; from pathlib import Path; from vidbrowse.core.review import Review\n"
-        "from vidbrowse.core.post import Post\n"
+        "import sys; from pathlib import Path; from vidbrowse.core.review.state import Review\n"
+        "from vidbrowse.core.archive.post import Post\n"
         "with Review.open(Path(sys.argv[1])) as r:\n"
         "    post = Post(path='', vid_id='VQuegI_wGhk', title='')\n"
         "    r.marks.update(post, starred=True, note='Liver')\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vidbrowse.core import columns as columns_module
-from vidbrowse.core.columns import FORMAT_VERSION, ColumnRow, Columns, fold
+from vidbrowse.core.query import columns as columns_module
+from vidbrowse.core.query.columns import FORMAT_VERSION, ColumnRow, Columns, fold
 
 
 def row(rowid: int, title: str, **fields: object) -> ColumnRow:

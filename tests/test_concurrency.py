@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from robust_kit import VIDBROWSE, cli_env, indexed_paths, post_files, write_posts
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 
 
 def start_index(archive: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.config import Config, load_config
+from vidbrowse.core.review.config import Config, load_config
 
 
 def test_missing_config_gives_defaults(tmp_path):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.parse import load_post
-from vidbrowse.core.post import Post, Problem
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.archive.post import Post, Problem
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from robust_kit import VIDBROWSE, cli_env, indexed_paths, post_files, touch_later, write_posts
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 
 SEED = 20261129
 

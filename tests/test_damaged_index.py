@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from robust_kit import cli_env, post_files, run_cli, write_posts
-from vidbrowse.core.library import LOCK_FILE, TEXT_DIR, Library
-from vidbrowse.core.store import FILENAME as STORE_FILE
+from vidbrowse.core.library.library import LOCK_FILE, TEXT_DIR, Library
+from vidbrowse.core.library.store import FILENAME as STORE_FILE
 
 POSTS = 60
 
@@ -224,7 +224,7 @@ def test_a_segment_truncated_in_place_while_open(built: tuple[Path, dict[str, st
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from vidbrowse.core.library import Library\n"
+        "from vidbrowse.core.library.library import Library\n"
         f"cache = Path({env['VIDBROWSE_CACHE_DIR']!r})\n"
         f"library = Library.open(Path({str(archive)!r}), cache_dir=cache)\n"
         f"for segment in Path({str(home / TEXT_DIR)!r}).glob('*.seg'):\n"

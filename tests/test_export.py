@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.export import (
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.search import Results
+from vidbrowse.core.reports.export import (
     CSV_FIELDS,
     FORMATS,
     atomic_text,
@@ -20,10 +23,7 @@ from vidbrowse.core.export import (
     export_file,
     export_path,
 )
-from vidbrowse.core.library import Library
-from vidbrowse.core.post import Post
-from vidbrowse.core.review import Review
-from vidbrowse.core.search import Results
+from vidbrowse.core.review.state import Review
 from vidbrowse.generate import generate_archive
 
 HOSTILE = """---

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.parse import load_post
-from vidbrowse.core.post import Post
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.archive.post import Post
 from vidbrowse.generate import generate_archive, post_rng, render_post, unique_name, vocabulary
 
 YOUTUBE_KEYS = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vidbrowse.core.health import check, warning_kind
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.reports.health import check, warning_kind
 
 FULL = (
     'channel: "C"\nvid_date: "2014-01-01T00:00:00Z"\ndate: "2014-01-01T00:00:00Z"\n'

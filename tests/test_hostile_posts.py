@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robust_kit import VIDBROWSE, cli_env
-from vidbrowse.core.library import Library
-from vidbrowse.core.parse import PostError, load_post, parse_post
-from vidbrowse.core.post import Post, Problem
+from vidbrowse.core.archive.parse import PostError, load_post, parse_post
+from vidbrowse.core.archive.post import Post, Problem
+from vidbrowse.core.library.library import Library
 
 # What no text handed out by the parser may hold: C0/C1 controls (ESC, BEL, CSI…), bidi overrides.
 UNSAFE = {chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]} - {"\n"}
@@ -345,7 +345,7 @@ def test_a_parser_bug_quoting_the_post_is_still_one_clean_line(
         raise ValueError(f"cannot handle {body!s}")
 
     (tmp_path / "p.md").write_bytes(b"---\ntitle: t\nvid_id: v\n---\nline one\n\x1b[2J\nline two")
-    monkeypatch.setattr("vidbrowse.core.parse.clean_body", broken)
+    monkeypatch.setattr("vidbrowse.core.archive.parse.clean_body", broken)
     loaded = load_post(tmp_path, "p.md")
     assert isinstance(loaded, Problem)
     assert loaded.reason.startswith("unexpected error while parsing (ValueError: cannot handle")

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robust_kit import cli_env, run_cli, write_posts
-from vidbrowse.core.library import Library
-from vidbrowse.core.query import QueryError, parse_query
-from vidbrowse.core.search import SORT_KEYS
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import QueryError, parse_query
+from vidbrowse.core.query.search import SORT_KEYS
 
 PIECES = st.sampled_from([
     "(", ")", "(", ")", "NOT ", "-", "OR ", "AND ", '"', "*", "?", ":", "..", ">", "<=", " ",

@@ -1,4 +1,4 @@
-"""fastindex builds the same index as Whoosh's own writer: compared posting by posting, term
+"""bulkwriter builds the same index as Whoosh's own writer: compared posting by posting, term
 info by term info, byte by byte, and by hit counts. It leans on whoosh3 internals: an upgrade
 that changes them must fail here."""
 
@@ -14,8 +14,9 @@ from whoosh.qparser import MultifieldParser
 from whoosh.reading import IndexReader
 
 from index_kit import generated_documents
-from vidbrowse.core import fastindex, index, library
-from vidbrowse.core.post import Post
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.engine import bulkwriter, index
+from vidbrowse.core.library import library
 from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -63,9 +64,9 @@ def build_fast(
 ) -> whoosh.index.FileIndex:
     ix = index.create(folder)
     writer = ix.writer()
-    with fastindex.Builders(fastindex.as_document, procs) as builders:
-        _, segments = fastindex.build_parallel(ix, documents, builders, max_docs=max_docs)
-    fastindex.commit(writer, segments)
+    with bulkwriter.Builders(bulkwriter.as_document, procs) as builders:
+        _, segments = bulkwriter.build_parallel(ix, documents, builders, max_docs=max_docs)
+    bulkwriter.commit(writer, segments)
     return ix
 
 
@@ -98,8 +99,8 @@ def contents(reader: IndexReader) -> dict[str, object]:
 
 
 def test_the_schema_is_supported() -> None:
-    assert fastindex.supports(index.SCHEMA)
-    assert not fastindex.supports(Schema(path=ID(stored=True), text=TEXT))
+    assert bulkwriter.supports(index.SCHEMA)
+    assert not bulkwriter.supports(Schema(path=ID(stored=True), text=TEXT))
 
 
 @pytest.mark.parametrize(("procs", "max_docs"), [(1, 10_000), (2, 50)])
@@ -129,7 +130,7 @@ def test_same_bytes_as_whoosh(
 ) -> None:
     """One segment each; with one-position values not shared (sharing only lets pickle write
     a back-reference for a repeated value), every file of the segment is the same."""
-    monkeypatch.setattr(fastindex._SegmentBuilder, "_one", lambda _self, pos, enc: enc([pos]))
+    monkeypatch.setattr(bulkwriter._SegmentBuilder, "_one", lambda _self, pos, enc: enc([pos]))
     files = []
     for ix in (
         build_plain(tmp_path / "plain", documents),
@@ -153,10 +154,10 @@ def test_a_failing_builder_process_is_reported(
     writer = ix.writer()
     broken = [*documents[:10], {"rowid": 99, "text": 12345}]  # not text: the child fails
     with (
-        fastindex.Builders(fastindex.as_document, 2) as builders,
-        pytest.raises(fastindex.BuildError, match="TypeError"),
+        bulkwriter.Builders(bulkwriter.as_document, 2) as builders,
+        pytest.raises(bulkwriter.BuildError, match="TypeError"),
     ):
-        fastindex.build_parallel(ix, broken, builders, max_docs=100)
+        bulkwriter.build_parallel(ix, broken, builders, max_docs=100)
     writer.cancel()
 
 
@@ -167,10 +168,10 @@ def test_a_failing_builder_stops_the_others(
     writer = ix.writer()
     broken = [{"rowid": 99, "text": 12345}, *documents]  # the first share fails at once
     with (
-        fastindex.Builders(fastindex.as_document, 3) as builders,
-        pytest.raises(fastindex.BuildError, match="TypeError"),
+        bulkwriter.Builders(bulkwriter.as_document, 3) as builders,
+        pytest.raises(bulkwriter.BuildError, match="TypeError"),
     ):
-        fastindex.build_parallel(ix, broken, builders, max_docs=100)
+        bulkwriter.build_parallel(ix, broken, builders, max_docs=100)
     assert multiprocessing.active_children() == []
     writer.cancel()
 
@@ -186,16 +187,16 @@ def test_every_builder_takes_a_share_and_reports_progress(tmp_path: Path) -> Non
     writer = ix.writer()
     items = list(range(1, 1201))
     seen: list[int] = []
-    with fastindex.Builders(numbered, 3) as builders:
+    with bulkwriter.Builders(numbered, 3) as builders:
         assert len(multiprocessing.active_children()) == 3
-        results, segments = fastindex.build_parallel(
+        results, segments = bulkwriter.build_parallel(
             ix, items, builders, max_docs=150, progress=seen.append
         )
     assert results == [-i for i in items]  # every item once, in order
     assert len(segments) == 3 * 2  # 400 items a share: 267 documents, two segments each
     # Each share reports every 250 of its items: three reports, the sum growing.
     assert seen == [250, 500, 750]
-    fastindex.commit(writer, segments)
+    bulkwriter.commit(writer, segments)
     with ix.searcher() as searcher:
         rowids = sorted(index.docnum_rowids(searcher).tolist())
     assert rowids == [i for i in items if i % 3]
@@ -215,7 +216,7 @@ def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:
         post = Post(path=str(rowid), vid_id=str(rowid), title=title)
         return f"parsed {rowid}", index.document(rowid, post) if title else None
 
-    with fastindex.Builders(prepare, 2) as builders:
+    with bulkwriter.Builders(prepare, 2) as builders:
         assert bulk.build(items, builders) == ["parsed 1", "parsed 2", "parsed 3"]
     bulk.commit()
     parser = MultifieldParser(list(FIELDS), index.SCHEMA)

@@ -15,7 +15,7 @@ import yaml
 
 from robust_kit import cli_env, post_text, run_cli
 from test_tui_app import SIZE, screen_text, settle, static_text, synchronous
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.screens import ReaderScreen
 

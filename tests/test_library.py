@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 import pytest
 import whoosh.index
 
-from vidbrowse.core import fastindex, index, library, savedcolumns
-from vidbrowse.core import store as store_module
-from vidbrowse.core.columns import NUMERIC_FIELDS, ColumnRow
-from vidbrowse.core.library import Library, LibraryError, Progress
-from vidbrowse.core.post import Post
-from vidbrowse.core.store import Store, StoreError
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.engine import bulkwriter, index
+from vidbrowse.core.library import columncache, library
+from vidbrowse.core.library import store as store_module
+from vidbrowse.core.library.library import Library, LibraryError, Progress
+from vidbrowse.core.library.store import Store, StoreError
+from vidbrowse.core.query.columns import NUMERIC_FIELDS, ColumnRow
 
 TAGS = ("cats", "dogs", "birds")
 
@@ -202,13 +203,13 @@ def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(library, "BATCH_GROWTH", 1)
     monkeypatch.setattr(library, "BULK_MIN", 10)
     forks: list[int] = []
-    real = fastindex.Builders.__init__
+    real = bulkwriter.Builders.__init__
 
-    def counting(self: fastindex.Builders, *args: Any, **kwargs: Any) -> None:
+    def counting(self: bulkwriter.Builders, *args: Any, **kwargs: Any) -> None:
         real(self, *args, **kwargs)
         forks.append(len(multiprocessing.active_children()))
 
-    monkeypatch.setattr(fastindex.Builders, "__init__", counting)
+    monkeypatch.setattr(bulkwriter.Builders, "__init__", counting)
     with Library.open(root) as lib:
         summary = lib.update()
         assert summary.posts == 40
@@ -333,7 +334,7 @@ def test_symlink_loop_in_archive(posts: Path):
 _UPDATER = """
 import json, sys
 from pathlib import Path
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 with Library.open(Path(sys.argv[1])) as lib:
     s = lib.update()
     print(json.dumps([s.posts, s.added]))
@@ -473,7 +474,7 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
     with Library.open(archive) as lib:
         lib.update()
         home = lib.home
-    [saved] = home.glob(f"{savedcolumns.COLUMNS_FILE}-*")
+    [saved] = home.glob(f"{columncache.COLUMNS_FILE}-*")
     built = count_column_builds(monkeypatch)
     with Library.open(archive) as lib:
         assert built == []  # loaded from the saved copy
@@ -482,7 +483,7 @@ def test_columns_are_saved_for_the_next_open_and_renewed_by_an_update(
         lib.update()
         assert built == [1]  # the store changed: built again, and saved under a new name
         assert paths(lib, "brand") == ["new.md"]
-    [renewed] = home.glob(f"{savedcolumns.COLUMNS_FILE}-*")
+    [renewed] = home.glob(f"{columncache.COLUMNS_FILE}-*")
     assert renewed != saved
     with Library.open(archive) as lib:
         assert len(paths(lib, "")) == 13 and built == [1]
@@ -510,9 +511,9 @@ def indexed_without_saved_columns(
         lib.update()
         expected = expect(lib)
         home = lib.home
-    for saved in home.glob(f"{savedcolumns.COLUMNS_FILE}-*"):
+    for saved in home.glob(f"{columncache.COLUMNS_FILE}-*"):
         saved.unlink()
-    monkeypatch.setattr(savedcolumns, "CHILD_MIN_POSTS", 1)
+    monkeypatch.setattr(columncache, "CHILD_MIN_POSTS", 1)
     return archive, home, expected
 
 
@@ -524,7 +525,7 @@ def test_a_large_stores_columns_are_built_in_a_fresh_process(
     with Library.open(archive) as lib:
         assert built == []  # built by the child, loaded from its copy
         assert orders(lib) == expected
-    assert len(list(home.glob(f"{savedcolumns.COLUMNS_FILE}-*"))) == 1
+    assert len(list(home.glob(f"{columncache.COLUMNS_FILE}-*"))) == 1
 
 
 def test_columns_are_built_here_when_the_fresh_process_fails(
@@ -533,6 +534,6 @@ def test_columns_are_built_here_when_the_fresh_process_fails(
     archive, _, expected = indexed_without_saved_columns(
         tmp_path, monkeypatch, lambda lib: paths(lib, "")
     )
-    monkeypatch.setattr(savedcolumns, "_CHILD_CODE", "raise SystemExit(3)")
+    monkeypatch.setattr(columncache, "_CHILD_CODE", "raise SystemExit(3)")
     with Library.open(archive) as lib:
         assert paths(lib, "") == expected

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.library import Library
-from vidbrowse.core.marks import Mark
-from vidbrowse.core.post import Post
-from vidbrowse.core.query import QueryError, parse_query
-from vidbrowse.core.review import Review
-from vidbrowse.core.reviewdb import ReviewError
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import QueryError, parse_query
+from vidbrowse.core.review.database import ReviewError
+from vidbrowse.core.review.marks import Mark
+from vidbrowse.core.review.state import Review
 
 
 def post_text(title: str, vid_id: str) -> str:
@@ -153,8 +153,8 @@ def test_failed_write_keeps_earlier_marks(archive: Path) -> None:
 CRASHER = """
 import sys
 from pathlib import Path
-from vidbrowse.core.post import Post
-from vidbrowse.core.review import Review
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.review.state import Review
 review = Review.open(Path(sys.argv[1]))
 i = 0
 while True:

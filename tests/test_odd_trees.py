@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from robust_kit import cli_env, indexed_paths, post_text, run_cli, write_posts
-from vidbrowse.core import archive as archive_module
-from vidbrowse.core.archive import scan
-from vidbrowse.core.library import Library
+from vidbrowse.core.archive import scan as archive_module
+from vidbrowse.core.archive.scan import scan
+from vidbrowse.core.library.library import Library
 
 
 def listed(library: Library) -> list[str]:

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from robust_kit import post_text, touch_later, write_posts
-from vidbrowse.core import index, library
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.library import Library
+from vidbrowse.core.engine import index
+from vidbrowse.core.library import library
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.columns import Columns
 
 
 def whoosh_rowids(lib: Library) -> np.ndarray:
@@ -152,17 +153,18 @@ def test_a_search_with_nothing_to_update_imports_no_parser_or_builder(tmp_path: 
     archive = tmp_path / "archive"
     write_posts(archive, range(12))
     code = (
-        "import sys\nfrom pathlib import Path\nfrom vidbrowse.core.library import Library\n"
+        "import sys\nfrom pathlib import Path\nfrom vidbrowse.core.library.library import Library\n"
         f"with Library.open(Path({str(archive)!r})) as lib:\n"
         "    lib.update()\n"
         "    assert lib.search('words').total == 12\n"
         "print('LOADED', sorted(m for m in sys.modules if m in "
-        "{'vidbrowse.core.fastindex', 'vidbrowse.core.parse', 'yaml'}))\n"
+        "{'vidbrowse.core.engine.bulkwriter', 'vidbrowse.core.archive.parse', 'yaml'}))\n"
     )
     env = {**os.environ, "VIDBROWSE_CACHE_DIR": str(tmp_path / "cache")}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                            timeout=120)  # fmt: skip
-    assert "LOADED ['vidbrowse.core.fastindex', 'vidbrowse.core.parse'" in first.stdout, first
+    loaded = "LOADED ['vidbrowse.core.archive.parse', 'vidbrowse.core.engine.bulkwriter'"
+    assert loaded in first.stdout, first
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                            timeout=120)  # fmt: skip
     assert "LOADED []" in again.stdout, again

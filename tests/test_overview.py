@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vidbrowse.core.library import Library
-from vidbrowse.core.overview import overview
-from vidbrowse.core.post import Post
-from vidbrowse.core.review import Review
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.reports.overview import overview
+from vidbrowse.core.review.state import Review
 from vidbrowse.generate import generate_archive
 
 

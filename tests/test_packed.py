@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from vidbrowse.core.packed import Groups, Strings
+from vidbrowse.core.query.packed import Groups, Strings
 
 VALUES = ["plain", "", "Café", "日本語のタイトル", "emoji 🎸🔥", "lone \udc80 surrogate", "x" * 500]
 

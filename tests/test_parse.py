@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vidbrowse.core.parse import PostError, load_post, parse_post
-from vidbrowse.core.post import Post, Problem
+from vidbrowse.core.archive.parse import PostError, load_post, parse_post
+from vidbrowse.core.archive.post import Post, Problem
 
 YT_HEAD = 'vid_id: "abc123XYZ_-"\ntitle: "A title"\n'
 
@@ -315,7 +315,7 @@ def test_load_post_turns_a_parser_bug_into_a_problem(
         raise RuntimeError("boom")
 
     (tmp_path / "p.md").write_bytes(yt())
-    monkeypatch.setattr("vidbrowse.core.parse.clean_body", broken)
+    monkeypatch.setattr("vidbrowse.core.archive.parse.clean_body", broken)
     reason = "unexpected error while parsing (RuntimeError: boom)"
     assert load_post(tmp_path, "p.md") == Problem("p.md", reason)
 
@@ -342,7 +342,7 @@ def test_load_post_maps_permission_errors(tmp_path: Path, monkeypatch: pytest.Mo
         raise PermissionError(13, "Permission denied")
 
     (tmp_path / "p.md").write_bytes(yt())
-    monkeypatch.setattr("vidbrowse.core.parse.os.open", refuse)
+    monkeypatch.setattr("vidbrowse.core.archive.parse.os.open", refuse)
     assert load_post(tmp_path, "p.md") == Problem("p.md", "permission denied")
 
 

@@ -1,5 +1,5 @@
 """phrases.phrase_docnums finds exactly the documents Whoosh's own phrase query finds, on an index
-of several segments (fastindex's and Whoosh's writer's) with deleted documents."""
+of several segments (bulkwriter's and Whoosh's writer's) with deleted documents."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
 from index_kit import bulk_then_writer, generated_documents
-from vidbrowse.core import index
-from vidbrowse.core import phrases as phrases_module
-from vidbrowse.core.phrases import _decode, _from_blocks, phrase_docnums
-from vidbrowse.core.post import Post
-from vidbrowse.core.postings import Segments, read_postings, term_postings
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.engine import index
+from vidbrowse.core.engine import phrases as phrases_module
+from vidbrowse.core.engine.phrases import _decode, _from_blocks, phrase_docnums
+from vidbrowse.core.engine.postings import Segments, read_postings, term_postings
 
 FIELDS = ("title", "channel", "tags", "text")
 # Odd documents: 2- and 4-byte position deltas (J: past 65535), over 1000 positions of one word
@@ -44,7 +44,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 def searcher(
     tmp_path_factory: pytest.TempPathFactory, documents: list[dict[str, Any]]
 ) -> Iterator[Searcher]:
-    # Bulk segments (fastindex), then Whoosh's writer: more documents, replaced ones (their
+    # Bulk segments (bulkwriter), then Whoosh's writer: more documents, replaced ones (their
     # old versions stay as deleted documents) and removed ones, in a segment of its own.
     ix, writer = bulk_then_writer(
         tmp_path_factory.mktemp("index"), documents, bulk=200, max_docs=70

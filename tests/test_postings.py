@@ -1,6 +1,6 @@
 """postings.py reads Whoosh's term tables and posting lists itself: compared with Whoosh's public
 API on every term of indexes written both ways (Whoosh's writer: inlined postings, deletions,
-several segments; fastindex), after scans that leave look-ups to the runs they read."""
+several segments; bulkwriter), after scans that leave look-ups to the runs they read."""
 
 import pickle
 import zlib
@@ -16,13 +16,13 @@ import whoosh.query as wq
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from vidbrowse.core import fastindex, index
-from vidbrowse.core.archive import scan
-from vidbrowse.core.parse import load_post
-from vidbrowse.core.post import Post
-from vidbrowse.core.postings import Segments, _block_head, term_postings
-from vidbrowse.core.query import Term
-from vidbrowse.core.search import MAX_EXPANSIONS, WORD_FIELDS, _compile
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.archive.scan import scan
+from vidbrowse.core.engine import bulkwriter, index
+from vidbrowse.core.engine.postings import Segments, _block_head, term_postings
+from vidbrowse.core.query.language import Term
+from vidbrowse.core.query.search import MAX_EXPANSIONS, WORD_FIELDS, _compile
 from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -65,8 +65,8 @@ def build_plain(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.F
 def build_fast(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
     ix = index.create(folder)
     writer = ix.writer()
-    _, segments = fastindex.build_segments(ix, documents, fastindex.as_document, max_docs=300)
-    fastindex.commit(writer, segments)
+    _, segments = bulkwriter.build_segments(ix, documents, bulkwriter.as_document, max_docs=300)
+    bulkwriter.commit(writer, segments)
     return ix
 
 

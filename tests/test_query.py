@@ -7,7 +7,7 @@ import calendar
 
 import pytest
 
-from vidbrowse.core.query import (
+from vidbrowse.core.query.language import (
     And,
     Everything,
     Exact,

@@ -4,10 +4,10 @@ equals the same page of one stable sort (equal scores in the order given), rever
 import numpy as np
 import pytest
 
-from vidbrowse.core import ranking
-from vidbrowse.core.columns import ColumnRow, Columns
-from vidbrowse.core.ranking import Listed, Ranking
-from vidbrowse.core.search import Results
+from vidbrowse.core.query import ranking
+from vidbrowse.core.query.columns import ColumnRow, Columns
+from vidbrowse.core.query.ranking import Listed, Ranking
+from vidbrowse.core.query.search import Results
 
 
 def reference(positions: np.ndarray, scores: np.ndarray, reverse: bool) -> tuple[list, list]:

@@ -21,7 +21,7 @@ import pytest
 
 from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, snapshot, write_posts
 from test_tui_app import SIZE, settle, settle_update, synchronous
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 
 READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH

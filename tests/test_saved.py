@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from vidbrowse.core.library import Library
-from vidbrowse.core.post import Post
-from vidbrowse.core.query import QueryError
-from vidbrowse.core.review import Review
-from vidbrowse.core.saved import SavedSearch, counts
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import QueryError
+from vidbrowse.core.review.searches import SavedSearch, counts
+from vidbrowse.core.review.state import Review
 
 
 @pytest.fixture

@@ -11,11 +11,21 @@ import whoosh.index
 from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
-from vidbrowse.core.columns import ColumnRow, Columns
-from vidbrowse.core.index import SCHEMA
-from vidbrowse.core.postings import SearcherCache, term_postings
-from vidbrowse.core.query import And, Everything, Exact, Node, Not, Or, Range, Term, parse_query
-from vidbrowse.core.search import SORT_KEYS, Results, execute
+from vidbrowse.core.engine.index import SCHEMA
+from vidbrowse.core.engine.postings import SearcherCache, term_postings
+from vidbrowse.core.query.columns import ColumnRow, Columns
+from vidbrowse.core.query.language import (
+    And,
+    Everything,
+    Exact,
+    Node,
+    Not,
+    Or,
+    Range,
+    Term,
+    parse_query,
+)
+from vidbrowse.core.query.search import SORT_KEYS, Results, execute
 
 # rowid: (title, channel, tags, body, uploaded, views, duration)
 POSTS = {

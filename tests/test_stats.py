@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from vidbrowse.core.library import Library
-from vidbrowse.core.stats import Bar, durations, narrow, result_stats, timeline, totals
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.reports.stats import Bar, durations, narrow, result_stats, timeline, totals
 
 # (vid_date, duration, views)
 POSTS = [

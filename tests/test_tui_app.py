@@ -20,10 +20,10 @@ import pytest
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled
 
-from vidbrowse.core.config import Config
-from vidbrowse.core.library import Library
-from vidbrowse.core.query import selected_facets, with_facets
-from vidbrowse.core.settings import load_settings
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import selected_facets, with_facets
+from vidbrowse.core.review.config import Config
+from vidbrowse.core.review.settings import load_settings
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import COMMANDS, VidbrowseCommands

@@ -13,10 +13,10 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from test_tui_app import screen_text, settle, synchronous, type_query
-from vidbrowse.core.config import Config
-from vidbrowse.core.library import Library
-from vidbrowse.core.query import format_value
-from vidbrowse.core.review import Review
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import format_value
+from vidbrowse.core.review.config import Config
+from vidbrowse.core.review.state import Review
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.dialogs import ConfirmDialog, ExportDialog, NamePrompt

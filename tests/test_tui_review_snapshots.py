@@ -11,8 +11,8 @@ import pytest
 
 from test_tui_review import indexed  # noqa: F401  (the same archive as the pilot tests)
 from test_tui_snapshots import steps
-from vidbrowse.core.library import Library
-from vidbrowse.core.review import Review
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.review.state import Review
 from vidbrowse.tui.app import VidbrowseApp
 
 SIZE = (100, 30)

@@ -13,7 +13,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from test_tui_app import make_archive  # the same archive as the pilot tests
-from vidbrowse.core.library import Library
+from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 
 SIZE = (120, 36)

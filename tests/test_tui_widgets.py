@@ -11,9 +11,9 @@ import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from vidbrowse.core.query import Term
-from vidbrowse.core.search import Results, Row
-from vidbrowse.core.settings import Settings, load_settings, save_settings, settings_path
+from vidbrowse.core.query.language import Term
+from vidbrowse.core.query.search import Results, Row
+from vidbrowse.core.review.settings import Settings, load_settings, save_settings, settings_path
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import BINDINGS, COMMANDS
 from vidbrowse.tui.terms import TermMatcher

@@ -15,11 +15,11 @@ import pytest
 from robust_kit import post_text, touch_later
 from test_columns import assert_same_columns
 from vidbrowse import generate
-from vidbrowse.core import archive as archive_scan
-from vidbrowse.core.archive import Scan, diff, diff_scans
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.library import Library
-from vidbrowse.core.store import Store
+from vidbrowse.core.archive import scan as archive_scan
+from vidbrowse.core.archive.scan import Scan, diff, diff_scans
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.library.store import Store
+from vidbrowse.core.query.columns import Columns
 
 
 def rewrite(path: Path, data: bytes) -> None:
@@ -73,7 +73,7 @@ def test_patched_columns_equal_columns_read_again(
         return real_patched(self, gone, fresh)
 
     monkeypatch.setattr(Columns, "patched", counting)
-    monkeypatch.setattr("vidbrowse.core.library.PATCH_SHARE", 0.5)  # every round patches
+    monkeypatch.setattr("vidbrowse.core.library.library.PATCH_SHARE", 0.5)  # every round patches
     rng = random.Random(3)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         library.update()
@@ -162,7 +162,7 @@ SEARCH_ONCE = """
 import os, sys
 from pathlib import Path
 from vidbrowse import cli
-from vidbrowse.core import archive
+from vidbrowse.core.archive import scan as archive
 parent, real = os.getpid(), archive.scan
 
 def scan(root):
@@ -193,7 +193,7 @@ def test_small_commits_merge_only_small_segments(
 ) -> None:
     from whoosh.writing import NO_MERGE
 
-    from vidbrowse.core import index
+    from vidbrowse.core.engine import index
 
     # Tiers of at most 3 and 9 documents, merged 3 segments or more at a time.
     monkeypatch.setattr(index, "MERGE_COUNT", 3)

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from vidbrowse import __version__
 
 if TYPE_CHECKING:
-    from vidbrowse.core.archive import Scan
-    from vidbrowse.core.library import Library, Progress, UpdateSummary
-    from vidbrowse.core.marks import Marks
+    from vidbrowse.core.archive.scan import Scan
+    from vidbrowse.core.library.library import Library, Progress, UpdateSummary
+    from vidbrowse.core.review.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
 SUBCOMMANDS = ("index", "search", "show", "facets", "stats", "problems", "locate", "demo")
@@ -51,7 +51,7 @@ def _common(parser: argparse.ArgumentParser, *, archive: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vidbrowse.core.names import FACET_FIELDS, FORMATS, SORT_KEYS
+    from vidbrowse.core.options import FACET_FIELDS, FORMATS, SORT_KEYS
 
     parser = argparse.ArgumentParser(
         prog="vidbrowse",
@@ -170,7 +170,7 @@ def _update(
 ) -> UpdateSummary:
     """Bring the index up to date with progress on a terminal; say so when it was rebuilt.
     `scan`: the archive's, when the caller has just made one."""
-    from vidbrowse.core.library import LibraryError
+    from vidbrowse.core.library.library import LibraryError
 
     progress = None if quiet else _progress_printer()
     try:
@@ -202,12 +202,12 @@ def _one_blas_thread() -> Iterator[None]:
 
 
 def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) -> Library:
-    from vidbrowse.core.archive import BackgroundFingerprint
+    from vidbrowse.core.archive.scan import BackgroundFingerprint
 
     # Started before the engine's imports, which it overlaps.
     pending = BackgroundFingerprint(archive.expanduser().resolve()) if update else None
     with _one_blas_thread():
-        from vidbrowse.core.library import Library, LibraryError
+        from vidbrowse.core.library.library import Library, LibraryError
 
     scan = None
     try:
@@ -239,7 +239,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _search(library: Library, query: str, **options: object):
-    from vidbrowse.core.query import QueryError
+    from vidbrowse.core.query.language import QueryError
 
     try:
         return library.search(query, **options)
@@ -248,7 +248,7 @@ def _search(library: Library, query: str, **options: object):
 
 
 def _uses_marks(query: str) -> bool:
-    from vidbrowse.core.query import QueryError, parse_query, uses_marks
+    from vidbrowse.core.query.language import QueryError, parse_query, uses_marks
 
     try:
         return uses_marks(parse_query(query))
@@ -259,7 +259,7 @@ def _uses_marks(query: str) -> bool:
 def open_marks(library: Library, *, needed: bool) -> Marks | None:
     """The archive's marks, read only (None when it has none yet). A damaged marks file stops
     the command only when the query tests marks; otherwise it is a warning."""
-    from vidbrowse.core.review import Review, ReviewError
+    from vidbrowse.core.review.state import Review, ReviewError
 
     try:
         review = Review.open_existing(library.archive)
@@ -288,7 +288,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             if shown:
                 output.results_table(results.rows(0, shown), width, out)
         else:
-            from vidbrowse.core.export import export
+            from vidbrowse.core.reports.export import export
 
             export(library, results, args.format, out, marks=marks, limit=shown)
     if args.format == "table" or args.output is not None:
@@ -305,7 +305,7 @@ def _destination(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    from vidbrowse.core.export import atomic_text
+    from vidbrowse.core.reports.export import atomic_text
 
     try:
         with atomic_text(path) as out:
@@ -316,7 +316,7 @@ def _destination(path: Path | None) -> Iterator[TextIO]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from vidbrowse import output
-    from vidbrowse.core.export import json_line, post_record
+    from vidbrowse.core.reports.export import json_line, post_record
 
     library = open_library(args.archive, args.index_dir)
     posts = library.find(args.vid_id)
@@ -337,7 +337,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_facets(args: argparse.Namespace) -> int:
     from vidbrowse import output
-    from vidbrowse.core.export import json_line
+    from vidbrowse.core.reports.export import json_line
 
     if args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
@@ -354,8 +354,8 @@ def cmd_facets(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from vidbrowse import output
-    from vidbrowse.core.export import json_line
-    from vidbrowse.core.stats import result_stats
+    from vidbrowse.core.reports.export import json_line
+    from vidbrowse.core.reports.stats import result_stats
 
     library = open_library(args.archive, args.index_dir)
     marks = open_marks(library, needed=_uses_marks(args.query))
@@ -371,8 +371,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_problems(args: argparse.Namespace) -> int:
     from vidbrowse import output
-    from vidbrowse.core.export import json_line
-    from vidbrowse.core.health import check
+    from vidbrowse.core.reports.export import json_line
+    from vidbrowse.core.reports.health import check
 
     if args.examples < 0:
         raise CliError("--examples must be 0 (all) or more", EXIT_USAGE)
@@ -394,8 +394,8 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    from vidbrowse.core.config import config_path
     from vidbrowse.core.locations import all_locations
+    from vidbrowse.core.review.config import config_path
 
     if args.what in LOCATE_WORDS:
         print(all_locations()[args.what] if args.what != "config" else config_path())
@@ -417,7 +417,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def resolve_archive(given: Path | None) -> Path:
     """The argument, else $VIDBROWSE_ARCHIVE, else the config file's archive, else here."""
-    from vidbrowse.core.config import load_config
+    from vidbrowse.core.review.config import load_config
 
     if given is not None:
         return given
@@ -446,7 +446,7 @@ def _quick_exit(code: int) -> NoReturn:
     """End the process at once, its output flushed: the interpreter's teardown (freeing the
     opened index, closing its files) took 35 ms at 30k posts, 40-80 ms at 100k. Nothing is
     lost: everything vidbrowse writes is committed before a command returns, and the index
-    survives a process that stops at any point (see library.py)."""
+    survives a process that stops at any point (see core/library)."""
     for stream in (sys.stdout, sys.stderr):
         # BrokenPipeError: the reader left; ValueError: main closed the stream.
         with suppress(BrokenPipeError, ValueError):

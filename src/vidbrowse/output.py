@@ -15,10 +15,10 @@ from vidbrowse.core.display import clock, day, human_count, printable
 
 # Types only: a table of results must not pay for importing the engine twice over.
 if TYPE_CHECKING:
-    from vidbrowse.core.health import Group
-    from vidbrowse.core.post import Post, Problem
-    from vidbrowse.core.search import Row
-    from vidbrowse.core.stats import Bar, ResultStats
+    from vidbrowse.core.archive.post import Post, Problem
+    from vidbrowse.core.query.search import Row
+    from vidbrowse.core.reports.health import Group
+    from vidbrowse.core.reports.stats import Bar, ResultStats
 
 
 def problem_record(problem: Problem) -> dict[str, str]:
@@ -71,7 +71,7 @@ def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> 
 
 def post_text(post: Post, out: TextIO) -> None:
     """Everything about one post, for a person."""
-    from vidbrowse.core.export import iso
+    from vidbrowse.core.reports.export import iso
 
     unknown = "unknown"
     fields = [

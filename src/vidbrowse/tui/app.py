@@ -22,12 +22,10 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from vidbrowse.core.config import Config, load_config
-from vidbrowse.core.library import Library, Progress, UpdateSummary
-from vidbrowse.core.marks import Mark, Marks
-from vidbrowse.core.names import SORT_KEYS
-from vidbrowse.core.post import Post
-from vidbrowse.core.query import (
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.library.library import Library, Progress, UpdateSummary
+from vidbrowse.core.options import SORT_KEYS
+from vidbrowse.core.query.language import (
     QueryError,
     has_words,
     parse_query,
@@ -35,9 +33,11 @@ from vidbrowse.core.query import (
     selected_facets,
     with_facets,
 )
-from vidbrowse.core.review import Review, ReviewError
-from vidbrowse.core.search import Results, Row
-from vidbrowse.core.settings import Settings, load_settings, save_settings
+from vidbrowse.core.query.search import Results, Row
+from vidbrowse.core.review.config import Config, load_config
+from vidbrowse.core.review.marks import Mark, Marks
+from vidbrowse.core.review.settings import Settings, load_settings, save_settings
+from vidbrowse.core.review.state import Review, ReviewError
 from vidbrowse.tui.commands import BINDINGS, COMMANDS, VidbrowseCommands
 from vidbrowse.tui.review import ReviewActions
 from vidbrowse.tui.screens import HelpScreen, NoteScreen, ReaderScreen

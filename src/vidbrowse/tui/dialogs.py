@@ -87,7 +87,7 @@ EXPORT_CHOICES = (
 
 
 class ExportDialog(ModalScreen[str | None]):
-    """Choose an export format; dismisses with its id (core.export.FORMATS)."""
+    """Choose an export format; dismisses with its id (core.reports.export.FORMATS)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", show=True, priority=True)

@@ -2,8 +2,8 @@
 the top tags, channels and categories. Choosing a line dismisses the screen with its query, which
 the app then runs; saved searches can be deleted and renamed here.
 
-The numbers come from `core.overview`, computed by a function the app gives (it runs in a thread
-worker: one search per line)."""
+The numbers come from `core.reports.overview`, computed by a function the app gives (it runs in
+a thread worker: one search per line)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from vidbrowse.core.display import printable
-from vidbrowse.core.overview import Line, Overview
-from vidbrowse.core.query import QueryError
-from vidbrowse.core.reviewdb import ReviewError
-from vidbrowse.core.saved import SavedSearches
+from vidbrowse.core.query.language import QueryError
+from vidbrowse.core.reports.overview import Line, Overview
+from vidbrowse.core.review.database import ReviewError
+from vidbrowse.core.review.searches import SavedSearches
 from vidbrowse.tui.dialogs import ConfirmDialog, NamePrompt
 from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit

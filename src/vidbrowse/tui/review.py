@@ -12,14 +12,14 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 
-from vidbrowse.core.export import export_file, export_path
-from vidbrowse.core.library import Library
-from vidbrowse.core.marks import Marks
-from vidbrowse.core.overview import Overview, overview
-from vidbrowse.core.query import QueryError, parse_query
-from vidbrowse.core.review import Review, ReviewError
-from vidbrowse.core.saved import SavedSearches
-from vidbrowse.core.search import Results
+from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import QueryError, parse_query
+from vidbrowse.core.query.search import Results
+from vidbrowse.core.reports.export import export_file, export_path
+from vidbrowse.core.reports.overview import Overview, overview
+from vidbrowse.core.review.marks import Marks
+from vidbrowse.core.review.searches import SavedSearches
+from vidbrowse.core.review.state import Review, ReviewError
 from vidbrowse.tui.dialogs import ExportDialog, NamePrompt
 from vidbrowse.tui.overview import OverviewScreen
 from vidbrowse.tui.timeline import TimelineScreen

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static, TextArea
 
 from vidbrowse.core.display import printable
-from vidbrowse.core.search import Row
+from vidbrowse.core.query.search import Row
 from vidbrowse.tui.commands import COMMANDS
 from vidbrowse.tui.widgets.detail import DetailView
 from vidbrowse.tui.widgets.footer import Footer

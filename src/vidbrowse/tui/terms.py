@@ -9,8 +9,8 @@ from rich.style import Style
 from rich.text import Text
 from whoosh.support.charset import accent_map
 
-from vidbrowse.core.index import ANALYZER
-from vidbrowse.core.query import Term
+from vidbrowse.core.engine.index import ANALYZER
+from vidbrowse.core.query.language import Term
 
 
 def _fold(word: str) -> str:

@@ -1,6 +1,7 @@
 """The timeline screen: the current results by upload year (by month when they span under two
 years) and by duration, as bars of block characters. Choosing a bar dismisses the screen with
-the query narrowed to it (`core.stats.narrow`: a range in the query text), which the app runs."""
+the query narrowed to it (`core.reports.stats.narrow`: a range in the query text), which the app
+runs."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from vidbrowse.core.display import day, human_count
-from vidbrowse.core.query import QueryError
-from vidbrowse.core.search import Results
-from vidbrowse.core.stats import Bar, ResultStats, Totals, narrow, result_stats
+from vidbrowse.core.query.language import QueryError
+from vidbrowse.core.query.search import Results
+from vidbrowse.core.reports.stats import Bar, ResultStats, Totals, narrow, result_stats
 from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit
 

@@ -13,10 +13,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from vidbrowse.core.archive.post import Post
 from vidbrowse.core.display import clock, printable
-from vidbrowse.core.marks import Mark
-from vidbrowse.core.post import Post
-from vidbrowse.core.search import Row
+from vidbrowse.core.query.search import Row
+from vidbrowse.core.review.marks import Mark
 from vidbrowse.tui.terms import TermMatcher
 
 MATCH_STYLE = "bold reverse"

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from vidbrowse.core.display import printable
-from vidbrowse.core.query import QueryError
+from vidbrowse.core.query.language import QueryError
 
 PROMPT = "» "
 HINT = 'words  "a phrase"  run*  tag:music  -tag:x  views:>10K  duration:<5m  uploaded:2020'

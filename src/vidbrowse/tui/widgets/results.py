@@ -22,7 +22,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from vidbrowse.core.display import clock, day, human_count, printable
-from vidbrowse.core.search import Results, Row
+from vidbrowse.core.query.search import Results, Row
 
 GAP = 1  # cells between columns
 MIN_WINDOW = 200  # rows fetched at once, at least

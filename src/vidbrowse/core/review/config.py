@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vidbrowse.core.locations import config_dir
-from vidbrowse.core.names import SORT_KEYS
+from vidbrowse.core.options import SORT_KEYS
 
 DEBOUNCE_MAX_MS = 2000
 # A Textual key: modifiers then a key name ("ctrl+shift+f1", "question_mark", "G"), or one

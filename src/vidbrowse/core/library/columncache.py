@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.store import Store
+from vidbrowse.core.library.store import Store
+from vidbrowse.core.query.columns import Columns
 
 COLUMNS_FILE = "columns.pickle"  # + "-<store generation>"
 # From this many posts on the columns are built in a fresh process: below, building them here
@@ -27,7 +27,7 @@ CHILD_MIN_POSTS = 10_000
 # PYTHON* variables), then runs `_main` with the rest.
 _CHILD_CODE = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from vidbrowse.core.savedcolumns import _main; _main(sys.argv[2:])"
+    "from vidbrowse.core.library.columncache import _main; _main(sys.argv[2:])"
 )
 
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from vidbrowse.core.packed import Groups, Strings
+from vidbrowse.core.query.packed import Groups, Strings
 
 
 class ColumnRow(NamedTuple):

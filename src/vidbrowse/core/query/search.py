@@ -21,12 +21,12 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.support.levenshtein import distance
 
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.index import ANALYZER
-from vidbrowse.core.names import FACET_FIELDS, SORT_KEYS
-from vidbrowse.core.phrases import phrase_docnums
-from vidbrowse.core.postings import SearcherCache, Segments
-from vidbrowse.core.query import (
+from vidbrowse.core.engine.index import ANALYZER
+from vidbrowse.core.engine.phrases import phrase_docnums
+from vidbrowse.core.engine.postings import SearcherCache, Segments
+from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
+from vidbrowse.core.query.columns import Columns
+from vidbrowse.core.query.language import (
     And,
     Everything,
     Exact,
@@ -40,10 +40,10 @@ from vidbrowse.core.query import (
     has_words,
     positive_terms,
 )
-from vidbrowse.core.ranking import Listed, Ranking
+from vidbrowse.core.query.ranking import Listed, Ranking
 
 if TYPE_CHECKING:
-    from vidbrowse.core.marks import Marks
+    from vidbrowse.core.review.marks import Marks
 
 __all__ = ["FACET_FIELDS", "SORT_KEYS", "Results", "Row", "execute"]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
-from vidbrowse.core.names import FACET_FIELDS
+from vidbrowse.core.options import FACET_FIELDS
 
 # Fields whose words live in the Whoosh index; None on a Term means "all of them".
 TEXT_FIELDS = ("title", "channel", "text")

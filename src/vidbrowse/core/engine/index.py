@@ -28,14 +28,14 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
-from vidbrowse.core.post import Post
+from vidbrowse.core.archive.post import Post
 
 # Writing is for updates only: a search never pays for importing it.
 if TYPE_CHECKING:
     from whoosh.codec.base import Segment
     from whoosh.writing import IndexWriter
 
-    from vidbrowse.core import fastindex
+    from vidbrowse.core.engine import bulkwriter
 
 # Lower-cased, accent-folded, then stemmed: "Cafés" finds "cafe", "running" finds "run". Porter2,
 # because Whoosh's default Porter stems "running" to "runn"; its LRU cache hides the extra cost.
@@ -179,26 +179,26 @@ def _leaf_rowids(leaf: IndexReader) -> np.ndarray:
 
 
 @overload
-def writer(ix: FileIndex, *, bulk: Literal[True]) -> fastindex.BulkWriter: ...
+def writer(ix: FileIndex, *, bulk: Literal[True]) -> bulkwriter.BulkWriter: ...
 
 
 @overload
 def writer(ix: FileIndex, *, bulk: Literal[False] = False) -> IndexWriter: ...
 
 
-def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | fastindex.BulkWriter:
-    """A writer for many new documents (fastindex builds them as new segments, in parallel) or
+def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | bulkwriter.BulkWriter:
+    """A writer for many new documents (bulkwriter builds them as new segments, in parallel) or
     for a few changes (Whoosh's own writer: one segment, small merges). The caller holds the
     update lock, so a Whoosh write lock found held is stale: break it once."""
-    from vidbrowse.core import fastindex
+    from vidbrowse.core.engine import bulkwriter
 
-    if bulk and not fastindex.supports(ix.schema):
-        raise RuntimeError("fastindex cannot build this schema (see tests/test_index_build.py)")
+    if bulk and not bulkwriter.supports(ix.schema):
+        raise RuntimeError("bulkwriter cannot build this schema (see tests/test_index_build.py)")
     try:
         plain = ix.writer(limitmb=SMALL_LIMITMB)
     except LockError:
         (Path(ix.storage.folder) / WRITELOCK).unlink(missing_ok=True)
         plain = ix.writer(limitmb=SMALL_LIMITMB)
     if bulk:
-        return fastindex.BulkWriter(ix, plain, max_docs=SEGMENT_DOCS)
+        return bulkwriter.BulkWriter(ix, plain, max_docs=SEGMENT_DOCS)
     return plain

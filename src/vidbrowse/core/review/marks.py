@@ -17,8 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from vidbrowse.core.columns import Columns, fold
-from vidbrowse.core.reviewdb import Database
+from vidbrowse.core.query.columns import Columns, fold
+from vidbrowse.core.review.database import Database
 
 # The flags a query can test (query.Mark names map onto these; "unread" is not "read").
 FLAGS = ("read", "starred", "note")

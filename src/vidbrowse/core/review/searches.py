@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vidbrowse.core.query import QueryError, parse_query
-from vidbrowse.core.reviewdb import Database, ReviewError
+from vidbrowse.core.query.language import QueryError, parse_query
+from vidbrowse.core.review.database import Database, ReviewError
 
 if TYPE_CHECKING:
-    from vidbrowse.core.library import Library
-    from vidbrowse.core.marks import Marks
+    from vidbrowse.core.library.library import Library
+    from vidbrowse.core.review.marks import Marks
 
 MAX_NAME = 80
 

@@ -27,7 +27,7 @@ import whoosh.query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from vidbrowse.core.postings import _UNEXPECTED, Segments, read_postings
+from vidbrowse.core.engine.postings import _UNEXPECTED, Segments, read_postings
 
 # A (candidate, position) pair as one sortable int64: positions fit far below 2**32.
 _SHIFT = 32

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vidbrowse.core.query import format_value
-from vidbrowse.core.saved import SavedSearch, counts
+from vidbrowse.core.query.language import format_value
+from vidbrowse.core.review.searches import SavedSearch, counts
 
 if TYPE_CHECKING:
-    from vidbrowse.core.library import Library
-    from vidbrowse.core.marks import Marks
+    from vidbrowse.core.library.library import Library
+    from vidbrowse.core.review.marks import Marks
 
 
 @dataclass(frozen=True, slots=True)

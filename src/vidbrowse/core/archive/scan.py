@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
-from vidbrowse.core.post import Problem
+from vidbrowse.core.archive.post import Problem
 
 POST_SUFFIXES = (b".md", b".markdown", b".html", b".htm", b".txt")
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from vidbrowse.core.locations import review_path
-from vidbrowse.core.marks import Marks
-from vidbrowse.core.reviewdb import Database, ReviewError
-from vidbrowse.core.saved import SavedSearches
+from vidbrowse.core.review.database import Database, ReviewError
+from vidbrowse.core.review.marks import Marks
+from vidbrowse.core.review.searches import SavedSearches
 
 
 class Review:

@@ -31,19 +31,21 @@ import numpy as np
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from vidbrowse.core import archive as archive_scan
-from vidbrowse.core import index, locations, savedcolumns
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.post import Post, Problem
-from vidbrowse.core.query import Node, has_words, parse_query
-from vidbrowse.core.search import Results, execute
-from vidbrowse.core.store import FILENAME as STORE_FILE
-from vidbrowse.core.store import Store, StoreError
+from vidbrowse.core import locations
+from vidbrowse.core.archive import scan as archive_scan
+from vidbrowse.core.archive.post import Post, Problem
+from vidbrowse.core.engine import index
+from vidbrowse.core.library import columncache
+from vidbrowse.core.library.store import FILENAME as STORE_FILE
+from vidbrowse.core.library.store import Store, StoreError
+from vidbrowse.core.query.columns import Columns
+from vidbrowse.core.query.language import Node, has_words, parse_query
+from vidbrowse.core.query.search import Results, execute
 
 if TYPE_CHECKING:
-    from vidbrowse.core import fastindex
-    from vidbrowse.core.fastindex import Document
-    from vidbrowse.core.marks import Marks
+    from vidbrowse.core.engine import bulkwriter
+    from vidbrowse.core.engine.bulkwriter import Document
+    from vidbrowse.core.review.marks import Marks
 
 TEXT_DIR = "text"
 LOCK_FILE = "update.lock"
@@ -58,7 +60,7 @@ BATCH_GROWTH = 5
 # this process and 220 MB in a builder, 20k and 15k batches no lower; now that this process
 # indexes nothing and builds no columns, ~240 MB).
 MAX_BATCH = 25_000
-# A batch of at least this many posts to parse is parsed and indexed by fastindex, in parallel
+# A batch of at least this many posts to parse is parsed and indexed by bulkwriter, in parallel
 # processes, as new segments; smaller ones go through Whoosh's own writer.
 BULK_MIN = 500
 # A commit that wrote or deleted at most this share of the posts patches the columns with those
@@ -151,7 +153,7 @@ class Library:
         self._store: Store | None = None
         self._view: _View | None = None
         self._rebuilt_reason: str | None = None
-        self._builders: fastindex.Builders | None = None  # during an update's bulk batches
+        self._builders: bulkwriter.Builders | None = None  # during an update's bulk batches
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -230,18 +232,18 @@ class Library:
         """The columns of the store as it is: loaded from the copy saved beside it when that
         copy is of the store's generation, else the current view's patched with `change` when
         that is all the store's rows changed by since (an update's commit: the update lock keeps
-        other writers out), else built in full (see savedcolumns)."""
+        other writers out), else built in full (see columncache)."""
         generation = store.generation()
-        columns = Columns.load(savedcolumns.saved_path(self.home, generation))
+        columns = Columns.load(columncache.saved_path(self.home, generation))
         if columns is not None:
             return columns
         old = None if self._view is None else self._view.columns
         if change is not None and old is not None and change.small(len(old)):
             gone = np.array(change.gone, dtype=np.int64)
             columns = old.patched(gone, store.columns(change.fresh))
-            savedcolumns.save(columns, self.home, generation)
+            columncache.save(columns, self.home, generation)
             return columns
-        return savedcolumns.load(store, self.home)
+        return columncache.load(store, self.home)
 
     def _open_view(self, store: Store, change: _Change | None = None) -> _View:
         ix, searcher = index.open_searcher(self.home / TEXT_DIR)
@@ -462,7 +464,7 @@ class Library:
             return 0, 0, 0
 
         # Only updates parse and index: searches skip yaml and the index builder.
-        from vidbrowse.core.parse import load_post
+        from vidbrowse.core.archive.parse import load_post
 
         todo = [*diff.added, *diff.changed, *missing]
         stats = scan.stats(todo)
@@ -571,14 +573,14 @@ class Library:
         total: int,
     ) -> list[bytes | Problem]:
         """Parse `paths` and index their posts as new segments, one commit. Parsing is a good
-        share of a build, so each builder process parses the posts it indexes (fastindex); the
+        share of a build, so each builder process parses the posts it indexes (bulkwriter); the
         parsed posts come back, pickled (see `_unpickled`), for the store. The builder processes are
         forked at the update's first bulk batch, while this process is still small, and serve
         its later batches too."""
-        from vidbrowse.core import fastindex
+        from vidbrowse.core.engine import bulkwriter
 
         if self._builders is None:
-            self._builders = fastindex.Builders(_prepare(self.archive), index.BULK_PROCS)
+            self._builders = bulkwriter.Builders(_prepare(self.archive), index.BULK_PROCS)
         writer = index.writer(self._need_view().ix, bulk=True)
         try:
             for rowid in deletes:
@@ -679,9 +681,9 @@ class Library:
 
 
 def _prepare(archive: Path) -> Callable[[tuple[str, int]], tuple[bytes | Problem, Document | None]]:
-    """fastindex's `prepare` for (path, rowid): the file parsed (a post pickled, see
+    """bulkwriter's `prepare` for (path, rowid): the file parsed (a post pickled, see
     `_unpickled`) and its document, if a post."""
-    from vidbrowse.core.parse import load_post  # here, before the workers fork
+    from vidbrowse.core.archive.parse import load_post  # here, before the workers fork
 
     def prepare(item: tuple[str, int]) -> tuple[bytes | Problem, Document | None]:
         path, rowid = item

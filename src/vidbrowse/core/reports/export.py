@@ -16,15 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from vidbrowse.core.archive.post import Post
 from vidbrowse.core.display import day, json_escape_unsafe, printable
-from vidbrowse.core.marks import DEFAULT, Mark
-from vidbrowse.core.names import FORMATS
-from vidbrowse.core.post import Post
+from vidbrowse.core.options import FORMATS
+from vidbrowse.core.review.marks import DEFAULT, Mark
 
 if TYPE_CHECKING:
-    from vidbrowse.core.library import Library
-    from vidbrowse.core.marks import Marks
-    from vidbrowse.core.search import Results
+    from vidbrowse.core.library.library import Library
+    from vidbrowse.core.query.search import Results
+    from vidbrowse.core.review.marks import Marks
 
 EXTENSIONS = {"csv": "csv", "json": "jsonl", "md": "md", "urls": "txt"}
 CSV_FIELDS = (

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from vidbrowse.core.columns import Columns
-    from vidbrowse.core.library import Library
+    from vidbrowse.core.library.library import Library
+    from vidbrowse.core.query.columns import Columns
 
 # Fields whose absence is worth reporting (dislikes are missing from most modern posts: noise).
 MISSING_FIELDS = ("channel", "uploaded", "posted", "duration", "views", "likes", "tags")

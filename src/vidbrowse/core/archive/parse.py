@@ -19,8 +19,8 @@ from urllib.parse import quote, urlsplit
 import isodate
 import yaml
 
-from vidbrowse.core.clean import clean_body, clean_line
-from vidbrowse.core.post import Post, Problem
+from vidbrowse.core.archive.clean import clean_body, clean_line
+from vidbrowse.core.archive.post import Post, Problem
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.query import with_range
-from vidbrowse.core.search import Results
+from vidbrowse.core.query.columns import Columns
+from vidbrowse.core.query.language import with_range
+from vidbrowse.core.query.search import Results
 
 # Up to this many months from the first upload to the last, the timeline counts months.
 MONTHS_MAX = 24

@@ -9,7 +9,7 @@ of a block, which holds the document numbers and weights (the positions after th
 its bytes and only phrases need them: `read_postings` hands them out, unpickling whole blocks).
 It leans on whoosh3's formats (the package is pinned): anything unexpected goes to Whoosh's
 public API, and tests compare both on every term of indexes written both ways (a plain Whoosh
-writer and fastindex).
+writer and bulkwriter).
 """
 
 from __future__ import annotations

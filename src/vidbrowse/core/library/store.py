@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vidbrowse.core.archive import Stat
-from vidbrowse.core.columns import Columns
-from vidbrowse.core.post import Post, Problem
+from vidbrowse.core.archive.post import Post, Problem
+from vidbrowse.core.archive.scan import Stat
+from vidbrowse.core.query.columns import Columns
 
 # Bump when what is stored changes, the parsing and cleaning of posts included: a store of
 # another version is rebuilt. 3: a zero-width non-joiner inside a word is kept.

@@ -1,0 +1,1 @@
+"""The Whoosh full-text index: analysis, writing segments, reading postings and phrases."""

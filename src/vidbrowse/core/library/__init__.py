@@ -1,0 +1,1 @@
+"""An opened archive: its store, its index and its columns, kept up to date."""
