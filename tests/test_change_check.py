@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from robust_kit import post_text, write_posts
+from helpers.posts import post_text, write_posts
 from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import index

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, touch_later, write_posts
-from test_tui_app import SIZE, settle, settle_update, static_text, synchronous
+from helpers.cli import VIDBROWSE, cli_env, run_cli
+from helpers.posts import post_text, touch_later, write_posts
+from helpers.tui import SIZE, settle, settle_update, static_text, synchronous
 from vidbrowse.core.archive import parse as parse_module
 from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.library.library import Library

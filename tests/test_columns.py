@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.columns import assert_same_columns
 from vidbrowse.core.query import columns as columns_module
 from vidbrowse.core.query.columns import FORMAT_VERSION, ColumnRow, Columns, fold
 
@@ -179,29 +180,6 @@ def test_columns_read_a_field_at_a_time_equal_columns_built_from_rows() -> None:
     everything = np.ones(len(rows), dtype=bool)
     for name, facet in built.facets.items():
         assert streamed.facets[name].counts(everything, None) == facet.counts(everything, None)
-
-
-def assert_same_columns(got: Columns, want: Columns) -> None:
-    """Everything a search can see of two columns is the same."""
-    assert got.rowids.tolist() == want.rowids.tolist()
-    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories"):
-        assert list(getattr(got, name)) == list(getattr(want, name)), name
-    for name, numeric in want.numeric.items():
-        assert got.numeric[name].values.tolist() == numeric.values.tolist(), name
-        assert got.numeric[name].known.tolist() == numeric.known.tolist(), name
-    assert got.title_rank().tolist() == want.title_rank().tolist()
-    for key in ("title", *got.numeric):
-        for reverse in (False, True):
-            assert got.order(key, reverse).tolist() == want.order(key, reverse).tolist()
-    masks = [np.ones(len(want), dtype=bool), np.arange(len(want)) % 3 == 1]
-    for name, facet in want.facets.items():
-        for mask in masks:
-            assert got.facets[name].counts(mask, None) == facet.counts(mask, None), name
-            assert got.facets[name].counts(mask, 3) == facet.counts(mask, 3), name
-        for label in [*facet.labels, "nothing such"]:
-            assert got.facets[name].matching(label, len(got)).tolist() == facet.matching(
-                label, len(want)
-            ).tolist(), (name, label)
 
 
 def random_row(rng: random.Random, rowid: int) -> ColumnRow:

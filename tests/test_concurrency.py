@@ -8,7 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from robust_kit import VIDBROWSE, cli_env, indexed_paths, post_files, write_posts
+from helpers.cli import VIDBROWSE, cli_env, indexed_paths
+from helpers.posts import post_files, write_posts
 from vidbrowse.core.library.library import Library
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_kit import VIDBROWSE, cli_env, indexed_paths, post_files, touch_later, write_posts
+from helpers.cli import VIDBROWSE, cli_env, indexed_paths
+from helpers.posts import post_files, touch_later, write_posts
 from vidbrowse.core.library.library import Library
 
 SEED = 20261129

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_kit import cli_env, post_files, run_cli, write_posts
+from helpers.cli import cli_env, run_cli
+from helpers.posts import post_files, write_posts
 from vidbrowse.core.library.library import LOCK_FILE, TEXT_DIR, Library
 from vidbrowse.core.library.store import FILENAME as STORE_FILE
 

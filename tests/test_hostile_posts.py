@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from robust_kit import VIDBROWSE, cli_env
+from helpers.cli import VIDBROWSE, cli_env
 from vidbrowse.core.archive.parse import PostError, load_post, parse_post
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.library import Library

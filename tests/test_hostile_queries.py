@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from robust_kit import cli_env, run_cli, write_posts
+from helpers.cli import cli_env, run_cli
+from helpers.posts import write_posts
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import QueryError, parse_query
 from vidbrowse.core.query.search import SORT_KEYS

@@ -13,7 +13,7 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import MultifieldParser
 from whoosh.reading import IndexReader
 
-from index_kit import generated_documents
+from helpers.indexes import generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import bulkwriter, index
 from vidbrowse.core.library import library

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from robust_kit import cli_env, post_text, run_cli
-from test_tui_app import SIZE, screen_text, settle, static_text, synchronous
+from helpers.cli import cli_env, run_cli
+from helpers.posts import post_text
+from helpers.tui import SIZE, screen_text, settle, static_text, synchronous
 from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.screens import ReaderScreen

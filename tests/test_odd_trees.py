@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_kit import cli_env, indexed_paths, post_text, run_cli, write_posts
+from helpers.cli import cli_env, indexed_paths, run_cli
+from helpers.posts import post_text, write_posts
 from vidbrowse.core.archive import scan as archive_module
 from vidbrowse.core.archive.scan import scan
 from vidbrowse.core.library.library import Library

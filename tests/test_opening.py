@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from robust_kit import post_text, touch_later, write_posts
+from helpers.posts import post_text, touch_later, write_posts
 from vidbrowse.core.engine import index
 from vidbrowse.core.library import library
 from vidbrowse.core.library.library import Library

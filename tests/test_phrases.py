@@ -13,7 +13,7 @@ import whoosh.query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from index_kit import bulk_then_writer, generated_documents
+from helpers.indexes import bulk_then_writer, generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import index
 from vidbrowse.core.engine import phrases as phrases_module

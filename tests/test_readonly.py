@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from robust_kit import VIDBROWSE, cli_env, post_text, run_cli, snapshot, write_posts
-from test_tui_app import SIZE, settle, settle_update, synchronous
+from helpers.cli import VIDBROWSE, cli_env, run_cli
+from helpers.posts import post_text, snapshot, write_posts
+from helpers.tui import SIZE, settle, settle_update, synchronous
 from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList
 
-from test_tui_app import screen_text, settle, synchronous, type_query
+from helpers.tui import make_review_archive, screen_text, settle, synchronous, type_query
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import format_value
 from vidbrowse.core.review.config import Config
@@ -30,12 +30,7 @@ POSTS = 60
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("review")
-    archive, cache = root / "archive", root / "cache"
-    generate_archive(archive, POSTS, seed=11)
-    with Library.open(archive, cache_dir=cache) as library:
-        library.update()
-    return archive, cache
+    return make_review_archive(tmp_path_factory.mktemp("review"), POSTS)
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_tui_review import indexed  # noqa: F401  (the same archive as the pilot tests)
-from test_tui_snapshots import steps
+from helpers.tui import make_review_archive, steps
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.review.state import Review
 from vidbrowse.tui.app import VidbrowseApp
@@ -19,10 +18,13 @@ SIZE = (100, 30)
 Snap = Callable[..., bool]
 
 
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_review_archive(tmp_path_factory.mktemp("review"))  # the pilot tests' archive
+
+
 @pytest.fixture
-def library(
-    indexed: tuple[Path, Path],  # noqa: F811
-) -> Iterator[Library]:
+def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
     archive, cache = indexed
     with Library.open(archive, cache_dir=cache) as opened:
         # Some review state: two starred posts (one read, one with a note), a saved search.

@@ -3,16 +3,12 @@ with `pytest tests/test_tui_snapshots.py --snapshot-update`, then look at the SV
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Input
-from textual.worker import WorkerCancelled
 
-from test_tui_app import make_archive  # the same archive as the pilot tests
+from helpers.tui import make_archive, steps
 from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
 
@@ -23,22 +19,6 @@ Snap = Callable[..., bool]
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_archive(tmp_path_factory.mktemp("snap"))
-
-
-def steps(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
-    """Press keys, letting searches finish after each; the query cursor does not blink."""
-
-    async def run(pilot: Pilot[object]) -> None:
-        pilot.app.query_one("#query-input", Input).cursor_blink = False
-        await pilot.pause(0.2)
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause(0.2)
-            with contextlib.suppress(WorkerCancelled):  # replaced by a newer search
-                await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.1)
-
-    return run
 
 
 def test_main_screen_with_a_query_and_a_tag(snap_compare: Snap, library: Library) -> None:

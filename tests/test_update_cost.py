@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from robust_kit import post_text, touch_later
-from test_columns import assert_same_columns
+from helpers.columns import assert_same_columns
+from helpers.posts import post_text, touch_later
 from vidbrowse import generate
 from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.scan import Scan, diff, diff_scans

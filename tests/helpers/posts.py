@@ -1,15 +1,10 @@
-"""Helpers for the reliability tests: tiny archives, the CLI in a subprocess, file snapshots."""
+"""Tiny archives written post by post, and what tests read back from a folder."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
-
-VIDBROWSE = [sys.executable, "-m", "vidbrowse"]
 
 
 def post_text(i: int, *, title: str | None = None, body: str = "") -> str:
@@ -41,25 +36,6 @@ def touch_later(path: Path, seconds: int = 2) -> None:
 
 def post_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*.md") if p.is_file()}
-
-
-def cli_env(cache: Path) -> dict[str, str]:
-    env = os.environ | {"VIDBROWSE_CACHE_DIR": str(cache), "VIDBROWSE_DATA_DIR": str(cache)}
-    env.pop("VIDBROWSE_ARCHIVE", None)
-    return env
-
-
-def run_cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*VIDBROWSE, *args], capture_output=True, env=env, timeout=timeout, check=False
-    )
-
-
-def indexed_paths(archive: Path, env: dict[str, str]) -> list[str]:
-    """Every post path `vidbrowse search ARCHIVE '' --json` lists (an update runs first)."""
-    done = run_cli("search", str(archive), "", "--limit", "0", "--json", env=env)
-    assert done.returncode in (0, 1), done.stderr.decode()
-    return [json.loads(line)["path"] for line in done.stdout.decode().splitlines()]
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
