@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from helpers.posts import post_text, touch_later, write_posts
-from vidbrowse.core.engine import index
+from vidbrowse.core.engine import index, whoosh_formats
 from vidbrowse.core.library import library
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.columns import Columns
@@ -105,7 +105,8 @@ def test_a_segment_read_the_slow_way_gives_the_same_map(
         searcher = lib._view.searcher
         fast = index.docnum_rowids(searcher)
         # A column of another layout than the one read in bulk: Whoosh's reader does it.
-        monkeypatch.setattr(index, "NumericColumn", type("Other", (), {"Reader": type(None)}))
+        other = type("Other", (), {"Reader": type(None)})
+        monkeypatch.setattr(whoosh_formats.docs, "NumericColumn", other)
         assert index.docnum_rowids(searcher).tolist() == fast.tolist()
 
 

@@ -17,8 +17,9 @@ from helpers.indexes import bulk_then_writer, generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import index
 from vidbrowse.core.engine import phrases as phrases_module
-from vidbrowse.core.engine.phrases import _decode, _from_blocks, phrase_docnums
-from vidbrowse.core.engine.postings import Segments, read_postings, term_postings
+from vidbrowse.core.engine.phrases import _from_blocks, phrase_docnums
+from vidbrowse.core.engine.postings import PostingSources, read_postings, term_postings
+from vidbrowse.core.engine.whoosh_formats import decode_positions
 
 FIELDS = ("title", "channel", "tags", "text")
 # Odd documents: 2- and 4-byte position deltas (J: past 65535), over 1000 positions of one word
@@ -120,7 +121,7 @@ def _check_blocks(searcher: Searcher, fieldname: str, words: list[str]) -> bool:
     unique = list(dict.fromkeys(words))
     if any((fieldname, w) not in reader for w in unique):
         return False
-    got, postings = _from_blocks(Segments(reader), q, unique)
+    got, postings = _from_blocks(PostingSources(reader), q, unique)
     expected = _whoosh(searcher, q)
     assert got.tolist() == expected, (fieldname, words)
     for word in unique:
@@ -198,7 +199,7 @@ def test_values_are_whooshs(searcher: Searcher) -> None:
                     m.next()
         assert dict(zip(docnums.tolist(), values.tolist(), strict=True)) == expected
         sizes = np.array([len(v) for v in values.tolist()])
-        lengths, positions = _decode(b"".join(values.tolist()), sizes)
+        lengths, positions = decode_positions(b"".join(values.tolist()), sizes)
         want = [fmt.decode_positions(v) for v in values.tolist()]
         assert lengths.tolist() == [len(p) for p in want]
         assert positions.tolist() == [p for ps in want for p in ps]

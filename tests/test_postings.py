@@ -20,7 +20,8 @@ from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.archive.scan import scan
 from vidbrowse.core.engine import bulkwriter, index
-from vidbrowse.core.engine.postings import Segments, _block_head, term_postings
+from vidbrowse.core.engine.postings import PostingSources, term_postings
+from vidbrowse.core.engine.whoosh_formats.blocks import _block_head
 from vidbrowse.core.query.language import Term
 from vidbrowse.core.query.search import MAX_EXPANSIONS, WORD_FIELDS, _compile
 from vidbrowse.generate import generate_archive
@@ -116,7 +117,7 @@ def test_every_term_as_whoosh_reads_it(reader: IndexReader) -> None:
 
 
 def test_scans_as_whoosh_lists_terms_then_postings_from_what_they_read(reader: IndexReader) -> None:
-    segments = Segments(reader)
+    segments = PostingSources(reader)
     for start in STARTS:
         for fieldname in FIELDS:
             for limit in (1, 3, 1000):
@@ -170,14 +171,14 @@ def test_words_read_together_as_one_by_one(reader: IndexReader) -> None:
     # Several fields, words of a prefix side by side, absent words and a repeat, in any order.
     picked = [*words[::7], ("text", "muzzzz"), ("nosuchfield", "music"), words[3], words[3]]
     picked += [w for w in words if w[1].startswith("mu")]
-    segments = Segments(reader)
+    segments = PostingSources(reader)
     for (fieldname, text), found in zip(picked, segments.postings_of(picked), strict=True):
         assert_same(found, expected(reader, fieldname, text.encode()))
 
 
 @pytest.mark.parametrize("start", ["mu", "vi", "ga", "spar", "tw", "o"])
 def test_prefixes_expand_and_match_as_whoosh(reader: IndexReader, start: str) -> None:
-    segments = Segments(reader)
+    segments = PostingSources(reader)
     alternatives = _compile(Term(start, "prefix"), segments)
     assert alternatives is not None
     for fieldname in WORD_FIELDS:

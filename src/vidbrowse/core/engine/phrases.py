@@ -5,21 +5,19 @@ Python, ~450 ms for two words found in every one of 30k posts. Here each word's 
 once with their values (the scorer wants the postings too: the caller caches them), the documents
 holding every word found on a bitmap, the positions of those documents only parsed with numpy, and
 adjacency checked on arrays. What is left is mostly unpickling and decompressing the words' blocks.
-When one word is far rarer than another, the ids and weights are decoded first (`Segment.blocks`)
-and only the blocks holding a document with every word are decompressed and unpickled for their
-positions: ~30% less time for a rare and a common word at 100k posts. Cutting the positions
-straight out of the pickled bytes with numpy was tried: no faster than unpickling whole blocks.
+When one word is far rarer than another, the ids and weights are decoded first
+(`SegmentPostings.blocks`) and only the blocks holding a document with every word are
+decompressed and unpickled for their positions: ~30% less time for a rare and a common word at
+100k posts.
 
-Positions are those of whoosh3's `Positions` format: per posting, a 4-byte count then a
-protocol-2 pickle of the list of position deltas (`Positions.encode`). Any other format, or a
-slop other than 1, goes through Whoosh (tests compare the two on multi-segment indexes).
+Positions are those of whoosh3's `Positions` format, decoded by the seam (whoosh_formats). Any
+other format, or a slop other than 1, goes through Whoosh (tests compare the two on
+multi-segment indexes).
 """
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable
-from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -27,21 +25,11 @@ import whoosh.query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from vidbrowse.core.engine.postings import _UNEXPECTED, Segments, read_postings
+from vidbrowse.core.engine import whoosh_formats
+from vidbrowse.core.engine.postings import PostingSources, read_postings
 
 # A (candidate, position) pair as one sortable int64: positions fit far below 2**32.
 _SHIFT = 32
-# How the pickle of a list of position deltas starts (see `_decode`): protocol 2, an empty
-# list, memo 0.
-_HEAD = b"\x80\x02]q\x00"
-_MARK, _APPEND, _APPENDS, _STOP = b"(ae."  # opcodes, as ints
-# Bytes an int opcode takes (K: 1-byte int, M: 2 bytes, J: 4 bytes); 0 for any other opcode.
-_WIDTH = np.zeros(256, dtype=np.int64)
-_WIDTH[[ord("K"), ord("M"), ord("J")]] = (2, 3, 5)
-_SMALLEST = 4 + len(_HEAD) + 2 + 2  # count, head, `K` and a byte, `a.`
-_BATCH = 1000  # pickle's APPENDS batch size
-_HEAD_BYTES = np.frombuffer(_HEAD, dtype=np.uint8)
-_FORMAT = Positions()
 # A phrase's positions are read block by block when its rarest word is at least this much
 # rarer than its commonest: few blocks of the common words then hold a candidate. Otherwise
 # nearly all do, and decoding whole blocks at once is cheaper than their ids first.
@@ -67,8 +55,8 @@ def phrase_docnums(
         return np.empty(0, dtype=np.int32)
     if min(frequencies) * _SPARSE <= max(frequencies):
         try:
-            found, postings = _from_blocks(Segments(reader), q, words)
-        except _UNEXPECTED:  # a format this does not know: every block read whole, below
+            found, postings = _from_blocks(PostingSources(reader), q, words)
+        except whoosh_formats.UNEXPECTED:  # a format it does not know: whole blocks, below
             pass
         else:
             for word in words:
@@ -109,7 +97,7 @@ def _matched(phrase: list[str], words: list[str], keys: list[np.ndarray]) -> np.
 
 
 def _from_blocks(
-    segments: Segments, q: wq.Phrase, words: list[str]
+    segments: PostingSources, q: wq.Phrase, words: list[str]
 ) -> tuple[np.ndarray, dict[str, Postings]]:
     """`phrase_docnums`' documents and each word's postings, from the words' blocks: ids and
     weights decoded for all (the scorer wants them), positions only from the blocks holding a
@@ -173,13 +161,11 @@ def _word_keys(held: list[Held]) -> np.ndarray:
     values = [
         v
         for wanted, _, data in held
-        for v, w in zip(pickle.loads(data)[2], wanted.tolist(), strict=True)
+        for v, w in zip(whoosh_formats.block_values(data), wanted.tolist(), strict=True)
         if w
     ]
-    if not all(type(v) is bytes for v in values):
-        raise ValueError("posting values that are not bytes")
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    counts, positions = _decode(b"".join(values), sizes)
+    counts, positions = whoosh_formats.decode_positions(b"".join(values), sizes)
     index = np.repeat(np.concatenate([h.index for h in held]), counts)
     return (index << _SHIFT) | positions
 
@@ -188,68 +174,6 @@ def _keys(values: np.ndarray) -> np.ndarray:
     """Sorted (index in `values` << _SHIFT | position) of every position the values hold."""
     vals = values.tolist()
     sizes = np.fromiter(map(len, vals), dtype=np.int64, count=len(vals))
-    lengths, positions = _decode(b"".join(vals), sizes)
+    lengths, positions = whoosh_formats.decode_positions(b"".join(vals), sizes)
     index = np.repeat(np.arange(len(vals), dtype=np.int64), lengths)
     return (index << _SHIFT) | positions
-
-
-def _decode(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(positions per value, all positions) of `Positions.encode` values of `sizes` bytes
-    joined, parsed with numpy: unpickling them costs ~0.5 µs each. Each is a 4-byte count, then
-    the pickle of the deltas: _HEAD, then `K`/`M`/`J` and a 1/2/4-byte int and `a.` for one
-    delta, or `(`, the ints and `e.` for more (pickle cuts lists of over 1000 into batches).
-    Anything else is unpickled."""
-    if not len(sizes):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    if sizes.min() < _SMALLEST:
-        return _unpickle(joined, sizes)
-    # Zeros after the end: reading a 4-byte int's bytes past a 1-byte int stays in the buffer.
-    buf = np.frombuffer(joined + bytes(4), dtype=np.uint8)
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    counts = np.zeros(len(sizes), dtype=np.int64)
-    for i in range(4):
-        counts = counts << 8 | buf[starts + i]
-    head = buf[starts[:, None] + np.arange(4, 4 + len(_HEAD))]
-    several = counts > 1
-    ptr = starts + len(_HEAD) + 4 + several  # past `(` when there are several
-    if (head != _HEAD_BYTES).any() or (buf[ptr - 1][several] != _MARK).any():
-        return _unpickle(joined, sizes)
-    if counts.min() < 1 or counts.max() > _BATCH:
-        return _unpickle(joined, sizes)
-    # One round per delta: every value still holding one reads its next int. Most hold one,
-    # so the first round reads them all and the later ones few.
-    firsts = np.cumsum(counts) - counts
-    deltas = np.empty(int(counts.sum()), dtype=np.int64)
-    reading = np.arange(len(sizes))
-    for r in range(int(counts.max())):
-        if r:
-            reading = reading[counts[reading] > r]
-        at = ptr[reading]
-        width = _WIDTH[buf[at]]
-        if not width.all():
-            return _unpickle(joined, sizes)
-        value = buf[at + 1].astype(np.int64)
-        for extra in (2, 3, 4):  # the further bytes of 2- and 4-byte ints, little-endian
-            longer = np.flatnonzero(width > extra)
-            if not len(longer):
-                break
-            value[longer] |= buf[at[longer] + extra].astype(np.int64) << (8 * (extra - 1))
-        deltas[firsts[reading] + r] = value
-        ptr[reading] += width
-    closing = np.where(several, _APPENDS, _APPEND)
-    if (buf[ptr] != closing).any() or (buf[ptr + 1] != _STOP).any() or (ptr + 2 != ends).any():
-        return _unpickle(joined, sizes)
-    # Positions are running sums of the deltas, restarted at each value's first one.
-    sums = np.cumsum(deltas)
-    positions = sums - np.repeat(sums[firsts] - deltas[firsts], counts)
-    return counts, positions
-
-
-def _unpickle(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ends = np.cumsum(sizes).tolist()
-    vals = [joined[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    lists = [_FORMAT.decode_positions(v) for v in vals]
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
-    return lengths, flat

@@ -249,10 +249,7 @@ class Library:
         ix, searcher = index.open_searcher(self.home / TEXT_DIR)
         columns = self._columns(store, change)
         mapping = index.docnum_rowids(searcher)
-        for leaf, offset in searcher.reader().leaf_readers():
-            if leaf.has_deletions():
-                deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
-                mapping[deleted + offset] = -1
+        mapping[index.deleted_docnums(searcher)] = -1
         live_rowids = mapping[mapping >= 0].copy()
         # Documents left by an update that crashed before its SQLite commit are not posts. The
         # columns cache these positions for this very array (the first search needs them): the

@@ -21,9 +21,9 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.support.levenshtein import distance
 
-from vidbrowse.core.engine.index import ANALYZER
+from vidbrowse.core.engine.index import ANALYZER, deleted_docnums
 from vidbrowse.core.engine.phrases import phrase_docnums
-from vidbrowse.core.engine.postings import SearcherCache, Segments
+from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.language import (
@@ -220,14 +220,11 @@ def _live_positions(columns: Columns, searcher: Searcher, docnum_rowids: np.ndar
     """Column position of each docnum, -1 for documents Whoosh has deleted (an updated post
     keeps its old version, with the same rowid, until segments merge)."""
     positions, _ = columns.docnum_positions(docnum_rowids)
-    reader = searcher.reader()
-    if not reader.has_deletions():
+    deleted = deleted_docnums(searcher)
+    if not len(deleted):
         return positions
     positions = positions.copy()
-    for leaf, offset in reader.leaf_readers():
-        if leaf.has_deletions():
-            deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
-            positions[deleted + offset] = -1
+    positions[deleted] = -1
     return positions
 
 
@@ -247,7 +244,7 @@ class _Evaluator:
         self.marks = marks
         self.searcher = searcher
         self.reader = searcher.reader()
-        self.segments = Segments(self.reader)
+        self.segments = PostingSources(self.reader)
         self.doc_positions = doc_positions
         self.word_seconds = 0.0
 
@@ -353,7 +350,7 @@ class _Evaluator:
         return _CACHE.get(self.searcher, term, lambda: _compile(term, self.segments))
 
 
-def _compile(term: Term, segments: Segments) -> list[wq.Query] | None:
+def _compile(term: Term, segments: PostingSources) -> list[wq.Query] | None:
     fields = WORD_FIELDS if term.field is None else (term.field,)
     if term.kind in ("word", "phrase"):
         words = [t.text for t in ANALYZER(term.text)]
@@ -383,7 +380,7 @@ def _compile(term: Term, segments: Segments) -> list[wq.Query] | None:
     return [wq.Term(f, text) for f, texts in zip(fields, expand, strict=True) for text in texts]
 
 
-def _prefix_terms(segments: Segments, fieldname: str, starts: list[str]) -> list[str]:
+def _prefix_terms(segments: PostingSources, fieldname: str, starts: list[str]) -> list[str]:
     frequency: dict[bytes, int] = {}
     # Segment by segment: a multi-segment reader merges term infos at ~300 µs a term.
     for segment in segments:
@@ -394,7 +391,7 @@ def _prefix_terms(segments: Segments, fieldname: str, starts: list[str]) -> list
 
 
 def _fuzzy_terms(
-    segments: Segments, fieldname: str, text: str, maxdist: int, close: dict[bytes, bool]
+    segments: PostingSources, fieldname: str, text: str, maxdist: int, close: dict[bytes, bool]
 ) -> list[str]:
     """`close` remembers which index terms are within `maxdist` of `text`."""
     # Typos rarely touch the first letters; a shared prefix keeps the scan of the term list
