@@ -56,9 +56,9 @@ def test_index_then_nothing_changed(archive: tuple[Path, dict[str, str]]) -> Non
     root, env = archive
     first = run("index", str(root), env=env)
     assert first.returncode == 0, first.stderr
-    assert "61 posts indexed: 62 added, 0 changed, 0 removed, 1 problems" in first.stdout
+    assert "61 posts indexed, 1 unreadable; files: 62 added, 0 changed, 0 removed;" in first.stdout
     again = run("index", str(root), env=env)
-    assert "61 posts indexed: 0 added, 0 changed, 0 removed, 1 problems" in again.stdout
+    assert "61 posts indexed, 1 unreadable; files: 0 added, 0 changed, 0 removed;" in again.stdout
 
 
 def test_search_json_has_every_documented_field(archive: tuple[Path, dict[str, str]]) -> None:
@@ -85,7 +85,7 @@ def test_search_table_shows_markup_literally(archive: tuple[Path, dict[str, str]
     assert done.returncode == 0
     assert "[bold]x[/]" in done.stdout
     assert "\x1b" not in done.stdout
-    assert "1 results, sorted by uploaded" in done.stderr
+    assert "1 result, sorted by uploaded" in done.stderr
 
 
 def test_search_limit_sort_and_reverse(archive: tuple[Path, dict[str, str]]) -> None:
@@ -215,7 +215,7 @@ def test_stats(archive: tuple[Path, dict[str, str]]) -> None:
     root, env = archive
     done = run("stats", str(root), "id:VQuegI_wGhk", env=env)
     assert done.returncode == 0, done.stderr
-    assert "1 posts, 43,336 views" in done.stdout and "By upload month:" in done.stdout
+    assert "1 post, 43,336 views" in done.stdout and "By upload month:" in done.stdout
     assert "2014-09  1  █" in done.stdout and "1–5m     1" in done.stdout
     numbers = json.loads(run("stats", str(root), "--json", env=env).stdout)
     assert numbers["posts"] == 61 and numbers["unit"] == "year"

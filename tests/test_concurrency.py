@@ -134,7 +134,7 @@ def test_a_reader_survives_another_process_rebuilding(tmp_path: Path) -> None:
             assert app_library.search("w640x").total == 1
             assert app_library.post("_posts/p00640.md") is not None
             rounds += 1
-        assert finish(rebuild).startswith("800 posts indexed: 800 added")
+        assert finish(rebuild).startswith("800 posts indexed, 0 unreadable; files: 800 added")
         assert rounds > 0
         summary = app_library.update()
         assert (summary.posts, summary.added) == (800, 0)

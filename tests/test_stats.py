@@ -64,7 +64,7 @@ def test_narrowing_to_a_bar_selects_its_posts(library: Library) -> None:
 def test_duration_buckets_and_totals(library: Library) -> None:
     results = library.search("")
     counts = {b.label: b.count for b in durations(results)}
-    assert counts == {"live": 1, "<1m": 1, "1–5m": 1, "5–20m": 0, "20–60m": 0, ">1h": 1,
+    assert counts == {"live": 1, "<1m": 1, "1–5m": 1, "5–20m": 0, "20–60m": 1, ">1h": 0,
                       "unknown": 1}  # fmt: skip
     total = totals(results)
     assert (total.posts, total.views, total.unknown_views) == (5, 36, 1)
@@ -75,3 +75,14 @@ def test_duration_buckets_and_totals(library: Library) -> None:
 def test_no_results(library: Library) -> None:
     empty = result_stats(library.search("zzznothing"))
     assert empty.timeline.bars == () and empty.totals.posts == 0 and empty.totals.first is None
+
+
+def test_the_longest_bucket_selects_what_its_label_says(library: Library) -> None:
+    """The ">1h" bar once wrote `duration:>=1h`: a one-hour post was in it, but not in what
+    `duration:>1h` (its label) finds."""
+    buckets = durations(library.search(""))
+    longest = next(b for b in buckets if b.label == ">1h")
+    assert narrow("", longest) == "duration:>1h"
+    assert library.search("duration:>1h").total == longest.count == 0
+    hour = next(b for b in buckets if b.label == "20–60m")
+    assert library.search(narrow("", hour)).total == hour.count == 1  # PT1H

@@ -18,7 +18,15 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from vidbrowse import __version__
+from vidbrowse.cliparse import (
+    LOCATE_WORDS,
+    SUBCOMMANDS,
+    arrange,
+    build_app_parser,
+    build_parser,
+    place_positionals,
+)
+from vidbrowse.core.display import plural
 
 if TYPE_CHECKING:
     from vidbrowse.core.archive.scan import Scan
@@ -26,11 +34,8 @@ if TYPE_CHECKING:
     from vidbrowse.core.review.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
-SUBCOMMANDS = ("index", "search", "show", "facets", "stats", "problems", "locate", "demo")
 # Commands that, run as the program, end without the interpreter's teardown (see _quick_exit).
 QUICK_EXIT = ("search", "show", "facets", "stats", "problems")
-# `vidbrowse locate WHAT`: these words name a folder or file rather than an archive.
-LOCATE_WORDS = ("config", "data", "cache")
 
 
 class CliError(Exception):
@@ -39,118 +44,6 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_TROUBLE) -> None:
         super().__init__(message)
         self.code = code
-
-
-def _common(parser: argparse.ArgumentParser, *, archive: bool = True) -> None:
-    if archive:
-        parser.add_argument("archive", type=Path, help="folder holding the posts (searched "
-                            "recursively for .md, .markdown, .html, .txt)")
-    parser.add_argument("--index-dir", type=Path, metavar="DIR",
-                        help="where indexes are kept (default: the user cache folder, or "
-                             "$VIDBROWSE_CACHE_DIR)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from vidbrowse.core.options import FACET_FIELDS, FORMATS, SORT_KEYS
-
-    parser = argparse.ArgumentParser(
-        prog="vidbrowse",
-        usage="vidbrowse [ARCHIVE] [-q QUERY] [--index-dir DIR]\n       vidbrowse COMMAND ...",
-        description="Search, filter and review an offline archive of video posts. "
-                    "Without a subcommand, opens the app on ARCHIVE (else $VIDBROWSE_ARCHIVE, "
-                    "else the config file's 'archive', else the current folder).",
-        epilog="Run 'vidbrowse COMMAND --help' for a command's options. Exit codes: 0 ok, "
-               "1 nothing found, 2 bad usage or query, 3 archive or index trouble.",
-    )
-    parser.add_argument("--version", action="version", version=f"vidbrowse {__version__}")
-    app = parser.add_argument_group("opening the app")
-    app.add_argument("-q", "--query", metavar="QUERY", help="start the app with this query")
-    app.add_argument("--index-dir", type=Path, metavar="DIR",
-                     help="where indexes are kept (default: the user cache folder, or "
-                          "$VIDBROWSE_CACHE_DIR)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="vidbrowse")
-
-    index = commands.add_parser("index", help="build or update the index of an archive",
-                                description="Build the index, or bring it up to date (only "
-                                            "added, changed and removed posts are touched).")
-    _common(index)
-    index.add_argument("--rebuild", action="store_true", help="start again from nothing")
-    index.add_argument("--quiet", action="store_true", help="no progress and no summary")
-
-    search = commands.add_parser("search", help="search an archive",
-                                 description="Search with the query language (see README).")
-    _common(search)
-    search.add_argument("query", help="the query; '' means every post")
-    search.add_argument("--sort", choices=SORT_KEYS,
-                        help="order (default: relevance with words, else uploaded)")
-    search.add_argument("--reverse", action="store_true", help="reverse the order")
-    search.add_argument("--limit", type=int, metavar="N",
-                        help="at most N results (0: all; default 20 for the table, all for "
-                             "the other formats)")
-    search.add_argument("--format", choices=("table", *FORMATS), default="table",
-                        help="table (default), csv, json (JSON lines), md (Markdown links) "
-                             "or urls (one per line)")
-    search.add_argument("--json", dest="format", action="store_const", const="json",
-                        help="the same as --format json")
-    search.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")
-
-    show = commands.add_parser("show", help="everything about one post",
-                               description="Show one post by its video id (or its path).")
-    _common(show)
-    show.add_argument("vid_id", help="the video id, or the post's path in the archive")
-    show.add_argument("--json", action="store_true", help="JSON, with 'text' and 'links'")
-
-    facets = commands.add_parser("facets", help="count tags, channels or categories",
-                                 description="Count the values of a field over a query's results.")
-    _common(facets)
-    facets.add_argument("query", nargs="?", default="", help="the query (default: every post)")
-    facets.add_argument("--field", choices=FACET_FIELDS, default="tag")
-    facets.add_argument("--limit", type=int, default=30, metavar="N",
-                        help="the N most frequent (0: all; default 30)")
-    facets.add_argument("--json", action="store_true", help="one JSON object per line")
-
-    stats = commands.add_parser("stats", help="timeline, durations and totals of a query",
-                                description="Count a query's results by upload year (by month "
-                                            "when they span two years or less) and by "
-                                            "duration, with totals.")
-    _common(stats)
-    stats.add_argument("query", nargs="?", default="", help="the query (default: every post)")
-    stats.add_argument("--json", action="store_true", help="one JSON object")
-
-    problems = commands.add_parser("problems", help="unreadable posts, shared ids, missing "
-                                   "fields and odd values",
-                                   description="First the files that could not be read (path: "
-                                               "reason), then posts sharing a vid_id, missing "
-                                               "fields and odd values, grouped and counted.")
-    _common(problems)
-    problems.add_argument("--json", action="store_true",
-                          help="one JSON object per line, each with a 'kind'")
-    problems.add_argument("--examples", type=int, default=5, metavar="N",
-                          help="paths listed per group (0: all; default 5)")
-
-    locate = commands.add_parser("locate", help="where indexes, config and data live",
-                                 description="Every folder vidbrowse uses; with ARCHIVE, also "
-                                             "its index and its marks file. 'config', 'data' "
-                                             "or 'cache' prints just that path (write ./config "
-                                             "for an archive folder named so).")
-    locate.add_argument("what", nargs="?", metavar="config|data|cache|ARCHIVE",
-                        help="what to locate")
-    locate.add_argument("--index-dir", type=Path, metavar="DIR", help=argparse.SUPPRESS)
-
-    demo = commands.add_parser("demo", help="open the app on a generated demo archive")
-    demo.add_argument("--count", type=int, default=2000, metavar="N",
-                      help="posts in the demo archive (default 2000)")
-    demo.add_argument("--index-dir", type=Path, metavar="DIR", help=argparse.SUPPRESS)
-    return parser
-
-
-def build_app_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vidbrowse", add_help=False)
-    parser.add_argument("archive", type=Path, nargs="?")
-    parser.add_argument("-q", "--query", default="", help="start with this query")
-    parser.add_argument("--index-dir", type=Path, metavar="DIR")
-    return parser
 
 
 def _progress_printer() -> Callable[[Progress], None] | None:
@@ -225,17 +118,39 @@ def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) 
     return library
 
 
+def _no_posts(archive: Path, problems: int) -> CliError:
+    if problems:
+        return CliError(f"no readable posts in {archive}: {plural(problems, 'file')} could not be "
+                        "read (see 'vidbrowse problems')")  # fmt: skip
+    return CliError(f"no posts found in {archive} (looked for .md, .markdown, .html and .txt "
+                    "files with front matter)")  # fmt: skip
+
+
+def _with_posts(library: Library, archive: Path, *, problems_will_do: bool = False) -> Library:
+    """`library`, when it holds posts: a folder without any is archive trouble (exit 3) for
+    every command (`problems` is content with unreadable files: it reports them)."""
+    stats = library.stats()
+    if stats.posts == 0 and not (problems_will_do and stats.problems):
+        raise _no_posts(archive, stats.problems)
+    return library
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     library = open_library(args.archive, args.index_dir, update=False)
     summary = _update(library, rebuild=args.rebuild, quiet=args.quiet)
-    if not args.quiet:
-        print(f"{summary.posts} posts indexed: {summary.added} added, {summary.changed} changed, "
-              f"{summary.removed} removed, {summary.problems} problems, "
-              f"{summary.seconds:.2f} s")
-    if summary.posts == 0 and summary.problems == 0:
-        raise CliError(f"no posts found in {args.archive} (looked for .md, .markdown, .html and "
-                       ".txt files with front matter)")
+    if not args.quiet and (summary.posts or summary.problems):
+        print(index_summary(summary))
+    if summary.posts == 0:
+        raise _no_posts(args.archive, summary.problems)
     return EXIT_OK
+
+
+def index_summary(summary: UpdateSummary) -> str:
+    """Posts and unreadable files, then what changed among the files (a file that cannot be
+    read is added too, but it is no post)."""
+    posts = f"{summary.posts} post{'' if summary.posts == 1 else 's'}"  # no commas: scripts
+    return (f"{posts} indexed, {summary.problems} unreadable; files: {summary.added} added, "
+            f"{summary.changed} changed, {summary.removed} removed; {summary.seconds:.2f} s")
 
 
 def _search(library: Library, query: str, **options: object):
@@ -277,7 +192,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
     limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
-    library = open_library(args.archive, args.index_dir)
+    library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
     marks = open_marks(library, needed=_uses_marks(args.query))
     results = _search(library, args.query, sort=args.sort, reverse=args.reverse, facet_limit=0,
                       marks=marks)
@@ -292,8 +207,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
             export(library, results, args.format, out, marks=marks, limit=shown)
     if args.format == "table" or args.output is not None:
-        count = f"{shown} of {results.total}" if shown < results.total else results.total
-        print(f"{count} results, sorted by {results.sort}"
+        count = plural(results.total, "result")
+        part = f"{shown:,} of " if shown < results.total else ""
+        print(f"{part}{count}, sorted by {results.sort}"
               f"{' (reversed)' if results.reverse else ''}"
               f"{f', written to {args.output}' if args.output else ''}", file=sys.stderr)
     return EXIT_OK if results.total else EXIT_NOT_FOUND
@@ -317,21 +233,26 @@ def _destination(path: Path | None) -> Iterator[TextIO]:
 def cmd_show(args: argparse.Namespace) -> int:
     from vidbrowse import output
     from vidbrowse.core.reports.export import json_line, post_record
+    from vidbrowse.core.review.marks import DEFAULT
 
-    library = open_library(args.archive, args.index_dir)
+    if not args.vid_id:
+        raise CliError("show needs a video id (or a post's path)", EXIT_USAGE)
+    library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
     posts = library.find(args.vid_id)
     if not posts:
         post = library.post(args.vid_id)
         posts = [post] if post else []
     if not posts:
         raise CliError(f"no post with id or path {args.vid_id!r}", EXIT_NOT_FOUND)
+    marks = open_marks(library, needed=False)
     for number, post in enumerate(posts):
+        mark = marks.get(post) if marks is not None else DEFAULT
         if args.json:
-            print(json_line(post_record(post, full=True)))
+            print(json_line(post_record(post, full=True, mark=mark)))
         else:
             if number:
                 print("\n" + "─" * 40 + "\n")
-            output.post_text(post, sys.stdout)
+            output.post_text(post, mark, sys.stdout)
     return EXIT_OK
 
 
@@ -341,7 +262,7 @@ def cmd_facets(args: argparse.Namespace) -> int:
 
     if args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
-    library = open_library(args.archive, args.index_dir)
+    library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
     results = _search(library, args.query, facet_limit=args.limit or None)
     counts = results.facets.get(args.field, [])
     for value, count in counts:
@@ -357,7 +278,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from vidbrowse.core.reports.export import json_line
     from vidbrowse.core.reports.stats import result_stats
 
-    library = open_library(args.archive, args.index_dir)
+    library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
     marks = open_marks(library, needed=_uses_marks(args.query))
     results = _search(library, args.query, facet_limit=0, marks=marks)
     numbers = result_stats(results)
@@ -377,6 +298,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
     if args.examples < 0:
         raise CliError("--examples must be 0 (all) or more", EXIT_USAGE)
     library = open_library(args.archive, args.index_dir)
+    _with_posts(library, args.archive, problems_will_do=True)
     problems = library.problems()
     groups = check(library)
     for problem in problems:
@@ -400,7 +322,9 @@ def cmd_locate(args: argparse.Namespace) -> int:
     if args.what in LOCATE_WORDS:
         print(all_locations()[args.what] if args.what != "config" else config_path())
         return EXIT_OK
-    archive = Path(args.what) if args.what is not None else None
+    archive = Path(args.what) if args.what is not None else configured_archive()
+    if archive is not None and not archive.expanduser().is_dir():
+        raise CliError(f"archive not found: {archive} is not a folder")
     found = all_locations(archive, args.index_dir) | {"config file": config_path()}
     for name, path in found.items():
         print(f"{name + ':':<13}{path}")
@@ -415,18 +339,48 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_app(demo_archive(args.count, args.index_dir), args.index_dir, "")
 
 
-def resolve_archive(given: Path | None) -> Path:
-    """The argument, else $VIDBROWSE_ARCHIVE, else the config file's archive, else here."""
+def cmd_completion(args: argparse.Namespace) -> int:
+    from vidbrowse.completion import script
+
+    sys.stdout.write(script(args.shell, build_parser()))
+    return EXIT_OK
+
+
+def configured_archive() -> Path | None:
+    """$VIDBROWSE_ARCHIVE, else the config file's archive (None when neither names one)."""
     from vidbrowse.core.review.config import load_config
 
-    if given is not None:
-        return given
     if os.environ.get("VIDBROWSE_ARCHIVE"):
         return Path(os.environ["VIDBROWSE_ARCHIVE"])
     config = load_config()
     for error in config.errors:
         print(f"vidbrowse: config: {error}", file=sys.stderr)
-    return config.archive or Path.cwd()
+    return config.archive
+
+
+def resolve_archive(given: Path | None) -> Path:
+    """The app's archive: the argument, else the configured one, else the current folder."""
+    return given if given is not None else configured_archive() or Path.cwd()
+
+
+def command_archive(args: argparse.Namespace) -> None:
+    """Settle a command's archive (`args.archive` becomes a Path): the one given, else the
+    configured one. No fallback to the current folder: a search typed in the wrong folder
+    must not start indexing it."""
+    taken = place_positionals(args)
+    if args.command in ("locate", "demo", "completion"):
+        return
+    if args.archive is not None:
+        args.archive = Path(args.archive)
+        return
+    from vidbrowse.core.review.config import config_path
+
+    args.archive = configured_archive()
+    if args.archive is None:
+        what = "video id" if args.command == "show" else "query"
+        why = f" ({taken!r} is not a folder: it was taken as the {what})" if taken else ""
+        raise CliError(f"no archive given{why}: name one, or set $VIDBROWSE_ARCHIVE or "
+                       f"'archive' in {config_path()}", EXIT_USAGE)  # fmt: skip
 
 
 def run_app(archive: Path, index_dir: Path | None, query: str) -> int:
@@ -439,6 +393,7 @@ def run_app(archive: Path, index_dir: Path | None, query: str) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index, "search": cmd_search, "show": cmd_show, "facets": cmd_facets,
     "stats": cmd_stats, "problems": cmd_problems, "locate": cmd_locate, "demo": cmd_demo,
+    "completion": cmd_completion,
 }
 
 
@@ -462,13 +417,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         wants_help = any(arg in ("-h", "--help", "--version") for arg in argv)
         if argv and (argv[0] in SUBCOMMANDS or wants_help):
-            args = build_parser().parse_args(argv)
+            parser = build_parser()
+            if argv[0] in SUBCOMMANDS:
+                argv = [argv[0], *arrange(parser.commands[argv[0]], argv[1:])]
+            args = parser.parse_args(argv)
+            command_archive(args)
             code = COMMANDS[args.command](args)
             # A thread still running (none should be) would be cut short: then the usual exit.
             if as_program and args.command in QUICK_EXIT and threading.active_count() == 1:
                 _quick_exit(code)
             return code
-        args = build_app_parser().parse_args(argv)
+        app = build_app_parser()
+        args = app.parse_args(arrange(app, argv))
         return run_app(resolve_archive(args.archive), args.index_dir, args.query)
     except CliError as error:
         print(f"vidbrowse: {error}", file=sys.stderr)

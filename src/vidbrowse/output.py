@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
 
-from vidbrowse.core.display import clock, day, human_count, printable
+from vidbrowse.core.display import clock, day, human_count, plural, printable, short_clock
 
 # Types only: a table of results must not pay for importing the engine twice over.
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vidbrowse.core.query.search import Row
     from vidbrowse.core.reports.health import Group
     from vidbrowse.core.reports.stats import Bar, ResultStats
+    from vidbrowse.core.review.marks import Mark
 
 
 def problem_record(problem: Problem) -> dict[str, str]:
@@ -59,7 +60,7 @@ def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> 
     body = [
         (
             day(r.uploaded),
-            clock(r.duration).rjust(8),
+            short_clock(r.duration).rjust(8),
             human_count(r.views).rjust(6),
             r.title,
             r.channel,
@@ -69,8 +70,8 @@ def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> 
     table(header + body, (*fixed, max(title_width, 5), max(channel_width, 7)), out)
 
 
-def post_text(post: Post, out: TextIO) -> None:
-    """Everything about one post, for a person."""
+def post_text(post: Post, mark: Mark, out: TextIO) -> None:
+    """Everything about one post and your marks on it, for a person."""
     from vidbrowse.core.reports.export import iso
 
     unknown = "unknown"
@@ -88,6 +89,9 @@ def post_text(post: Post, out: TextIO) -> None:
         ("URL", post.url),
         ("ID", post.vid_id),
         ("Path", post.path),
+        ("Starred", "yes" if mark.starred else "no"),
+        ("Read", "yes" if mark.read else "no"),
+        ("Note", mark.note.replace("\n", " ")),
     ]
     for label, value in fields:
         out.write(f"{label + ':':<12}{printable(value)}\n")
@@ -141,7 +145,7 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 def stats_text(numbers: ResultStats, width: int, out: TextIO) -> None:
     timeline, totals = numbers.timeline, numbers.totals
     hours = totals.seconds / 3600
-    out.write(f"{totals.posts:,} posts, {totals.views:,} views")
+    out.write(f"{plural(totals.posts, 'post')}, {plural(totals.views, 'view')}")
     out.write(f" ({totals.unknown_views:,} unknown)" if totals.unknown_views else "")
     out.write(f", {hours:,.1f} hours")
     out.write(f" ({totals.unknown_duration:,} unknown)\n" if totals.unknown_duration else "\n")
@@ -190,9 +194,9 @@ def health_text(
             continue
         posts = sum(g.count for g in mine)
         counted = {
-            "duplicate": f"{_plural(len(mine), 'id')}, {_plural(posts, 'post')}",
-            "missing": _plural(len(mine), "field"),
-            "odd": f"{_plural(len(mine), 'kind')}, {_plural(posts, 'value')}",
+            "duplicate": f"{plural(len(mine), 'id')}, {plural(posts, 'post')}",
+            "missing": plural(len(mine), "field"),
+            "odd": f"{plural(len(mine), 'kind')}, {plural(posts, 'value')}",
         }
         out.write(f"{chr(10) if after else ''}{title}: {counted[kind]}\n")
         after = True
@@ -205,15 +209,11 @@ def health_text(
                 out.write(f"    … and {group.count - len(shown):,} more\n")
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def health_summary(groups: Sequence[Group]) -> str:
     duplicates = sum(1 for g in groups if g.kind == "duplicate")
     missing = sum(g.count for g in groups if g.kind == "missing")
     odd = sum(g.count for g in groups if g.kind == "odd")
     return (
-        f"{_plural(duplicates, 'shared id')}, {_plural(missing, 'missing field')}, "
-        f"{_plural(odd, 'odd value')}"
+        f"{plural(duplicates, 'shared id')}, {plural(missing, 'missing field')}, "
+        f"{plural(odd, 'odd value')}"
     )

@@ -23,20 +23,36 @@ def json_escape_unsafe(encoded: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
+def plural(count: int, noun: str) -> str:
+    """1 → '1 result', 2036 → '2,036 results'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def human_count(value: int | None) -> str:
-    """43336 → '43K', 1234567 → '1.2M'; None → '?' (unknown is not zero)."""
+    """43336 → '43K', 1234567 → '1.2M', 999950 → '1M' (never '1000K'); None → '?' (unknown is
+    not zero)."""
     if value is None:
         return "?"
-    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
-        if abs(value) >= limit:
-            scaled = value / limit
-            text = f"{scaled:.1f}" if scaled < 10 else f"{scaled:.0f}"
-            return text.removesuffix(".0") + suffix
+    units = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"), (1, ""))
+    for index, (limit, suffix) in enumerate(units):
+        if abs(value) < limit and limit > 1:
+            continue
+        text = _short(value / limit)
+        if text.lstrip("-") == "1000" and index:  # rounded up into the next unit
+            return _short(value / units[index - 1][0]) + units[index - 1][1]
+        return text + suffix
     return str(value)
 
 
+def _short(scaled: float) -> str:
+    """One decimal below 10 (dropped when it is 0), none above."""
+    text = f"{scaled:.1f}" if abs(round(scaled, 1)) < 10 else f"{scaled:.0f}"
+    return text.removesuffix(".0")
+
+
 def clock(seconds: int | None) -> str:
-    """92 → '1:32', 3723 → '1:02:03', 0 → 'live' (P0D marks a live stream); None → '?'."""
+    """92 → '1:32', 3723 → '1:02:03', 86400 → '24:00:00' (full hours, never cut), 0 → 'live'
+    (P0D marks a live stream); None → '?'."""
     if seconds is None:
         return "?"
     if seconds == 0:
@@ -44,6 +60,18 @@ def clock(seconds: int | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def short_clock(seconds: int | None) -> str:
+    """`clock` in at most 7 cells, for a column: from 10 hours on, hours and minutes
+    ('24h00m'), from 100 hours on, days and hours ('10d00h')."""
+    if seconds is None or seconds < 36_000:
+        return clock(seconds)
+    hours, rest = divmod(seconds, 3600)
+    if hours < 100:
+        return f"{hours}h{rest // 60:02}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02}h"
 
 
 def day(timestamp: int | None) -> str:

@@ -16,14 +16,15 @@ from vidbrowse.core.query.search import Results
 
 # Up to this many months from the first upload to the last, the timeline counts months.
 MONTHS_MAX = 24
-# (label, low, high seconds — half-open, query value for `duration:`).
+# (label, low, high seconds — half-open, query value for `duration:`). Each query selects
+# exactly its bucket, and says what its label says: ">1h" is `>1h`, so an hour is "20–60m".
 DURATION_BUCKETS = (
     ("live", 0, 1, "0"),
     ("<1m", 1, 60, "1s..59s"),
     ("1–5m", 60, 300, "1m..4m59s"),
     ("5–20m", 300, 1200, "5m..19m59s"),
-    ("20–60m", 1200, 3600, "20m..59m59s"),
-    (">1h", 3600, None, ">=1h"),
+    ("20–60m", 1200, 3601, "20m..1h"),
+    (">1h", 3601, None, ">1h"),
 )
 
 

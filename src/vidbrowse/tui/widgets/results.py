@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from vidbrowse.core.display import clock, day, human_count, printable
+from vidbrowse.core.display import day, human_count, printable, short_clock
 from vidbrowse.core.query.search import Results, Row
 
 GAP = 1  # cells between columns
@@ -63,7 +63,7 @@ class Columns:
                 (marker + one_line(row.title), self.title, False),
                 (one_line(row.channel), self.channel, False),
                 (day(row.uploaded), self.uploaded, False),
-                (clock(row.duration), self.duration, True),
+                (short_clock(row.duration), self.duration, True),
                 (human_count(row.views), self.views, True),
             )
             if cell[1]
