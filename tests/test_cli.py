@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.cli import mark
+from helpers.cli import run_text as run
 from vidbrowse.generate import generate_archive
 
 KNOWN = """---
@@ -29,13 +31,6 @@ channel: "Keegan Selby"
 ---
 {% raw %}Liver resections.<br />See <a href="https://example.org/alpps">the paper</a>.{% endraw %}
 """
-
-
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vidbrowse", *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -198,14 +193,7 @@ def test_search_formats(archive: tuple[Path, dict[str, str]], tmp_path: Path) ->
 
 def test_marks_made_in_the_core_are_searchable(archive: tuple[Path, dict[str, str]]) -> None:
     root, env = archive
-    code = (
-        "import sys; from pathlib import Path; from vidbrowse.core.review.state import Review\n"
-        "from vidbrowse.core.archive.post import Post\n"
-        "with Review.open(Path(sys.argv[1])) as r:\n"
-        "    post = Post(path='', vid_id='VQuegI_wGhk', title='')\n"
-        "    r.marks.update(post, starred=True, note='Liver')\n"
-    )
-    subprocess.run([sys.executable, "-c", code, str(root)], env=env, check=True)
+    mark(root, "VQuegI_wGhk", env, starred=True, note="Liver")
     done = run("search", str(root), "is:starred note:liver", "--json", env=env)
     [record] = [json.loads(line) for line in done.stdout.splitlines()]
     assert (record["vid_id"], record["starred"], record["note"]) == ("VQuegI_wGhk", True, "Liver")

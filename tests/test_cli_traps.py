@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import mark
+from helpers.cli import run_text as run
 from vidbrowse.generate import generate_archive
 
 DASHED = """---
@@ -27,11 +27,6 @@ Ten days of one stream.
 """
 OTHER = DASHED.replace("-AbCdEfGhIj", "plainid0001").replace('"x", ', "").replace(
     "Dashed id", "Plain one")
-
-
-def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vidbrowse", *args], capture_output=True,
-                          text=True, env=env, timeout=120, cwd=cwd)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +72,7 @@ def test_search_takes_a_negated_query(archive: tuple[Path, dict[str, str]]) -> N
 
 def test_show_includes_the_marks(archive: tuple[Path, dict[str, str]]) -> None:
     root, env = archive
-    code = (
-        "import sys; from pathlib import Path; from vidbrowse.core.review.state import Review\n"
-        "from vidbrowse.core.archive.post import Post\n"
-        "with Review.open(Path(sys.argv[1])) as r:\n"
-        "    r.marks.update(Post(path='', vid_id='plainid0001', title=''), starred=True,\n"
-        "                   note='call back')\n"
-    )
-    subprocess.run([sys.executable, "-c", code, str(root)], env=env, check=True)
+    mark(root, "plainid0001", env, starred=True, note="call back")
     record = json.loads(run("show", str(root), "plainid0001", "--json", env=env).stdout)
     assert (record["starred"], record["read"], record["note"]) == (True, False, "call back")
     text = run("show", str(root), "plainid0001", env=env).stdout

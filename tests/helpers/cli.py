@@ -28,3 +28,28 @@ def indexed_paths(archive: Path, env: dict[str, str]) -> list[str]:
     done = run_cli("search", str(archive), "", "--limit", "0", "--json", env=env)
     assert done.returncode in (0, 1), done.stderr.decode()
     return [json.loads(line)["path"] for line in done.stdout.decode().splitlines()]
+
+
+def run_text(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`run_cli` with text output, run in `cwd`."""
+    return subprocess.run(
+        [*VIDBROWSE, *args], capture_output=True, text=True, env=env, timeout=120, cwd=cwd
+    )
+
+
+def mark(archive: Path, vid_id: str, env: dict[str, str], **fields: object) -> None:
+    """Star, mark read or note the posts with `vid_id` as the app would, in a process that sees
+    `env`'s data folder (Marks.update's keywords: starred, read, note)."""
+    code = (
+        "import sys, json; from pathlib import Path\n"
+        "from vidbrowse.core.review.state import Review\n"
+        "from vidbrowse.core.archive.post import Post\n"
+        "with Review.open(Path(sys.argv[1])) as r:\n"
+        "    r.marks.update(Post(path='', vid_id=sys.argv[2], title=''),"
+        " **json.loads(sys.argv[3]))\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(archive), vid_id, json.dumps(fields)], env=env, check=True
+    )
