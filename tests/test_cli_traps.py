@@ -54,6 +54,9 @@ def test_show_takes_an_id_that_starts_with_a_dash(archive: tuple[Path, dict[str,
     assert json.loads(done.stdout)["vid_id"] == "-AbCdEfGhIj"
     text = run("show", "--json", str(root), "--", "-AbCdEfGhIj", env=env)  # `--` still works
     assert json.loads(text.stdout)["title"] == "Dashed id"
+    double = run("show", str(root), "--AbCdEfGh", "--j", env=env)  # one id in 4096; `--json`
+    assert (double.returncode, double.stderr) == (1, "vidbrowse: no post with id or path "
+                                                     "'--AbCdEfGh'\n")  # fmt: skip
 
 
 def test_search_takes_a_negated_query(archive: tuple[Path, dict[str, str]]) -> None:
@@ -199,3 +202,33 @@ def test_index_summary_counts_files_and_posts_apart(tmp_path: Path) -> None:
     done = run("index", str(root), env=env)
     assert done.stdout.startswith("5 posts indexed, 1 unreadable; files: 6 added, 0 changed, "
                                   "0 removed; ")  # fmt: skip
+
+
+# --- point 12: wide and joined characters --------------------------------------------------
+
+WIDE_TITLES = [
+    "हिन्दी संगीत क्षत्रिय",
+    "👨\u200d👩\u200d👧 family 🏳️\u200d🌈",
+    "東京の夜景",
+    "Cafe\u0301 plain",
+]
+
+
+def test_table_columns_line_up_with_wide_and_joined_characters(tmp_path: Path) -> None:
+    """Cells are measured as Rich measures them (graphemes: a ZWJ family is 2 cells, a
+    Devanagari vowel sign 0), so every row's channel starts in the same cell."""
+    from rich.cells import cell_len
+
+    root = tmp_path / "archive"
+    root.mkdir()
+    for i, title in enumerate(WIDE_TITLES):
+        post = DASHED.replace("Dashed id", title).replace("-AbCdEfGhIj", f"wide{i:07}")
+        (root / f"p{i}.md").write_text(post.replace("Long streams", f"Chan{i}"), "utf-8")
+    env = os.environ | {"VIDBROWSE_CACHE_DIR": str(tmp_path / "cache"),
+                        "VIDBROWSE_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    done = run("search", str(root), "", "--sort", "title", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()[1:]
+    assert len(lines) == len(WIDE_TITLES)
+    starts = {cell_len(line[: line.index("Chan")]) for line in lines}
+    assert len(starts) == 1, lines

@@ -34,6 +34,7 @@ class Parser(argparse.ArgumentParser):
         self.choices: dict[str, list[str]] = {}  # option or positional name → its choices
         self.commands: dict[str, Parser] = {}
         self.summary = ""  # a subcommand's one-line help
+        self.takes_dashed_ids = False  # an unknown --word is a positional (see `option`)
         super().__init__(*args, **kwargs)
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
@@ -48,11 +49,14 @@ class Parser(argparse.ArgumentParser):
     def option(self, arg: str) -> tuple[str, bool] | None:
         """(the option `arg` names, whether it takes a value), or None for a positional. A
         single-dash argument is an option only when it is one exactly (`-o`, not `-obama`); a
-        `--name` is always one (argparse then accepts an abbreviation or reports a typo)."""
+        `--name` is one (argparse then accepts an abbreviation or reports a typo), except in a
+        parser that `takes_dashed_ids` (`show --AbCdEfGhI`: YouTube ids may start with `--`)."""
         if arg.startswith("--") and arg != "--":
             name = arg.split("=", 1)[0]
             known = [o for o in self.takes_value if o.startswith(name) and o.startswith("--")]
             exact = name if name in self.takes_value else (known[0] if len(known) == 1 else "")
+            if not exact and self.takes_dashed_ids:
+                return None
             return name, bool(exact) and self.takes_value[exact] and "=" not in arg
         if arg in self.takes_value:
             return arg, self.takes_value[arg]
@@ -142,6 +146,7 @@ def build_parser() -> Parser:
         description="Show one post by its video id (or its path), with your marks.")
     _archive(show)
     show.add_argument("vid_id", nargs="?", help="the video id, or the post's path in the archive")
+    show.takes_dashed_ids = True
     show.add_argument("--json", action="store_true",
                       help="JSON, with 'text', 'links' and the marks")
 
