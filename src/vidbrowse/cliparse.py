@@ -125,7 +125,8 @@ def build_parser() -> Parser:
     add["search"] = search = _command(
         commands, "search", "[ARCHIVE] [QUERY] [options]", help="search an archive",
         description="Search with the query language (see README). A lone argument is the "
-                    "archive when it is a folder, else the query.")  # fmt: skip
+                    "archive when it is a folder, else the query; an argument starting with "
+                    "'-' that is no option is the query (-tag:live).")  # fmt: skip
     _archive_and_query(search, "the query (default: every post)")
     search.add_argument("--sort", choices=SORT_KEYS,
                         help="order (default: relevance with words, else uploaded)")
