@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from vidbrowse.cliparse import (
     LOCATE_WORDS,
@@ -31,6 +31,7 @@ from vidbrowse.core.display import plural
 if TYPE_CHECKING:
     from vidbrowse.core.archive.scan import Scan
     from vidbrowse.core.library.library import Library, Progress, UpdateSummary
+    from vidbrowse.core.query.search import Results
     from vidbrowse.core.review.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
@@ -153,7 +154,7 @@ def index_summary(summary: UpdateSummary) -> str:
             f"{summary.changed} changed, {summary.removed} removed; {summary.seconds:.2f} s")
 
 
-def _search(library: Library, query: str, **options: object):
+def _search(library: Library, query: str, **options: Any) -> Results:
     from vidbrowse.core.query.language import QueryError
 
     try:
