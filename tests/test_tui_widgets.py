@@ -117,6 +117,18 @@ def test_matcher_finds_stems_prefixes_and_folded_accents() -> None:
     assert not TermMatcher.from_terms([])
 
 
+def test_matcher_lights_stop_words_cjk_words_and_glued_words() -> None:
+    def lit(query: list[Term], text: str) -> list[str]:
+        return [text[start:end] for start, end in TermMatcher.from_terms(query).spans(text)]
+
+    assert lit([Term("the who", kind="phrase")], "The Who, then the end") == ["The", "Who", "the"]
+    assert lit([Term("東京")], "夜の東京タワー") == ["東京"]
+    assert lit([Term("タワー")], "夜の東京タワー") == ["タワ", "ワー"]
+    assert lit([Term("friday")], "*NEW VIDEO EVERY FRIDAY*") == ["FRIDAY"]
+    assert lit([Term("*new", kind="prefix")], "*NEW VIDEO* newer") == ["NEW", "newer"]
+    assert lit([Term("होता")], "यह होता है") == ["होता"]
+
+
 def test_every_command_has_one_binding_and_an_app_action() -> None:
     ids = [command.id for command in COMMANDS]
     assert len(ids) == len(set(ids))

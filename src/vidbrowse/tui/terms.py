@@ -7,14 +7,9 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
-from whoosh.support.charset import accent_map
 
-from vidbrowse.core.engine.index import ANALYZER
+from vidbrowse.core.engine.analysis import ANALYZER, fold, plain_words, words_of
 from vidbrowse.core.query.language import Term
-
-
-def _fold(word: str) -> str:
-    return word.lower().translate(accent_map)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +23,10 @@ class TermMatcher:
         prefixes: list[str] = []
         for term in terms:
             if term.kind == "prefix":
-                prefix = _fold(term.text.rstrip("*"))
-                if prefix:
-                    prefixes.append(prefix)
+                # As the search expands it: the last word of what was typed (`*new*`: `new`).
+                prefixes += plain_words(term.text)[-1:]
             else:
-                words.update(token.text for token in ANALYZER(term.text, mode="query"))
+                words.update(words_of(term.text))
         return cls(frozenset(words), tuple(prefixes))
 
     def __bool__(self) -> bool:
@@ -48,7 +42,7 @@ class TermMatcher:
             if token.text in self.words or (
                 self.prefixes
                 and any(
-                    token.text.startswith(prefix) or _fold(text[start:end]).startswith(prefix)
+                    token.text.startswith(prefix) or fold(text[start:end]).startswith(prefix)
                     for prefix in self.prefixes
                 )
             ):

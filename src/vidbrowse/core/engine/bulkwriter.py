@@ -2,11 +2,11 @@
 
 Why: a plain build spends its time in per-token generator hops through the analyzer chain, in
 the posting pool (one tuple per posting, all sorted at commit) and in pickling position lists
-(research.md). Here each text field is analysed in one loop with a cache from raw token to
-indexed word, postings are grouped by term as they come, and the codec's field writer receives
+(research.md). Here each text field is analysed in one loop (`WordAnalyzer.positions`, cached per
+raw token), postings are grouped by term as they come, and the codec's field writer receives
 them term by term; two processes each build their own segments, which the caller lists in one
 TOC (no merge). This leans on whoosh3 internals (SegmentWriter's per-document and field
-writers, `Positions.encode`, the analyzer's parts): whoosh3 is pinned, `supports()` checks the
+writers, `Positions.encode`): whoosh3 is pinned, `supports()` checks the
 shapes it relies on, and tests/test_index_build.py builds the same posts both ways and compares
 every posting.
 """
@@ -17,7 +17,6 @@ import contextlib
 import functools
 import multiprocessing
 import multiprocessing.connection
-import re
 import struct
 import traceback
 import zlib
@@ -26,15 +25,6 @@ from collections.abc import Callable, Sequence
 from pickle import dumps
 from typing import Any, TypeVar
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.analysis.analyzers import CompositeAnalyzer
-from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec import default_codec
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import (
@@ -51,99 +41,27 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from vidbrowse.core.engine.analysis import WordAnalyzer
+
 Document = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
 _BLOCK_MAGIC = WHOOSH3_HEADER_MAGIC
 _TERMINFO: struct.Struct = W3TermInfo._struct
-# RegexTokenizer's default expression, its group made non-capturing so `findall` returns the
-# whole match (the same tokens as `finditer(...).group(0)`).
-_FINDALL_PATTERNS = {default_pattern.pattern: r"[\w\*]+(?:\.?[\w\*]+)*"}
-# The raw-token cache is dropped past this size (a few tens of MB) to keep memory bounded.
-_WORD_CACHE_MAX = 500_000
-_WORD_CACHES: dict[tuple[object, ...], dict[str, str | None]] = {}
-
-
-class _Analysis:
-    """ANALYZER (tokenize, lowercase, fold accents, drop stop words, stem) in one loop."""
-
-    def __init__(self, analyzer: CompositeAnalyzer) -> None:
-        tokenizer, _, charset, stop, stem = analyzer.items
-        pattern = tokenizer.expression
-        self._findall = re.compile(
-            _FINDALL_PATTERNS.get(pattern.pattern, pattern.pattern), pattern.flags
-        ).findall
-        self._charmap = charset.charmap
-        self._stops = stop.stops
-        self._min = stop.min
-        self._max = stop.max
-        self._ignore = stem.ignore
-        self._stem = stem.stemfn
-        # Stemming costs ~50 µs a word: the cache outlives segments and batches (and forked
-        # builders inherit it), shared by every analyzer of the same configuration.
-        key = (
-            pattern.pattern,
-            pattern.flags,
-            self._stops,
-            self._min,
-            self._max,
-            frozenset(self._ignore),
-            self._stem,
-            frozenset(self._charmap.items()),
-        )
-        self._words = _WORD_CACHES.setdefault(key, {})
-
-    def _word(self, raw: str) -> str | None:
-        """The indexed word for a raw token, or None for a stop word (as the filters do it)."""
-        text = raw.lower().translate(self._charmap)
-        if len(text) < self._min or (self._max is not None and len(text) > self._max):
-            return None
-        if text in self._stops:
-            return None
-        return text if text in self._ignore else self._stem(text)
-
-    def positions(self, value: str) -> dict[str, list[int]]:
-        """Word → its positions, numbered as StopFilter(renumber=True) does: the first kept
-        token keeps its own position, the next ones follow it without gaps."""
-        words = self._words
-        if len(words) > _WORD_CACHE_MAX:
-            words.clear()
-        found: dict[str, list[int]] = {}
-        pos = -1
-        for index, raw in enumerate(self._findall(value)):
-            try:
-                word = words[raw]
-            except KeyError:
-                word = words[raw] = self._word(raw)
-            if word is None:
-                continue
-            pos = index if pos < 0 else pos + 1
-            plist = found.get(word)
-            if plist is None:
-                found[word] = [pos]
-            else:
-                plist.append(pos)
-        return found
 
 
 def _is_fast_text(field: FieldType) -> bool:
-    analyzer = getattr(field, "analyzer", None)
     return (
         type(field.format) is Positions
         and field.format.fixed_value_size() is None
         and field.scorable
-        and isinstance(analyzer, CompositeAnalyzer)
-        and [type(item) for item in analyzer.items]
-        == [RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, StemFilter]
-        and not analyzer.items[0].gaps
-        and analyzer.items[3].renumber
-        and analyzer.items[4].lang is None  # else StemFilter uses the language's stemmer
+        and isinstance(getattr(field, "analyzer", None), WordAnalyzer)
     )
 
 
 def supports(schema: Schema) -> bool:
     """Whether every field is one this builder reproduces exactly: text fields with positions
-    and the tokenize-lowercase-fold-stop-stem analyzer, or anything without spelling words,
+    and analysis.py's analyzer, or anything without spelling words,
     term vectors or stored values (those go through the field's own `index`)."""
     codec = default_codec()
     # Terms are written without inlining postings in the term table (inlinelimit 1).
@@ -242,12 +160,12 @@ class _SegmentBuilder:
     def __init__(self, ix: FileIndex) -> None:
         self._writer = SegmentWriter(ix, _lk=False)  # the caller's writer holds the lock
         self._schema = self._writer.schema
-        self._analysis: dict[str, _Analysis] = {}
+        self._analysis: dict[str, WordAnalyzer] = {}
         self._encoders: dict[str, Callable[[list[int]], bytes]] = {}
         for name in self._schema.names():
             field = self._schema[name]
             if _is_fast_text(field):
-                self._analysis[name] = _Analysis(field.analyzer)
+                self._analysis[name] = field.analyzer
                 self._encoders[name] = field.format.encode
         # Text postings: field → word → flat [docnum, frequency, position bytes, …].
         self._text: dict[str, dict[str, list[Any]]] = {name: {} for name in self._analysis}

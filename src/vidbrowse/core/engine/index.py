@@ -12,22 +12,14 @@ from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 import whoosh.index
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
 from whoosh.fields import NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
-from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.searching import Searcher
-from whoosh.support.charset import accent_map
 
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import whoosh_formats
+from vidbrowse.core.engine.analysis import ANALYZER
 
 # Writing is for updates only: a search never pays for importing it.
 if TYPE_CHECKING:
@@ -36,18 +28,10 @@ if TYPE_CHECKING:
 
     from vidbrowse.core.engine import bulkwriter
 
-# Lower-cased, accent-folded, then stemmed: "Cafés" finds "cafe", "running" finds "run". Porter2,
-# because Whoosh's default Porter stems "running" to "runn"; its LRU cache hides the extra cost.
-ANALYZER = (
-    RegexTokenizer()
-    | LowercaseFilter()
-    | CharsetFilter(accent_map)
-    | StopFilter()
-    | StemFilter(stemfn=porter2_stem)
-)
-
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+# 3: every word indexed (stop words too) at its true position; punctuation splits words;
+# combining marks stay inside them; CJK runs as pairs (analysis.py).
+SCHEMA_VERSION = 3
 
 SCHEMA = Schema(
     # docnum → rowid goes through this column; rowid is the store's primary key.

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import whoosh.query as wq
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.searching import Searcher
-from whoosh.support.charset import accent_map
 from whoosh.support.levenshtein import distance
 
-from vidbrowse.core.engine.index import ANALYZER, deleted_docnums
+from vidbrowse.core.engine.analysis import plain_words, words_of
+from vidbrowse.core.engine.index import deleted_docnums
 from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
@@ -56,9 +55,6 @@ K1 = 1.2
 # (research.md); reading a term's infos costs ~10 µs and its postings ≥ 50 µs.
 SCAN_LIMIT = 1000
 MAX_EXPANSIONS = 64
-# Prefixes are matched against index terms before stemming would have cut them: lower-case and
-# accent-fold only.
-_PLAIN = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 _CACHE = SearcherCache()
 
 
@@ -352,25 +348,24 @@ class _Evaluator:
 
 def _compile(term: Term, segments: PostingSources) -> list[wq.Query] | None:
     fields = WORD_FIELDS if term.field is None else (term.field,)
+    stems = words_of(term.text)
     if term.kind in ("word", "phrase"):
-        words = [t.text for t in ANALYZER(term.text)]
-        if not words:
+        if not stems:
             return None
-        if len(words) == 1:
-            return [wq.Term(f, words[0]) for f in fields]
-        # Stop words were dropped and positions renumbered at indexing time too, so the
-        # remaining words are adjacent in the index.
-        return [wq.Phrase(f, words) for f in fields]
-    plain = [t.text for t in _PLAIN(term.text)]
+        if len(stems) == 1:
+            return [wq.Term(f, stems[0]) for f in fields]
+        # Every word is indexed at its own position: `don't`, `e-mail` and `東京タワー` are
+        # phrases of their words, as in the posts.
+        return [wq.Phrase(f, stems) for f in fields]
+    # Prefixes are matched against index terms before stemming would have cut them too.
+    plain = plain_words(term.text)
     if not plain:
         return None
     if term.kind == "prefix":
         # Both spellings: "happy*" must find the stem "happi", "runn*" the unstemmed "runner".
-        stems = [t.text for t in ANALYZER(term.text, removestops=False)]
         starts = list(dict.fromkeys([plain[-1], *stems[-1:]]))
         expand = (_prefix_terms(segments, f, starts) for f in fields)
     elif term.kind == "fuzzy":
-        stems = [t.text for t in ANALYZER(term.text, removestops=False)]
         # Index terms are stems: compare the stem of what was typed.
         target = stems[-1] if stems else plain[-1]
         close: dict[bytes, bool] = {}  # the same words come up in every segment and field

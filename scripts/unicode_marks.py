@@ -1,0 +1,52 @@
+"""Write src/vidbrowse/core/engine/marks.py: the combining marks (Unicode Mn, Mc, Me) of this
+Python's Unicode tables as a regex character-class body. Python's `re` has no `\\p{M}` and its
+`\\w` matches no mark; scanning every code point at import costs ~0.2 s, hence a file.
+
+    python scripts/unicode_marks.py
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from pathlib import Path
+
+TARGET = Path(__file__).resolve().parents[1] / "src/vidbrowse/core/engine/marks.py"
+PER_LINE = 6
+
+
+def mark_ranges() -> list[tuple[int, int]]:
+    """The code points of category Mn, Mc or Me, as inclusive ranges."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return ranges
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def module_text() -> str:
+    parts = [_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in mark_ranges()]
+    rows = [parts[i : i + PER_LINE] for i in range(0, len(parts), PER_LINE)]
+    body = "\n".join('    "' + "".join(row) + '"' for row in rows)
+    return (
+        '"""Combining marks (Unicode Mn, Mc, Me) as a regex character-class body: written by\n'
+        "scripts/unicode_marks.py from Python's Unicode tables (tests/test_analysis.py checks\n"
+        'it)."""\n'
+        "\n"
+        f'UNICODE_VERSION = "{unicodedata.unidata_version}"\n'
+        "MARKS = (\n"
+        f"{body}\n"
+        ")\n"
+    )
+
+
+if __name__ == "__main__":
+    TARGET.write_text(module_text(), encoding="utf-8")
+    print(f"wrote {TARGET}")

@@ -1,0 +1,169 @@
+"""How text becomes indexed words, the same for posts and for queries (README: the query language).
+
+A word is a run of letters and digits with their combining marks (Unicode Mn/Mc/Me, as in UAX
+#29: `नमस्ते` is one word, not four fragments), joiners and variation selectors inside it. Every
+other character separates words: `*bold*`, `_word_`, `#tag`, `@handle`, `a/b`, `don't`
+(`don` and `t`). Two joins are kept: digits around `.` or `,` (`3.5`, `1,000`) and single letters
+with dots, read as one word without them (`U.S.A.` is `usa`, `e.g.` is `eg`). A run of Chinese,
+Japanese or Korean characters becomes its overlapping pairs (`東京タワー`: `東京` `京タ` `タワ`
+`ワー`, as Lucene's CJK analyzer does), so a word inside a run is found; a lone character stays
+itself. Words are lower-cased, accent-folded, then stemmed (Porter2). Nothing is dropped: stop
+words are words, and positions count every word, so phrases are exact.
+
+Two ways in, one result: `WordAnalyzer` (a Whoosh analyzer: Whoosh's writer, the query side and
+the highlighter) and `WordAnalyzer.positions` (the bulk builder's one loop). Both go through
+`_words_of`, cached per raw token; tests compare them on generated and real posts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Analyzer, Token
+from whoosh.lang.porter2 import stem as porter2_stem
+from whoosh.support.charset import accent_map
+
+from vidbrowse.core.engine.marks import MARKS
+
+# Scripts written without spaces whose runs become pairs: Han (with 々〆〇), hiragana,
+# katakana (not the middle dot ・), their half-width forms, and Hangul.
+CJK = (
+    "\u1100-\u11ff\u3005-\u3007\u3041-\u3096\u3099-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+    "\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff"
+    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_LETTER = rf"[^\W\d_{CJK}]"  # a letter that is no CJK character
+_START = rf"[^\W_{CJK}]"  # a word starts with a letter or a digit
+_INSIDE = rf"(?:{_START}|[{MARKS}\u200c\u200d])"  # ... and goes on with marks and joiners too
+_TOKEN = re.compile(
+    rf"[{CJK}]+"  # a CJK run
+    rf"|(?:{_LETTER}\.)+{_LETTER}(?!{_INSIDE})"  # single letters with dots: U.S.A, e.g
+    rf"|{_START}{_INSIDE}*(?:(?<=\d)[.,](?=\d){_INSIDE}+)*"  # a word; 3.5, 1,000, v1.2.3
+)
+_IS_CJK = re.compile(rf"[{CJK}]").match
+
+
+def _fold_table() -> dict[int, str | None]:
+    """Whoosh's accent_map without its entries for combining marks (it maps some to letters:
+    U+0303 to `p`), then marks that only decorate letters deleted: Latin, Greek and Cyrillic
+    accents (decomposed text, `İ` lower-cased), Arabic and Hebrew vowel points, the Arabic
+    tatweel, joiners, variation selectors and the keycap. Indic vowel signs are the word: kept."""
+    table: dict[int, str | None] = {
+        code: value
+        for code, value in accent_map.items()
+        if not unicodedata.category(chr(code)).startswith("M")
+    }
+    deleted = [(0x0300, 0x036F), (0x0591, 0x05C7), (0x064B, 0x065F), (0x0670, 0x0670)]
+    deleted += [(0x0640, 0x0640), (0x200C, 0x200D), (0xFE00, 0xFE0F), (0x20E3, 0x20E3)]
+    for low, high in deleted:
+        table.update(dict.fromkeys(range(low, high + 1)))
+    return table
+
+
+_FOLD = _fold_table()
+# Raw tokens seen → their words. Stemming costs ~50 µs a word: the cache outlives segments and
+# batches (forked builders inherit it); dropped past this size (a few tens of MB).
+_CACHE_MAX = 500_000
+_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def fold(text: str) -> str:
+    """Lower-cased and accent-folded, not stemmed: what a prefix is compared with."""
+    return text.lower().translate(_FOLD)
+
+
+def _stem(word: str) -> str:
+    return porter2_stem(word)
+
+
+def _words_of(raw: str, stem: bool = True) -> tuple[str, ...]:
+    """The indexed words of one raw token (a match of _TOKEN); `stem=False`: folded only."""
+    if _IS_CJK(raw):
+        if len(raw) == 1:
+            return (raw,)
+        return tuple(raw[i : i + 2] for i in range(len(raw) - 1))
+    if "." in raw and not any(c.isdigit() for c in raw):
+        raw = raw.replace(".", "")  # U.S.A → USA
+    folded = fold(raw)
+    if not folded:  # only marks that folding deletes (a lone tatweel)
+        return ()
+    return (_stem(folded) if stem else folded,)
+
+
+def _cached(raw: str) -> tuple[str, ...]:
+    try:
+        return _CACHE[raw]
+    except KeyError:
+        if len(_CACHE) > _CACHE_MAX:
+            _CACHE.clear()
+        words = _CACHE[raw] = _words_of(raw)
+        return words
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of `text` lower-cased and folded but not stemmed (CJK runs as pairs)."""
+    return [word for raw in _TOKEN.findall(text) for word in _words_of(raw, stem=False)]
+
+
+class WordAnalyzer(Analyzer):
+    """The analysis as a Whoosh analyzer (see the module's doc). Keyword arguments as Whoosh's
+    (`positions`, `chars`, `start_pos`, `start_char`); `removestops` and `mode` change nothing:
+    no word is ever removed."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        start_pos: int = 0,
+        start_char: int = 0,
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        pos = start_pos
+        for match in _TOKEN.finditer(value):
+            raw = match.group()
+            cjk = _IS_CJK(raw) is not None
+            for offset, word in enumerate(_cached(raw)):
+                token = Token(positions=positions, chars=chars, **kwargs)
+                token.text = word
+                if positions:
+                    token.pos = pos
+                if chars:
+                    # A CJK pair spans its two characters; any other word its whole match.
+                    start = match.start() + offset if cjk else match.start()
+                    end = start + min(2, len(raw)) if cjk else match.end()
+                    token.startchar, token.endchar = start_char + start, start_char + end
+                pos += 1
+                yield token
+
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Word → its positions in `value`: the tokens `__call__` gives, in one loop."""
+        found: dict[str, list[int]] = {}
+        pos = 0
+        cache = _CACHE
+        if len(cache) > _CACHE_MAX:
+            cache.clear()
+        for raw in _TOKEN.findall(value):
+            try:
+                words = cache[raw]
+            except KeyError:
+                words = cache[raw] = _words_of(raw)
+            for word in words:
+                plist = found.get(word)
+                if plist is None:
+                    found[word] = [pos]
+                else:
+                    plist.append(pos)
+                pos += 1
+        return found
+
+
+ANALYZER = WordAnalyzer()
+
+
+def words_of(text: str) -> list[str]:
+    """The indexed words of `text`, in order (a query's words: one is a term, more a phrase)."""
+    return [token.text for token in ANALYZER(text)]

@@ -1,0 +1,117 @@
+"""What counts as a word (core/engine/analysis.py), and its two ways in giving the same words at
+the same positions: Whoosh's analyzer (small updates, queries, highlighting) and the bulk
+builder's one loop, on tricky text, generated posts and the shared real corpus."""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from vidbrowse.core.archive.parse import load_post
+from vidbrowse.core.archive.post import Post
+from vidbrowse.core.engine import analysis, marks
+from vidbrowse.core.engine.analysis import ANALYZER, plain_words, words_of
+from vidbrowse.core.engine.index import document
+from vidbrowse.generate import generate_archive
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FIELDS = ("title", "channel", "tags", "text")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("*NEW VIDEO EVERY FRIDAY*", ["new", "video", "everi", "friday"]),
+        ("_word_ #hashtag @handle", ["word", "hashtag", "handl"]),
+        ("word/word snake_case", ["word", "word", "snake", "case"]),
+        ("don't it's", ["don", "t", "it", "s"]),
+        ("U.S.A. e.g. i.e", ["usa", "eg", "ie"]),
+        ("3.5 1,000 v1.2.3 end.", ["3.5", "1,000", "v1.2.3", "end"]),
+        ("example.com a.b", ["exampl", "com", "ab"]),
+        ("hello🎵world ❤️ 1️⃣", ["hello", "world", "1"]),
+        ("The who, to be or not to be", ["the", "who", "to", "be", "or", "not", "to", "be"]),
+        ("I a", ["i", "a"]),
+        ("Café CAFE\u0301 İstanbul", ["cafe", "cafe", "istanbul"]),
+        ("नमस्ते दुनिया", ["नमस्ते", "दुनिया"]),
+        ("যদি বাংলা", ["যদি", "বাংলা"]),
+        ("தமிழ் மொழி", ["தமிழ்", "மொழி"]),
+        ("ภาษาไทย", ["ภาษาไทย"]),
+        ("مُحَمَّد محمد", ["محمد", "محمد"]),
+        ("می\u200cخواهم", ["میخواهم"]),
+        ("東京タワーの夜景", ["東京", "京タ", "タワ", "ワー", "ーの", "の夜", "夜景"]),
+        ("猫 と 犬", ["猫", "と", "犬"]),
+        ("서울에서", ["서울", "울에", "에서"]),
+        ("abc東京", ["abc", "東京"]),
+    ],
+)
+def test_words(text: str, expected: list[str]) -> None:
+    assert words_of(text) == expected
+
+
+def test_plain_words_are_folded_not_stemmed() -> None:
+    assert plain_words("Running CAFÉS *new* U.S. 東京タ") == [
+        "running", "cafes", "new", "us", "東京", "京タ",
+    ]  # fmt: skip
+
+
+def test_positions_count_every_word() -> None:
+    tokens = list(ANALYZER("the Who — the 東京タワー", positions=True, chars=True))
+    text = "the Who — the 東京タワー"
+    assert [(t.text, t.pos, text[t.startchar : t.endchar]) for t in tokens] == [
+        ("the", 0, "the"), ("who", 1, "Who"), ("the", 2, "the"),
+        ("東京", 3, "東京"), ("京タ", 4, "京タ"), ("タワ", 5, "タワ"), ("ワー", 6, "ワー"),
+    ]  # fmt: skip
+
+
+def test_marks_table_is_this_pythons_unicode() -> None:
+    if unicodedata.unidata_version != marks.UNICODE_VERSION:
+        pytest.skip(f"marks.py is of Unicode {marks.UNICODE_VERSION}: run scripts/unicode_marks.py")
+    table = re.compile(f"[{marks.MARKS}]")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        is_mark = unicodedata.category(char) in ("Mn", "Mc", "Me")
+        assert (table.match(char) is not None) == is_mark, hex(code)
+
+
+def same_positions(value: str) -> None:
+    whoosh: dict[str, list[int]] = {}
+    for token in ANALYZER(value, positions=True):
+        whoosh.setdefault(token.text, []).append(token.pos)
+    assert ANALYZER.positions(value) == whoosh, value[:80]
+
+
+def test_fast_analysis_is_whooshs_on_tricky_text() -> None:
+    tricky = [
+        "", "   ", "*bold* _it_ #tag @me a/b don't U.S.A. e.g. 3.5 1,000",
+        "東京タワーの夜景 and 京都", "नमस्ते दुनिया होता", "ـ ‌", "x" * 300, "a.b.c x*y foo..bar",
+        "🎵音楽🎵 músic ﬁne Ｔｏｋｙｏ", "repeat " * 50,
+    ]  # fmt: skip
+    analysis._CACHE.clear()  # both ways must fill the cache the same way too
+    for value in tricky:
+        same_positions(value)
+
+
+def test_fast_analysis_is_whooshs_on_generated_posts(tmp_path: Path) -> None:
+    paths = generate_archive(tmp_path, 300, seed=11)
+    for path in paths:
+        post = load_post(tmp_path, path.relative_to(tmp_path).as_posix())
+        assert isinstance(post, Post)
+        values = document(1, post)
+        for name in FIELDS:
+            same_positions(str(values[name]))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_fast_analysis_is_whooshs_on_the_real_corpus() -> None:
+    paths = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/_posts/*"))
+    assert len(paths) > 6000
+    for path in paths:
+        post = load_post(CORPUS, path)
+        if isinstance(post, Post):
+            values = document(1, post)
+            for name in FIELDS:
+                same_positions(str(values[name]))
