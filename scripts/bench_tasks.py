@@ -244,7 +244,7 @@ def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> d
     if unindexed:
         shutil.rmtree(cache, ignore_errors=True)
     from vidbrowse.tui.app import make_app
-    from vidbrowse.tui.overview import OverviewScreen
+    from vidbrowse.tui.screens.overview import OverviewScreen
 
     library = _open(archive, cache)
     # As `vidbrowse ARCHIVE [QUERY]` does: with no query the overview is the first screen, and
@@ -255,7 +255,7 @@ def vb_app(archive: Path, cache: Path, query: str, unindexed: bool = False) -> d
     def shown() -> bool:
         if isinstance(app.screen, OverviewScreen):
             return app.screen.overview is not None and app.screen.overview.posts > 0
-        return app.results is not None and app.results.total > 0
+        return app.main_screen.results is not None and app.main_screen.results.total > 0
 
     async def drive() -> None:
         async with app.run_test(size=(120, 40)) as pilot:

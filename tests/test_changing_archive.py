@@ -115,7 +115,7 @@ async def test_the_next_launch_brings_in_changes(archive: Path) -> None:
         app = VidbrowseApp(library, needs_update=True)  # as `vidbrowse ARCHIVE` starts
         async with app.run_test(size=SIZE) as pilot:
             await settle_update(pilot, app, 23)
-            assert app.results is not None and app.results.total == 23
+            assert app.main_screen.results is not None and app.main_screen.results.total == 23
         assert_changes_in(library)
 
 
@@ -149,7 +149,7 @@ async def test_a_refresh_key_brings_in_changes(archive: Path) -> None:
             change_everything(archive)
             await pilot.press(refresh[0].keys.split(",")[0])
             await settle_update(pilot, app, 23)
-            assert app.results is not None and app.results.total == 23
+            assert app.main_screen.results is not None and app.main_screen.results.total == 23
 
 
 @synchronous
@@ -180,10 +180,10 @@ async def test_the_app_keeps_answering_while_another_process_indexes(
             while other.poll() is None or typed < 2:
                 await pilot.press("slash", *f"w{typed % 20}x", "enter")
                 await settle(pilot, app)
-                assert app.results is not None and app.results.total == 1
+                assert app.main_screen.results is not None and app.main_screen.results.total == 1
                 await pilot.press("slash", *["backspace"] * 4, "enter")
                 await settle(pilot, app)
-                assert app.results is not None and app.results.total == 20
+                assert app.main_screen.results is not None and app.main_screen.results.total == 20
                 typed += 1
             assert other.wait(timeout=60) == 0
 
@@ -200,7 +200,7 @@ async def test_the_app_shows_what_another_process_indexed_after_its_update(
             write_posts(archive, range(20, 60))
             other = run_cli("index", str(archive), "--quiet", env=cli_env(tmp_path / "cache"))
             assert other.returncode == 0
-            app.update_index()  # as at start, or as a refresh key would
+            app.main_screen.update_row.update_index()  # as at start, or as a refresh key would
             await settle(pilot, app)
             assert library.search("").total == 60  # the library did catch up
-            assert app.results is not None and app.results.total == 60
+            assert app.main_screen.results is not None and app.main_screen.results.total == 60

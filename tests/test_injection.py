@@ -18,7 +18,7 @@ from helpers.posts import post_text
 from helpers.tui import SIZE, screen_text, settle, static_text, synchronous
 from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
-from vidbrowse.tui.screens import ReaderScreen
+from vidbrowse.tui.screens.reader import ReaderScreen
 
 OSC_TITLE = "\x1b]0;pwned\x07"
 OSC_CLIPBOARD = "\x1b]52;c;ZXZpbA==\x07"
@@ -186,7 +186,7 @@ async def test_tui_shows_every_hostile_value_literally(tmp_path: Path) -> None:
             app = VidbrowseApp(library, query=query, needs_update=False)
             async with app.run_test(size=SIZE) as pilot:
                 await settle(pilot, app)
-                assert app.results is not None and app.results.total == 1
+                assert app.main_screen.results is not None and app.main_screen.results.total == 1
                 shown = screen_text(app)
                 assert "[bold]B[/] [@click=app.quit]q[/]" in shown
                 assert "[red]" in shown

@@ -103,7 +103,7 @@ async def test_the_app_does_not_write_into_a_read_only_archive(
         app = VidbrowseApp(library, needs_update=True)  # it indexes in the background
         async with app.run_test(size=SIZE) as pilot:
             await settle_update(pilot, app, 45)
-            assert app.results is not None and app.results.total == 45
+            assert app.main_screen.results is not None and app.main_screen.results.total == 45
             # Read, sort, reverse, copy, filter, help: everything a user does in a session.
             for key in ("enter", "escape", "s", "r", "c", "t", "space", "escape", "question_mark"):
                 await pilot.press(key)

@@ -31,7 +31,9 @@ from vidbrowse.core.review.settings import load_settings
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import COMMANDS, VidbrowseCommands
-from vidbrowse.tui.screens import HelpScreen, NoteScreen, ReaderScreen
+from vidbrowse.tui.screens.dialogs import NoteScreen
+from vidbrowse.tui.screens.help import HelpScreen
+from vidbrowse.tui.screens.reader import ReaderScreen
 from vidbrowse.tui.widgets.detail import DetailView
 from vidbrowse.tui.widgets.facets import FacetList
 from vidbrowse.tui.widgets.query_bar import QueryBar
@@ -49,11 +51,11 @@ async def test_first_screen_lists_every_post_by_views(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.results is not None
-        assert app.results.total == POSTS + 1
-        assert app.results.sort == library.search("").sort
+        assert app.main_screen.results is not None
+        assert app.main_screen.results.total == POSTS + 1
+        assert app.main_screen.results.sort == library.search("").sort
         assert f"{POSTS + 1:,} posts" in static_text(app, "#results-status")
-        first = app.results_list.current
+        first = app.main_screen.results_list.current
         assert first is not None and first.path == library.search("").rows(0, 1)[0].path
 
 
@@ -64,12 +66,12 @@ async def test_typing_a_query_searches_as_you_type(library: Library) -> None:
         await settle(pilot, app)
         await type_query(pilot, app, "music")
         expected = library.search("music")
-        assert app.results is not None and app.query_text == "music"
-        assert app.results.total == expected.total < POSTS
-        assert app.results_list.current == expected.rows(0, 1)[0]
+        assert app.main_screen.results is not None and app.main_screen.query_text == "music"
+        assert app.main_screen.results.total == expected.total < POSTS
+        assert app.main_screen.results_list.current == expected.rows(0, 1)[0]
         # Enter leaves the query bar for the list.
         await pilot.press("enter")
-        assert app.focused is app.results_list
+        assert app.focused is app.main_screen.results_list
 
 
 @synchronous
@@ -78,10 +80,10 @@ async def test_a_bad_query_shows_its_error_and_keeps_the_last_results(library: L
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await type_query(pilot, app, "music")
-        good = app.results
+        good = app.main_screen.results
         await pilot.press(*' "unclosed')
         await settle(pilot, app)
-        assert app.results is good
+        assert app.main_screen.results is good
         status = app.query_one("#query-status", Static)
         assert status.has_class("-error")
         shown = str(status.render())
@@ -99,7 +101,7 @@ async def test_moving_through_the_results(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        listing = app.results_list
+        listing = app.main_screen.results_list
         await pilot.press("j", "j", "down")
         assert listing.cursor == 3
         await pilot.press("k")
@@ -120,15 +122,15 @@ async def test_the_detail_pane_follows_the_cursor_and_highlights_words(library: 
     app = VidbrowseApp(library, query="music", needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        row = app.results_list.current
+        row = app.main_screen.results_list.current
         assert row is not None
         post = library.post(row.path)
-        assert post is not None and app.post == post
+        assert post is not None and app.main_screen.post == post
         meta = str(app.query_one("#detail-meta", Static).render())
         assert post.title.splitlines()[0][:20] in meta
         assert post.url in meta and row.path in meta
         body = app.query_one("#detail-body", Static).render()
-        assert app.matcher is not None and app.matcher.spans(post.text)
+        assert app.main_screen.matcher is not None and app.main_screen.matcher.spans(post.text)
         assert str(body).startswith(post.text.strip()[:30])
 
 
@@ -143,8 +145,8 @@ async def test_tag_filters_with_and_then_or(library: Library) -> None:
         first = tags.get_option_at_index(0).value
         await pilot.press("space")
         await settle(pilot, app)
-        assert app.query_bar.text == f"tag:{first}"
-        one = app.results
+        assert app.main_screen.query_bar.text == f"tag:{first}"
+        one = app.main_screen.results
         assert one is not None and one.total == library.search(f"tag:{first}").total
         # The second tag: both required (AND).
         tags = app.query_one("#facet-tag", FacetList)
@@ -159,22 +161,26 @@ async def test_tag_filters_with_and_then_or(library: Library) -> None:
         tags.highlighted = index
         await pilot.press("space")
         await settle(pilot, app)
-        both = selected_facets(app.query_bar.text)["tag"]
+        both = selected_facets(app.main_screen.query_bar.text)["tag"]
         assert set(both.values) == {first, second} and both.mode == "and"
-        assert app.results is not None
-        assert app.results.total == library.search(app.query_bar.text).total <= one.total
+        assert app.main_screen.results is not None
+        assert (
+            app.main_screen.results.total
+            == library.search(app.main_screen.query_bar.text).total
+            <= one.total
+        )
         # m switches to any (OR): at least as many posts as either tag alone.
         await pilot.press("m")
         await settle(pilot, app)
-        either = selected_facets(app.query_bar.text)["tag"]
+        either = selected_facets(app.main_screen.query_bar.text)["tag"]
         assert set(either.values) == {first, second} and either.mode == "or"
-        assert " OR " in app.query_bar.text
-        assert app.results.total >= one.total
+        assert " OR " in app.main_screen.query_bar.text
+        assert app.main_screen.results.total >= one.total
         assert set(app.query_one("#facet-tag", FacetList).selected) == {first, second}
         # x clears every filter.
         await pilot.press("x")
         await settle(pilot, app)
-        assert app.query_bar.text == ""
+        assert app.main_screen.query_bar.text == ""
 
 
 @synchronous
@@ -184,7 +190,7 @@ async def test_editing_the_query_updates_the_facet_selection(library: Library) -
         await settle(pilot, app)
         await type_query(pilot, app, "tag:zzhostile")
         assert app.query_one("#facet-tag", FacetList).selected == ["zzhostile"]
-        assert app.results is not None and app.results.total == 1
+        assert app.main_screen.results is not None and app.main_screen.results.total == 1
 
 
 @synchronous
@@ -193,8 +199,8 @@ async def test_clicking_a_row_highlights_it(library: Library) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.click("#results", offset=(5, 4))
-        assert app.results_list.cursor == 4
-        assert app.focused is app.results_list
+        assert app.main_screen.results_list.cursor == 4
+        assert app.focused is app.main_screen.results_list
 
 
 @synchronous
@@ -202,19 +208,21 @@ async def test_sort_cycles_and_reverses_and_is_remembered(library: Library) -> N
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.results is not None
-        before = app.results.sort
+        assert app.main_screen.results is not None
+        before = app.main_screen.results.sort
         await pilot.press("s")
         await settle(pilot, app)
-        after = app.results.sort
+        after = app.main_screen.results.sort
         assert after != before and after != "relevance"  # no words: relevance is skipped
         assert f"sorted by {after} ↓" in static_text(app, "#results-status")
         await pilot.press("r")
         await settle(pilot, app)
-        assert app.results.reverse is True
+        assert app.main_screen.results.reverse is True
         assert f"sorted by {after} ↑" in static_text(app, "#results-status")
-        rows = app.results.rows(0, app.results.total)
-        expected = library.search("", sort=after, reverse=True).rows(0, app.results.total)
+        rows = app.main_screen.results.rows(0, app.main_screen.results.total)
+        expected = library.search("", sort=after, reverse=True).rows(
+            0, app.main_screen.results.total
+        )
         assert rows == expected
     assert load_settings().sort == after and load_settings().reverse is True
 
@@ -224,19 +232,19 @@ async def test_enter_reads_the_post_full_screen_and_escape_returns(library: Libr
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        row = app.results_list.current
+        row = app.main_screen.results_list.current
         assert row is not None
         await pilot.press("enter")
         assert isinstance(app.screen, ReaderScreen)
         assert row.path in str(app.screen.query_one("#detail-meta", Static).render())
         # A background index commit re-runs the search under the reader: the main screen
         # updates without disturbing it.
-        app.search_now(keep_row=row)
+        app.main_screen.search_now(keep_row=row)
         await settle(pilot, app)
         assert isinstance(app.screen, ReaderScreen)
         await pilot.press("j", "escape")
         assert not isinstance(app.screen, ReaderScreen)
-        assert app.results_list.cursor == 0
+        assert app.main_screen.results_list.cursor == 0
 
 
 @synchronous
@@ -247,7 +255,7 @@ async def test_copy_puts_the_url_on_the_clipboard_and_says_so(library: Library) 
         copied: list[str] = []
         app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
         await pilot.press("c")
-        post = app.post
+        post = app.main_screen.post
         assert post is not None and copied == [post.url]
         assert [n.message for n in app._notifications] == [post.url]
 
@@ -307,7 +315,7 @@ async def test_the_palette_offers_every_command(library: Library) -> None:
         # Running a palette command acts like its key.
         await hits[0].command()
         await settle(pilot, app)
-        assert app.reverse is True
+        assert app.main_screen.reverse is True
 
 
 @synchronous
@@ -338,7 +346,7 @@ async def test_background_update_fills_the_list(tmp_path: Path) -> None:
         app = VidbrowseApp(library, needs_update=True)
         async with app.run_test(size=SIZE) as pilot:
             await settle_update(pilot, app, 40)
-            assert app.results is not None and app.results.total == 40
+            assert app.main_screen.results is not None and app.main_screen.results.total == 40
             assert not app.query_one("#update").has_class("-active")
             assert any("40 posts indexed" in n.message for n in app._notifications)
     finally:
@@ -352,7 +360,7 @@ async def test_query_bar_keys_type_text_instead_of_running_commands(library: Lib
         await settle(pilot, app)
         await pilot.press("slash", *"jkgGsrtcoqx?")
         assert app.query_one(QueryBar).text == "jkgGsrtcoqx?"
-        assert app.is_running and app.sort is None
+        assert app.is_running and app.main_screen.sort is None
 
 
 @synchronous
@@ -360,10 +368,10 @@ async def test_an_up_to_date_index_starts_quietly(library: Library) -> None:
     app = VidbrowseApp(library)  # needs_update defaults to a background check
     async with app.run_test(size=SIZE) as pilot:
         await settle_update(pilot, app)
-        assert not app.updating
+        assert not app.main_screen.update_row.updating
         assert not app.query_one("#update").has_class("-active")
         assert not app._notifications
-        assert app.results is not None and app.results.total == POSTS + 1
+        assert app.main_screen.results is not None and app.main_screen.results.total == POSTS + 1
 
 
 @synchronous
@@ -375,7 +383,7 @@ async def test_clicking_a_tag_filters_by_it(library: Library) -> None:
         first = tags.get_option_at_index(0).value
         await pilot.click("#facet-tag", offset=(4, 1))  # row 0 is the list's top border
         await settle(pilot, app)
-        assert app.query_bar.text == f"tag:{first}"
+        assert app.main_screen.query_bar.text == f"tag:{first}"
 
 
 @synchronous
@@ -386,9 +394,9 @@ async def test_escape_leaves_the_query_bar_for_the_list(library: Library) -> Non
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press("escape")
-        assert app.focused is app.results_list
+        assert app.focused is app.main_screen.results_list
         await pilot.press("tab")
-        assert app.focused is not app.results_list
+        assert app.focused is not app.main_screen.results_list
 
 
 @synchronous
@@ -432,7 +440,7 @@ async def test_open_hands_the_url_to_a_graphical_browser(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("o")
-        assert app.post is not None and opened == [app.post.url]
+        assert app.main_screen.post is not None and opened == [app.main_screen.post.url]
 
 
 @synchronous
@@ -445,17 +453,19 @@ async def test_ticking_channels_selects_either_of_them(library: Library) -> None
         first = channels.get_option_at_index(0).value
         await pilot.press("space")
         await settle(pilot, app)
-        assert selected_facets(app.query_bar.text)["channel"].values == (first,)
-        assert app.results is not None and app.results.total > 0
-        assert {row.channel for row in app.results.rows(0, app.results.total)} == {first}
+        assert selected_facets(app.main_screen.query_bar.text)["channel"].values == (first,)
+        assert app.main_screen.results is not None and app.main_screen.results.total > 0
+        assert {
+            row.channel for row in app.main_screen.results.rows(0, app.main_screen.results.total)
+        } == {first}
         # The pane then lists only that channel; a second one comes from the query text.
-        second = next(
-            value for value, _ in library.search("").facets["channel"] if value != first
-        )
+        second = next(value for value, _ in library.search("").facets["channel"] if value != first)
         await type_query(pilot, app, with_facets("", "channel", [first, second], "or"))
-        both = selected_facets(app.query_bar.text)["channel"]
+        both = selected_facets(app.main_screen.query_bar.text)["channel"]
         assert set(both.values) == {first, second} and both.mode == "or"
-        shown = {row.channel for row in app.results.rows(0, app.results.total)}
+        shown = {
+            row.channel for row in app.main_screen.results.rows(0, app.main_screen.results.total)
+        }
         assert shown == {first, second}
         assert set(app.query_one("#facet-channel", FacetList).selected) == {first, second}
 
@@ -465,11 +475,11 @@ async def test_results_of_an_outdated_search_are_dropped(library: Library) -> No
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, app, "music")
-        shown = app.results
+        shown = app.main_screen.results
         stale = library.search("zzhostile")
-        app._show_results(app.generation - 1, "zzhostile", stale, None)
+        app.main_screen._show_results(app.main_screen.generation - 1, "zzhostile", stale, None)
         await settle(pilot, app)
-        assert app.results is shown and app.query_text == "music"
+        assert app.main_screen.results is shown and app.main_screen.query_text == "music"
 
 
 @synchronous
@@ -484,15 +494,19 @@ async def test_config_sets_theme_sort_debounce_and_keys(library: Library) -> Non
     app = VidbrowseApp(library, needs_update=False, config=config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.theme == "nord" and app.debounce == 0
-        assert app.results is not None and app.results.sort == "views" and app.results.reverse
+        assert app.theme == "nord" and app.main_screen.debounce == 0
+        assert (
+            app.main_screen.results is not None
+            and app.main_screen.results.sort == "views"
+            and app.main_screen.results.reverse
+        )
         assert app.key_display()["cycle_sort"] == "S"
         await pilot.press("S")
         await settle(pilot, app)
-        assert app.results.sort == "likes"
+        assert app.main_screen.results.sort == "likes"
         await pilot.press("s")  # rebound: the old key does nothing now
         await settle(pilot, app)
-        assert app.results.sort == "likes"
+        assert app.main_screen.results.sort == "likes"
         assert any("no_such_action" in n.message for n in app._notifications)
 
 
@@ -501,7 +515,7 @@ async def test_star_read_and_note_marks(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        row = app.results_list.current
+        row = app.main_screen.results_list.current
         assert row is not None and app.review is not None
         await pilot.press("asterisk")
         await settle(pilot, app)
@@ -524,5 +538,5 @@ async def test_star_read_and_note_marks(library: Library) -> None:
         await settle(pilot, app)
         assert app.review.marks.get(row).note == "watch\nlater"
         await type_query(pilot, app, "is:starred note:later")
-        assert app.results is not None and app.results.total == 1
-        assert app.results_list.current == row
+        assert app.main_screen.results is not None and app.main_screen.results.total == 1
+        assert app.main_screen.results_list.current == row

@@ -19,10 +19,10 @@ from vidbrowse.core.review.config import Config
 from vidbrowse.core.review.state import Review
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
-from vidbrowse.tui.dialogs import ConfirmDialog, ExportDialog, NamePrompt
-from vidbrowse.tui.overview import OverviewScreen
-from vidbrowse.tui.screens import HelpScreen
-from vidbrowse.tui.timeline import TimelineScreen, block_bar
+from vidbrowse.tui.screens.dialogs import ConfirmDialog, ExportDialog, NamePrompt
+from vidbrowse.tui.screens.help import HelpScreen
+from vidbrowse.tui.screens.overview import OverviewScreen
+from vidbrowse.tui.screens.timeline import TimelineScreen, block_bar
 
 SIZE = (120, 36)
 POSTS = 60
@@ -75,8 +75,8 @@ async def test_save_a_search_then_the_overview_counts_and_runs_it(library: Libra
         await pilot.press("enter")
         await settle(pilot, app)
         assert not isinstance(app.screen, OverviewScreen)
-        assert app.query_bar.text == query and app.results is not None
-        assert app.results.total == count
+        assert app.main_screen.query_bar.text == query and app.main_screen.results is not None
+        assert app.main_screen.results.total == count
 
 
 @synchronous
@@ -114,8 +114,7 @@ async def test_the_overview_renames_and_deletes_saved_searches(library: Library)
 
 @synchronous
 async def test_the_overview_is_the_first_screen_without_a_query(library: Library) -> None:
-    app = VidbrowseApp(library, needs_update=False)
-    app.overview_first = True
+    app = VidbrowseApp(library, needs_update=False, overview_first=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         screen = app.screen
@@ -129,8 +128,8 @@ async def test_the_overview_is_the_first_screen_without_a_query(library: Library
         assert app.focused is screen.lists["ov-tag"]
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.query_bar.text == f"tag:{format_value(tag)}"
-        assert app.results is not None and app.results.total == count
+        assert app.main_screen.query_bar.text == f"tag:{format_value(tag)}"
+        assert app.main_screen.results is not None and app.main_screen.results.total == count
 
 
 @synchronous
@@ -138,12 +137,12 @@ async def test_starring_updates_the_overview_and_an_is_starred_query(library: Li
     app = VidbrowseApp(library, query="is:starred OR is:read", needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.results is not None and app.results.total == 0
+        assert app.main_screen.results is not None and app.main_screen.results.total == 0
         await type_query(pilot, app, "")
         await pilot.press("escape", "asterisk", "j", "enter", "escape")
         await settle(pilot, app)
         await type_query(pilot, app, "is:starred OR is:read")
-        assert app.results.total == 2
+        assert app.main_screen.results.total == 2
         await pilot.press("escape", "h")
         await settle(pilot, app)
         assert isinstance(app.screen, OverviewScreen)
@@ -214,8 +213,8 @@ async def test_the_timeline_narrows_the_query_to_a_bar(library: Library) -> None
         assert "█" in biggest
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.query_bar.text == f"views:>100 uploaded:{year}"
-        assert app.results is not None and app.results.total == count
+        assert app.main_screen.query_bar.text == f"views:>100 uploaded:{year}"
+        assert app.main_screen.results is not None and app.main_screen.results.total == count
         # One year: the timeline counts months, and a month replaces the year in the query.
         await pilot.press("T")
         await settle(pilot, app)
@@ -226,13 +225,13 @@ async def test_the_timeline_narrows_the_query_to_a_bar(library: Library) -> None
         assert month.startswith(f"{year}-")
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.query_bar.text == f"views:>100 uploaded:{month}"
+        assert app.main_screen.query_bar.text == f"views:>100 uploaded:{month}"
         # The durations chart narrows by a duration range.
         await pilot.press("T")
         await settle(pilot, app)
         await pilot.press("tab", "g", "j", "enter")  # the second bucket: under a minute
         await settle(pilot, app)
-        assert app.query_bar.text == f"views:>100 uploaded:{month} duration:1s..59s"
+        assert app.main_screen.query_bar.text == f"views:>100 uploaded:{month} duration:1s..59s"
 
 
 @synchronous
@@ -265,7 +264,7 @@ async def test_commands_for_the_hidden_results_are_off_over_the_charts(library: 
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        row = app.results_list.current
+        row = app.main_screen.results_list.current
         await pilot.press("T")
         await settle(pilot, app)
         assert isinstance(app.screen, TimelineScreen)
@@ -283,12 +282,11 @@ async def test_an_archive_not_indexed_yet_starts_on_the_main_screen(tmp_path: Pa
     generate_archive(archive, 5, seed=3)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         # No update: the index stays empty (with one, the overview may or may not see it).
-        app = VidbrowseApp(library, needs_update=False)
-        app.overview_first = True
+        app = VidbrowseApp(library, needs_update=False, overview_first=True)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
             assert not isinstance(app.screen, OverviewScreen)
-            assert app.results is not None and app.results.total == 0
+            assert app.main_screen.results is not None and app.main_screen.results.total == 0
 
 
 @synchronous
@@ -297,21 +295,20 @@ async def test_an_open_overview_counts_again_after_an_update(tmp_path: Path) -> 
     generate_archive(archive, 8, seed=5)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         library.update()
-        app = VidbrowseApp(library, needs_update=False)
-        app.overview_first = True
+        app = VidbrowseApp(library, needs_update=False, overview_first=True)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
             screen = app.screen
             assert isinstance(screen, OverviewScreen) and screen.overview is not None
             assert screen.overview.posts == 8
             # What the background update does, done here so the test knows when it happens.
-            app.updating = True
+            app.main_screen.update_row.updating = True
             await pilot.pause(0.6)
             generate_archive(tmp_path / "more", 12, seed=6)
             for post in (tmp_path / "more" / "_posts").iterdir():
                 post.rename(archive / "_posts" / f"more-{post.name}")
             library.update()
-            app.updating = False
+            app.main_screen.update_row.updating = False
             await pilot.pause(0.6)
             await settle(pilot, app)
             assert screen.overview.posts == 20
@@ -332,4 +329,4 @@ async def test_names_with_markup_and_escapes_are_shown_literally(library: Librar
         assert "[@click=app.quit]y[/]" in screen_text(app)
         await pilot.press("enter")  # runs the query; the click markup did not quit
         await settle(pilot, app)
-        assert app.is_running and app.query_bar.text == "music"
+        assert app.is_running and app.main_screen.query_bar.text == "music"

@@ -37,8 +37,7 @@ def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
 
 
 def test_overview(snap_compare: Snap, library: Library) -> None:
-    app = VidbrowseApp(library, needs_update=False)
-    app.overview_first = True
+    app = VidbrowseApp(library, needs_update=False, overview_first=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps())
 
 

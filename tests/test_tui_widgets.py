@@ -15,7 +15,8 @@ from vidbrowse.core.query.language import Term
 from vidbrowse.core.query.search import Results, Row
 from vidbrowse.core.review.settings import Settings, load_settings, save_settings, settings_path
 from vidbrowse.tui.app import VidbrowseApp
-from vidbrowse.tui.commands import BINDINGS, COMMANDS
+from vidbrowse.tui.commands import APP, COMMANDS, MAIN, bindings
+from vidbrowse.tui.screens.main import MainScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.results import Columns, ResultsList, fit, one_line
 
@@ -129,14 +130,17 @@ def test_matcher_lights_stop_words_cjk_words_and_glued_words() -> None:
     assert lit([Term("होता")], "यह होता है") == ["होता"]
 
 
-def test_every_command_has_one_binding_and_an_app_action() -> None:
+def test_every_command_has_one_binding_and_an_action_where_it_is_bound() -> None:
     ids = [command.id for command in COMMANDS]
     assert len(ids) == len(set(ids))
-    assert [binding.id for binding in BINDINGS] == ids
+    bound = [binding.id for where in (APP, MAIN) for binding in bindings(where)]
+    assert sorted(set(bound)) == sorted(ids)
     keys = [key.strip() for command in COMMANDS for key in command.keys.split(",")]
     assert len(keys) == len(set(keys)), "a key bound to two commands"
+    owners = {APP: VidbrowseApp, MAIN: MainScreen}
     for command in COMMANDS:
-        assert hasattr(VidbrowseApp, f"action_{command.id}"), command.id
+        for where in command.where:
+            assert hasattr(owners[where], f"action_{command.id}"), (where, command.id)
         assert command.help.endswith(".")
 
 

@@ -93,7 +93,9 @@ async def settle(pilot: Pilot[Any], app: VidbrowseApp) -> None:
         with contextlib.suppress(WorkerCancelled):  # a newer search replaced it: by design
             await app.workers.wait_for_complete()
         await pilot.pause()
-        if app._debounce is None and not any(worker.is_running for worker in app.workers):
+        if app.main_screen._debounce is None and not any(
+            worker.is_running for worker in app.workers
+        ):
             return
         await pilot.pause(0.02)
 
@@ -103,8 +105,10 @@ async def settle_update(pilot: Pilot[Any], app: VidbrowseApp, total: int | None 
     hold `total` posts: the update starts shortly after the first results and runs in a thread."""
     for _ in range(100):
         await settle(pilot, app)
-        done = app.results is not None and (total is None or app.results.total == total)
-        if not app.updating and done:
+        done = app.main_screen.results is not None and (
+            total is None or app.main_screen.results.total == total
+        )
+        if not app.main_screen.update_row.updating and done:
             return
         await pilot.pause(0.05)
 
@@ -120,7 +124,8 @@ def steps(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     """Press keys, letting searches finish after each; the query cursor does not blink."""
 
     async def run(pilot: Pilot[Any]) -> None:
-        pilot.app.query_one("#query-input", Input).cursor_blink = False
+        main = pilot.app.screen_stack[0]  # the main screen, under the overview when it starts
+        main.query_one("#query-input", Input).cursor_blink = False
         await pilot.pause(0.2)
         for key in keys:
             await pilot.press(key)

@@ -1,5 +1,9 @@
 """Every user action, defined once: key bindings, footer, command palette and help screen all read
-this table, so a key, its label and its help text cannot drift apart."""
+this table, so a key, its label and its help text cannot drift apart.
+
+A command acts where its row says: `APP` commands on any screen (the App binds them), `MAIN`
+commands on the main screen's query, results and highlighted post (MainScreen binds them, and
+the reader offers them over it)."""
 
 from __future__ import annotations
 
@@ -8,19 +12,28 @@ from functools import partial
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+
+APP = "app"
+MAIN = "main"
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    id: str  # the App action (`action_<id>`) and the Binding id: `[keymap]` in config.toml
+    id: str  # the action (`action_<id>`) and the Binding id: `[keymap]` in config.toml
     keys: str  # Textual key names, comma-separated; the first is the one shown
     description: str  # short: footer and palette
     help: str  # one sentence: palette and help screen
     footer: bool = False
+    where: tuple[str, ...] = (MAIN,)  # APP and/or MAIN: who binds it
 
     @property
     def binding(self) -> Binding:
-        return Binding(self.keys, self.id, self.description, show=self.footer, id=self.id)
+        return self.binding_to(self.id)
+
+    def binding_to(self, action: str) -> Binding:
+        """Its key, label and id bound to `action` (the reader forwards some to the main screen)."""
+        return Binding(self.keys, action, self.description, show=self.footer, id=self.id)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -31,15 +44,22 @@ COMMANDS: tuple[Command, ...] = (
         "Back",
         "Close the reader or help; from a pane, return to the results list.",
         footer=True,
+        where=(APP, MAIN),
     ),
-    Command("cursor_down", "down,j", "Down", "Move to the next result (or line)."),
-    Command("cursor_up", "up,k", "Up", "Move to the previous result (or line)."),
-    Command("page_down", "pagedown", "Page down", "Move down one screenful."),
-    Command("page_up", "pageup", "Page up", "Move up one screenful."),
-    Command("top", "g,home", "Top", "Go to the first result."),
-    Command("bottom", "G,end", "Bottom", "Go to the last result."),
-    Command("focus_next", "tab", "Next pane", "Move the focus to the next pane."),
-    Command("focus_previous", "shift+tab", "Previous pane", "Move the focus to the previous pane."),
+    Command("cursor_down", "down,j", "Down", "Move to the next result (or line).", where=(APP,)),
+    Command("cursor_up", "up,k", "Up", "Move to the previous result (or line).", where=(APP,)),
+    Command("page_down", "pagedown", "Page down", "Move down one screenful.", where=(APP,)),
+    Command("page_up", "pageup", "Page up", "Move up one screenful.", where=(APP,)),
+    Command("top", "g,home", "Top", "Go to the first result.", where=(APP,)),
+    Command("bottom", "G,end", "Bottom", "Go to the last result.", where=(APP,)),
+    Command("focus_next", "tab", "Next pane", "Move the focus to the next pane.", where=(APP,)),
+    Command(
+        "focus_previous",
+        "shift+tab",
+        "Previous pane",
+        "Move the focus to the previous pane.",
+        where=(APP,),
+    ),
     Command("read", "enter", "Read", "Read the highlighted post full-screen.", footer=True),
     Command(
         "cycle_sort",
@@ -85,6 +105,7 @@ COMMANDS: tuple[Command, ...] = (
         "Overview",
         "Show the overview: marks, saved searches, top tags, channels and categories; "
         "choosing a line runs its query.",
+        where=(APP,),
     ),
     Command(
         "save_search",
@@ -109,26 +130,47 @@ COMMANDS: tuple[Command, ...] = (
         "R,f5",
         "Refresh",
         "Bring the index up to date with the archive now (posts added, changed or removed).",
+        where=(APP,),
     ),
-    Command("help", "question_mark,f1", "Help", "Show every key and what it does.", footer=True),
+    Command(
+        "help",
+        "question_mark,f1",
+        "Help",
+        "Show every key and what it does.",
+        footer=True,
+        where=(APP,),
+    ),
     # Not in the footer: Textual's footer shows the palette key on its right already.
-    Command("command_palette", "ctrl+p", "Commands", "Open the command palette."),
-    Command("quit", "q", "Quit", "Leave vidbrowse.", footer=True),
+    Command("command_palette", "ctrl+p", "Commands", "Open the command palette.", where=(APP,)),
+    Command("quit", "q", "Quit", "Leave vidbrowse.", footer=True, where=(APP,)),
 )
 
-BINDINGS: list[Binding] = [command.binding for command in COMMANDS]
+
+def bindings(where: str) -> list[Binding]:
+    """The bindings of the commands that act `where` (APP or MAIN), in the table's order (the
+    footer's order: a screen's keys, then the app's)."""
+    return [command.binding for command in COMMANDS if where in command.where]
+
+
+def palette_action(command: Command, screen: DOMNode) -> tuple[str, DOMNode]:
+    """The action a command runs from the palette opened over `screen`, and on which node:
+    the screen's own binding of it when it has one (as its key would), else the app's."""
+    for binding in screen.BINDINGS:
+        if isinstance(binding, Binding) and binding.id == command.id:
+            return binding.action, screen
+    return command.id, screen.app
 
 
 class VidbrowseCommands(Provider):
     """The palette lists every command of the table (and runs it as if its key was pressed)."""
 
+    def _run(self, command: Command) -> partial[object]:
+        action, node = palette_action(command, self.screen)
+        return partial(self.app.run_action, action, node)
+
     async def discover(self) -> Hits:
         for command in COMMANDS:
-            yield DiscoveryHit(
-                command.description,
-                partial(self.app.run_action, command.id),
-                help=command.help,
-            )
+            yield DiscoveryHit(command.description, self._run(command), help=command.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -138,6 +180,6 @@ class VidbrowseCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(command.description),
-                    partial(self.app.run_action, command.id),
+                    self._run(command),
                     help=command.help,
                 )

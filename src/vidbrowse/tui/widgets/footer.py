@@ -26,7 +26,9 @@ class Footer(TextualFooter):
         )
 
     async def recompose(self) -> None:
-        if not self.is_attached or self._pruning:  # as Textual's: its screen may be gone
+        # Detached (as on the way out), its screen may be gone: Textual's does nothing then
+        # either, and checks for itself that the footer is not being removed.
+        if not self.is_attached:
             return
         shown = self._what_it_shows()
         if shown == self._shown:

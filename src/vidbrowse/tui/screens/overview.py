@@ -25,7 +25,7 @@ from vidbrowse.core.query.language import QueryError
 from vidbrowse.core.reports.overview import Line, Overview
 from vidbrowse.core.review.database import ReviewError
 from vidbrowse.core.review.searches import SavedSearches
-from vidbrowse.tui.dialogs import ConfirmDialog, NamePrompt
+from vidbrowse.tui.screens.dialogs import ConfirmDialog, NamePrompt
 from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit
 

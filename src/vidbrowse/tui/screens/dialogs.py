@@ -1,5 +1,5 @@
-"""Small modal prompts of the review features: a name (save or rename a search), a yes/no
-question, an export format. Each dismisses with the answer (None or False when cancelled)."""
+"""Small modal prompts: a post's note, a name (save or rename a search), a yes/no question, an
+export format. Each dismisses with the answer (None or False when cancelled)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+
+from vidbrowse.core.display import printable
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -118,6 +120,45 @@ class ExportDialog(ModalScreen[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """A post's note, several lines if need be: Ctrl+S saves (empty removes it), Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", show=True, priority=True),
+        Binding("escape", "cancel", "Cancel", show=True, priority=True),
+    ]
+
+    DEFAULT_CSS = """
+    NoteScreen { align: center middle; }
+    NoteScreen > Vertical {
+        width: 80%; max-width: 100; height: auto;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    NoteScreen TextArea { height: 8; }
+    """
+
+    def __init__(self, title: str, note: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Note"
+            yield Static(Text(printable(self.title_text).replace("\n", " "), style="bold"))
+            yield TextArea(self.note, soft_wrap=True, show_line_numbers=False)
+            yield Static(Text("Ctrl+S saves · Esc cancels · an empty note is removed", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)

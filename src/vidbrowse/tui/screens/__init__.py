@@ -1,0 +1,1 @@
+"""The app's screens: the main one (query, filters, results, detail) and those pushed over it."""
