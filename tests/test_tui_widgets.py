@@ -18,7 +18,7 @@ from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import APP, COMMANDS, MAIN, bindings
 from vidbrowse.tui.screens.main import MainScreen
 from vidbrowse.tui.terms import TermMatcher
-from vidbrowse.tui.widgets.results import Columns, ResultsList, fit, one_line
+from vidbrowse.tui.widgets.results import ColumnLayout, ResultsList, fit, one_line
 
 TITLES = ("東京タワー 夜景 🎉 emoji", "plain title", "[bold]markup[/] \x1b[2J", "ñandú café")
 
@@ -68,7 +68,7 @@ def test_fit_counts_wide_characters_as_two_cells() -> None:
 
 @pytest.mark.parametrize("width", [30, 56, 80, 120, 200])
 def test_columns_always_fill_the_width_exactly(width: int) -> None:
-    columns = Columns.fit(width)
+    columns = ColumnLayout.fit(width)
     shown = [cell for cell in (columns.title, columns.channel, columns.uploaded) if cell]
     gaps = len(shown) + (columns.duration > 0) + (columns.views > 0) - 1
     total = sum(shown) + columns.duration + columns.views + gaps

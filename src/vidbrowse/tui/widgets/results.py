@@ -34,7 +34,7 @@ def one_line(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Columns:
+class ColumnLayout:
     """Cell widths of the columns for a given width (0 hides a column)."""
 
     title: int
@@ -45,7 +45,7 @@ class Columns:
     width: int
 
     @classmethod
-    def fit(cls, width: int) -> Columns:
+    def fit(cls, width: int) -> ColumnLayout:
         uploaded, duration, views = 10, 7, 5
         channel = max(10, min(24, width // 5)) if width >= 60 else 0
         fixed = uploaded + duration + views + channel + GAP * (4 if channel else 3)
@@ -135,7 +135,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         self.empty_message = ""  # shown when there are no rows; the app words it
         self._window_start = 0
         self._window: list[Row] = []
-        self.columns = Columns.fit(0)
+        self.columns = ColumnLayout.fit(0)
 
     @property
     def total(self) -> int:
@@ -188,7 +188,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         # Checked per line, not only on resize: the scrollbar appearing narrows the content
         # without a Resize event.
         if self.columns.width != width:
-            self.columns = Columns.fit(width)
+            self.columns = ColumnLayout.fit(width)
             if self.header is not None:
                 self.header.update(self.columns.header())
 
