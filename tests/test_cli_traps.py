@@ -70,6 +70,20 @@ def test_search_takes_a_negated_query(archive: tuple[Path, dict[str, str]]) -> N
     assert run("search", str(root), "x", "--jsno", env=env).returncode == 2  # a typo'd option
 
 
+def test_the_app_takes_a_negated_query(
+    archive: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidbrowse import cli
+
+    opened: list[tuple[Path, str]] = []
+    monkeypatch.setattr(cli, "run_app", lambda archive, _dir, query: opened.append(
+        (archive, query)) or 0)  # fmt: skip
+    root, _ = archive
+    assert cli.main([str(root), "-q", "-tag:x"]) == 0
+    assert cli.main(["--query", "-AbCdEfGhIj", str(root)]) == 0
+    assert opened == [(root, "-tag:x"), (root, "-AbCdEfGhIj")]
+
+
 # --- point 6: marks in show ----------------------------------------------------------------
 
 
