@@ -27,7 +27,7 @@ from helpers.tui import (
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import selected_facets, with_facets
 from vidbrowse.core.review.config import Config
-from vidbrowse.core.review.settings import load_settings
+from vidbrowse.core.review.settings import load_settings, settings_path
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import COMMANDS, VidbrowseCommands
@@ -204,7 +204,7 @@ async def test_clicking_a_row_highlights_it(library: Library) -> None:
 
 
 @synchronous
-async def test_sort_cycles_and_reverses_and_is_remembered(library: Library) -> None:
+async def test_sort_cycles_and_reverses_for_the_session(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -224,7 +224,29 @@ async def test_sort_cycles_and_reverses_and_is_remembered(library: Library) -> N
             0, app.main_screen.results.total
         )
         assert rows == expected
-    assert load_settings().sort == after and load_settings().reverse is True
+    again = VidbrowseApp(library, needs_update=False)  # the next session: the default order
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        fresh = again.main_screen.results
+        assert fresh is not None and (fresh.sort, fresh.reverse) == (before, False)
+
+
+@synchronous
+async def test_a_word_query_is_sorted_by_relevance_whatever_an_old_session_chose(
+    library: Library,
+) -> None:
+    """A sort chosen with `s` was once saved and applied to the next session in every archive:
+    a word query on another archive came sorted by duration."""
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text('{"sort": "duration", "reverse": true}', encoding="utf-8")
+    word = library.search("").rows(0, 1)[0].title.split()[0]
+    app = VidbrowseApp(library, query=word, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        results = app.main_screen.results
+        assert results is not None and results.total > 0
+        assert (results.sort, results.reverse) == ("relevance", False)
+        assert "sorted by relevance ↓" in static_text(app, "#results-status")
 
 
 @synchronous

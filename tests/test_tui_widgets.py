@@ -150,7 +150,7 @@ def test_settings_round_trip_in_the_data_dir(
     monkeypatch.setenv("VIDBROWSE_DATA_DIR", str(tmp_path / "data"))
     assert settings_path() == tmp_path / "data" / "settings.json"
     assert load_settings() == Settings()
-    chosen = Settings(theme="ansi-dark", sort="views", reverse=True)
+    chosen = Settings(theme="ansi-dark")
     save_settings(chosen)
     assert load_settings() == chosen
     assert [p.name for p in (tmp_path / "data").iterdir()] == ["settings.json"]

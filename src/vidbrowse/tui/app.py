@@ -54,7 +54,9 @@ class VidbrowseApp(App[int]):
         """`overview_first`: start on the overview (run_app: when no query is given)."""
         super().__init__()
         self.library = library
-        # What config.toml sets wins; what it leaves out comes from the remembered settings.
+        # What config.toml sets wins; the theme left out comes from the remembered settings.
+        # The sort is never remembered: the config's, else the README's default (relevance
+        # for words); `s` and `r` choose one for this session, shown in the status line.
         config = config if config is not None else load_config()
         self.settings: Settings = load_settings()
         self.config_problems = [*config.errors, *config.keymap_errors(COMMAND_IDS)]
@@ -62,9 +64,9 @@ class VidbrowseApp(App[int]):
         if theme in self.available_themes:
             self.theme = theme
         else:
-            self.config_problems.append(f"theme {theme!r} is not a Textual theme; ignored")
-        sort = config.sort or self.settings.sort
-        reverse = config.reverse if config.reverse is not None else self.settings.reverse
+            self.config_problems.append(f"theme {theme!r} is not a Textual theme; ignored "
+                                        f"(themes: {', '.join(self.available_themes)})")
+        sort, reverse = config.sort, bool(config.reverse)
         self.keymap = {k: v for k, v in config.keymap.items() if k in COMMAND_IDS}
         self.set_keymap(self.keymap)
         self.review = ReviewFile(library.archive, warn=self._warn)
@@ -77,7 +79,6 @@ class VidbrowseApp(App[int]):
             debounce=DEBOUNCE if config.debounce_ms is None else config.debounce_ms / 1000,
             needs_update=needs_update,
             overview_first=overview_first,
-            remember=self.remember,
             key_display=self.key_display,
         )
         self.install_screen(self.main_screen, "main")
@@ -95,7 +96,7 @@ class VidbrowseApp(App[int]):
         self.remember(theme=theme)
 
     def remember(self, **changes: object) -> None:
-        """Save settings for the next session (theme, sort, reverse)."""
+        """Save settings for the next session (the theme)."""
         settings = replace(self.settings, **changes)  # type: ignore[arg-type]
         if settings == self.settings:
             return

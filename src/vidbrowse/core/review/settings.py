@@ -1,4 +1,6 @@
-"""Small UI choices remembered between runs (theme, sort), as JSON in the user data folder.
+"""Small UI choices remembered between runs (the theme), as JSON in the user data folder.
+(The sort is not one: a sort chosen in one archive once became the next session's order in
+every archive, even for a word query the README says is sorted by relevance.)
 
 A missing or broken file means the defaults; saving writes a temporary file and renames it over
 the old one, so a crash never leaves half a file behind.
@@ -20,8 +22,6 @@ FILE_NAME = "settings.json"
 @dataclass(frozen=True, slots=True)
 class Settings:
     theme: str = "textual-dark"
-    sort: str | None = None  # None: the default order (relevance with words, else views)
-    reverse: bool = False
 
 
 def settings_path() -> Path:
@@ -41,11 +41,7 @@ def load_settings(path: Path | None = None) -> Settings:
     # Each value is checked on its own: one bad entry does not cost the others.
     for item in fields(Settings):
         value = data.get(item.name, getattr(defaults, item.name))
-        expected = type(getattr(defaults, item.name))
-        if item.name == "sort":
-            ok = value is None or isinstance(value, str)
-        else:
-            ok = isinstance(value, expected)
+        ok = isinstance(value, type(getattr(defaults, item.name)))
         values[item.name] = value if ok else getattr(defaults, item.name)
     return Settings(**values)
 

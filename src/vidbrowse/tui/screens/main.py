@@ -74,11 +74,9 @@ class MainScreen(Screen[None]):
         debounce: float,
         needs_update: bool,
         overview_first: bool,
-        remember: Callable[..., None],
         key_display: Callable[[], dict[str, str]],
     ) -> None:
         """`overview_first`: show the overview over this screen at start (no query given);
-        `remember(**changes)` saves settings (sort, reverse) for the next session;
         `key_display()` gives each command's keys as shown (config's keymap included)."""
         super().__init__()
         self.library = library
@@ -89,7 +87,6 @@ class MainScreen(Screen[None]):
         self.debounce = debounce
         self.needs_update = needs_update
         self.overview_first = overview_first
-        self.remember = remember
         self.results: Results | None = None
         self.query_text = query  # the query the shown results answer
         self.matcher: TermMatcher | None = None
@@ -288,12 +285,10 @@ class MainScreen(Screen[None]):
     def action_cycle_sort(self) -> None:
         current = self.results.sort if self.results is not None else self.sort
         self.sort = next_sort(current, self.query_bar.text)
-        self.remember(sort=self.sort)
         self.search_now()
 
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
-        self.remember(reverse=self.reverse)
         self.search_now()
 
     def action_focus_query(self) -> None:
