@@ -141,10 +141,11 @@ def task_fast(archive: Path, work: Path) -> dict[str, Any]:
 
 
 def task_cold(archive: Path, work: Path, growth: int | None) -> dict[str, Any]:
-    from vidbrowse.core.library.library import Library, Progress, library
+    from vidbrowse.core.library import writing
+    from vidbrowse.core.library.library import Library, Progress
 
     if growth is not None:
-        library.BATCH_GROWTH = growth
+        writing.BATCH_GROWTH = growth
     commits: list[tuple[float, int]] = []
     first_hits: list[float] = []
     start = time.perf_counter()
@@ -170,7 +171,7 @@ def task_cold(archive: Path, work: Path, growth: int | None) -> dict[str, Any]:
         total_s = time.perf_counter() - start
         done.set()
         poller.join()
-        segments = len(lib._need_view().searcher.reader().leaf_readers())
+        segments = len(lib._home.need_view().searcher.reader().leaf_readers())
         lib.close()
     return {
         "posts": summary.posts,
@@ -239,7 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("archive", type=Path)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--growth", type=int, help="library.BATCH_GROWTH for the cold build")
+    parser.add_argument("--growth", type=int, help="writing.BATCH_GROWTH for the cold build")
     parser.add_argument("--skip-plain", action="store_true", help="leave the slow baseline out")
     parser.add_argument("--changes", action="store_true", help="30 changes (edits the archive)")
     args = parser.parse_args()

@@ -39,18 +39,18 @@ def _line(label: str, result: dict) -> tuple[float, float]:
 # (owner, attribute) of each phase timed by --phases; nested phases are part of their caller's.
 PHASES = [
     ("core.library.library:Library", "open"),
-    ("core.library.library:Library", "_scan"),
+    ("core.library.update:Updater", "scan"),
     ("core.archive.scan:Scan", "fingerprint"),
-    ("core.library.library:Library", "_plan"),
-    ("core.library.library:Library", "_diff"),
-    ("core.library.library:Library", "_write"),
+    ("core.library.update:Updater", "plan"),
+    ("core.library.update:Updater", "diff"),
+    ("core.library:writing", "write"),
     ("core.library.store:Store", "apply"),
-    ("core.library.library:Library", "_reload_view"),
+    ("core.library.home:Home", "reload_view"),
     ("core.query.columns:Columns", "patched"),
     ("core.library.store:Store", "columns"),
     ("core.query.columns:Columns", "order"),
     ("core.query.columns:Columns", "save"),
-    ("core.library.library:Library", "_record"),
+    ("core.library.update:Updater", "record"),
 ]
 
 

@@ -16,6 +16,7 @@ from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import index
 from vidbrowse.core.library.library import Library
+from vidbrowse.core.library.update import Updater
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def no_full_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object) -> None:
         raise AssertionError("compared file by file")
 
-    monkeypatch.setattr(Library, "_plan", refuse)
+    monkeypatch.setattr(Updater, "plan", refuse)
 
 
 def test_nothing_changed_compares_nothing(
@@ -120,18 +121,18 @@ def test_a_commit_to_the_index_alone_makes_it_stale(archive: Path, opened: Libra
     # archive had then been put back as it was.
     post = load_post(archive, "_posts/p00005.md")
     assert isinstance(post, Post)
-    writer = index.writer(opened._need_view().ix)
+    writer = index.writer(opened._home.need_view().ix)
     writer.add_document(**index.document(9_999, post))
     writer.commit()
     with Library.open(archive) as again:
         assert again.needs_update()
         again.update()
-        assert 9_999 not in again._need_view().live_rowids
+        assert 9_999 not in again._home.need_view().live_rowids
         assert not again.needs_update()
 
 
 def test_any_other_store_write_forgets_the_note(archive: Path, opened: Library) -> None:
-    store = opened._need_store()
+    store = opened._home.need_store()
     assert store.scan_record()
     store.apply([], scan_problems=[])
     assert store.scan_record() == ""
@@ -145,7 +146,7 @@ def test_a_store_without_a_note_gets_one_without_a_new_generation(
 ) -> None:
     # A store written by an older vidbrowse: noting the scan must not make the saved columns
     # stale (the generation names them).
-    store = opened._need_store()
+    store = opened._home.need_store()
     store._db.execute("DELETE FROM meta WHERE key = 'scan'")
     generation = store.generation()
     with Library.open(archive) as again:
@@ -153,7 +154,7 @@ def test_a_store_without_a_note_gets_one_without_a_new_generation(
         summary = again.update()
         assert (summary.added, summary.changed, summary.removed) == (0, 0, 0)
         assert not again.needs_update()
-        assert again._need_store().generation() == generation
+        assert again._home.need_store().generation() == generation
 
 
 def test_a_note_from_a_scan_in_another_order_only_costs_a_comparison(
@@ -230,6 +231,6 @@ def test_a_given_fingerprint_stands_for_the_scan(
     from vidbrowse.core.archive.scan import scan
 
     current = scan(archive.resolve()).fingerprint()
-    monkeypatch.setattr(Library, "_scan", lambda _: pytest.fail("scanned again"))
+    monkeypatch.setattr(Updater, "scan", lambda _: pytest.fail("scanned again"))
     assert not opened.needs_update(current)
     assert opened.needs_update("0" * 32)  # a fingerprint of another state

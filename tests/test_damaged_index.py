@@ -18,7 +18,8 @@ import pytest
 
 from helpers.cli import cli_env, run_cli
 from helpers.posts import post_files, write_posts
-from vidbrowse.core.library.library import LOCK_FILE, TEXT_DIR, Library
+from vidbrowse.core.library.home import LOCK_FILE, TEXT_DIR
+from vidbrowse.core.library.library import Library
 from vidbrowse.core.library.store import FILENAME as STORE_FILE
 
 POSTS = 60

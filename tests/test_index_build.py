@@ -16,7 +16,8 @@ from whoosh.reading import IndexReader
 from helpers.indexes import generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import bulkwriter, index
-from vidbrowse.core.library import library
+from vidbrowse.core.library import writing
+from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -233,10 +234,10 @@ def test_library_bulk_batches_with_problems_and_changes(
     generate_archive(archive, 60, seed=5)
     posts = sorted((archive / "_posts").iterdir())
     posts[3].write_bytes(b"no front matter")
-    monkeypatch.setattr(library, "FIRST_BATCH", 10)
-    monkeypatch.setattr(library, "BULK_MIN", 5)
+    monkeypatch.setattr(writing, "FIRST_BATCH", 10)
+    monkeypatch.setattr(writing, "BULK_MIN", 5)
     cache = tmp_path / "cache"
-    with library.Library.open(archive, cache_dir=cache) as lib:
+    with Library.open(archive, cache_dir=cache) as lib:
         summary = lib.update()
         assert (summary.posts, summary.problems) == (59, 1)
         assert lib.search("").total == 59
@@ -250,20 +251,20 @@ def test_library_bulk_batches_with_problems_and_changes(
         assert (summary.changed, summary.posts, summary.problems) == (7, 58, 2)
         assert lib.search("zebracorn").total == 6
         assert lib.search("").total == 58
-        reader = lib._need_view().searcher.reader()
+        reader = lib._home.need_view().searcher.reader()
         assert reader.doc_count() == 58  # old versions deleted
 
 
 def test_cold_batches_grow_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(library, "FIRST_BATCH", 10)
-    monkeypatch.setattr(library, "BATCH_GROWTH", 4)
-    monkeypatch.setattr(library, "MAX_BATCH", 10_000)
+    monkeypatch.setattr(writing, "FIRST_BATCH", 10)
+    monkeypatch.setattr(writing, "BATCH_GROWTH", 4)
+    monkeypatch.setattr(writing, "MAX_BATCH", 10_000)
 
     def sizes(count: int) -> list[int]:
-        return [len(b) for b in library._batches([str(i) for i in range(count)])]
+        return [len(b) for b in writing.batches([str(i) for i in range(count)], cold=True)]
 
     assert sizes(1000) == [10, 40, 160, 790]
     assert sizes(30) == [10, 20]
     assert sizes(1) == [1, 0]
-    monkeypatch.setattr(library, "MAX_BATCH", 100)
+    monkeypatch.setattr(writing, "MAX_BATCH", 100)
     assert sizes(1000) == [10, 40, 100, 100, 100, 100, 100, 100, 100, 100, 150]

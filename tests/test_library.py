@@ -17,11 +17,11 @@ import whoosh.index
 
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import bulkwriter, index
-from vidbrowse.core.library import columncache, library
+from vidbrowse.core.library import columncache, writing
 from vidbrowse.core.library import store as store_module
 from vidbrowse.core.library.library import Library, LibraryError, Progress
 from vidbrowse.core.library.store import Store, StoreError
-from vidbrowse.core.query.columns import NUMERIC_FIELDS, ColumnRow
+from vidbrowse.core.query.columns import NUMERIC_FIELDS, ColumnRow, Columns
 
 TAGS = ("cats", "dogs", "birds")
 
@@ -181,8 +181,8 @@ def test_scan_problems_replace_each_other(posts: Path):
 
 def test_cold_build_commits_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     root = make_archive(tmp_path / "big", 30)
-    monkeypatch.setattr(library, "FIRST_BATCH", 10)
-    monkeypatch.setattr(library, "BULK_MIN", 10)  # exercise the parallel writer too
+    monkeypatch.setattr(writing, "FIRST_BATCH", 10)
+    monkeypatch.setattr(writing, "BULK_MIN", 10)  # exercise the parallel writer too
     seen: list[tuple[Progress, int]] = []
     with Library.open(root) as lib:
 
@@ -199,9 +199,9 @@ def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pyt
     """Forked once, at the first bulk batch (while this process is small), then reused; gone
     when the update ends."""
     root = make_archive(tmp_path / "big", 40)
-    monkeypatch.setattr(library, "FIRST_BATCH", 10)
-    monkeypatch.setattr(library, "BATCH_GROWTH", 1)
-    monkeypatch.setattr(library, "BULK_MIN", 10)
+    monkeypatch.setattr(writing, "FIRST_BATCH", 10)
+    monkeypatch.setattr(writing, "BATCH_GROWTH", 1)
+    monkeypatch.setattr(writing, "BULK_MIN", 10)
     forks: list[int] = []
     real = bulkwriter.Builders.__init__
 
@@ -226,7 +226,7 @@ def test_a_bulk_batch_is_indexed_by_the_builders_with_progress(
 ) -> None:
     """This process indexes nothing itself: the builders' progress is what the display shows."""
     root = make_archive(tmp_path / "big", 600)
-    monkeypatch.setattr(library, "FIRST_BATCH", 600)
+    monkeypatch.setattr(writing, "FIRST_BATCH", 600)
     monkeypatch.setattr(index, "BULK_PROCS", 2)
     events: list[Progress] = []
     with Library.open(root) as lib:
@@ -360,7 +360,7 @@ def test_two_processes_update_at_once(tmp_path: Path):
 def test_waiting_for_the_lock_times_out(posts: Path):
     with Library.open(posts) as first, Library.open(posts) as second:
         second.lock_timeout = 0.3
-        with first._file_lock(None), pytest.raises(LibraryError, match="another vidbrowse"):
+        with first._home.file_lock(None), pytest.raises(LibraryError, match="another vidbrowse"):
             second.update()
 
 
@@ -448,7 +448,7 @@ def test_many_new_posts_go_through_the_parallel_writer(
             write(posts, f"more/m{i}.md", post_text(f"Extra clip{i}", f"m{i}"))
         write(posts, "_posts/p001.md", post_text("Renamed thing", "id1"))
         (posts / "_posts/p002.md").unlink()
-        monkeypatch.setattr(library, "BULK_MIN", 20)
+        monkeypatch.setattr(writing, "BULK_MIN", 20)
         summary = lib.update()
         assert (summary.added, summary.changed, summary.removed, summary.posts) == (20, 1, 1, 31)
         assert writers == [False, True]
@@ -460,9 +460,9 @@ def test_many_new_posts_go_through_the_parallel_writer(
 def count_column_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A list that grows by one each time this process builds columns from the store."""
     built: list[int] = []
-    real_build = library.Columns.from_source
+    real_build = Columns.from_source
     monkeypatch.setattr(
-        library.Columns, "from_source", lambda column: built.append(1) or real_build(column)
+        Columns, "from_source", lambda column: built.append(1) or real_build(column)
     )
     return built
 

@@ -14,7 +14,7 @@ import pytest
 
 from helpers.posts import post_text, touch_later, write_posts
 from vidbrowse.core.engine import index, whoosh_formats
-from vidbrowse.core.library import library
+from vidbrowse.core.library import writing
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.columns import Columns
 
@@ -22,7 +22,7 @@ from vidbrowse.core.query.columns import Columns
 def whoosh_rowids(lib: Library) -> np.ndarray:
     """The map as Whoosh's own column reader gives it, one document at a time, with deleted
     documents and documents the store does not know as -1."""
-    view = lib._view
+    view = lib._home.view
     assert view is not None
     reader = view.searcher.reader()
     count = reader.doc_count_all()
@@ -34,7 +34,7 @@ def whoosh_rowids(lib: Library) -> np.ndarray:
 
 
 def check_view(lib: Library) -> None:
-    view = lib._view
+    view = lib._home.view
     assert view is not None
     assert view.docnum_rowids.tolist() == whoosh_rowids(lib).tolist()
     # Every post the store holds is found by the word only it has, and only once.
@@ -58,7 +58,7 @@ def test_the_map_stays_right_through_updates_deletions_and_merges(
 ) -> None:
     archive = tmp_path / "archive"
     write_posts(archive, range(40))
-    monkeypatch.setattr(library, "BULK_MIN", 10)  # the bulk writer makes segments of its own
+    monkeypatch.setattr(writing, "BULK_MIN", 10)  # the bulk writer makes segments of its own
     with Library.open(archive) as lib:
         lib.update()
         check_view(lib)
@@ -69,30 +69,30 @@ def test_the_map_stays_right_through_updates_deletions_and_merges(
         for i in (5, 6):
             (archive / f"_posts/p{i:05}.md").unlink()
         lib.update()
-        assert lib._view is not None and lib._view.searcher.reader().has_deletions()
+        assert lib._home.view is not None and lib._home.view.searcher.reader().has_deletions()
         check_view(lib)
         write_posts(archive, range(40, 60))  # a bulk batch: new segments after the old
         lib.update()
         check_view(lib)
         # Merge every segment into one (deletions dropped, docnums renumbered), then reopen.
-        view = lib._view
+        view = lib._home.view
         assert view is not None
         view.ix.optimize()
     with Library.open(archive) as lib:
-        assert lib._view is not None
-        assert len(list(lib._view.searcher.reader().leaf_readers())) == 1
+        assert lib._home.view is not None
+        assert len(list(lib._home.view.searcher.reader().leaf_readers())) == 1
         check_view(lib)
         assert lib.search("changed").total == 3
 
 
 def test_the_map_ignores_documents_the_store_does_not_know(tmp_path: Path) -> None:
     with updated_library(tmp_path, 5) as lib:
-        view = lib._view
+        view = lib._home.view
         assert view is not None
         writer = index.writer(view.ix)  # as an update that crashed before its SQLite commit
         writer.add_document(**index.document(999, lib.find("v00001")[0]))
         writer.commit()
-        lib._reload_view()
+        lib._home.reload_view()
         check_view(lib)
         assert [row.path for row in lib.search("w1x").rows(0, 5)] == ["_posts/p00001.md"]
 
@@ -101,8 +101,8 @@ def test_a_segment_read_the_slow_way_gives_the_same_map(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with updated_library(tmp_path, 12) as lib:
-        assert lib._view is not None
-        searcher = lib._view.searcher
+        assert lib._home.view is not None
+        searcher = lib._home.view.searcher
         fast = index.docnum_rowids(searcher)
         # A column of another layout than the one read in bulk: Whoosh's reader does it.
         other = type("Other", (), {"Reader": type(None)})

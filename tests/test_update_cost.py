@@ -52,7 +52,7 @@ def change_round(archive: Path, rng: random.Random, first_new: int) -> None:
 
 
 def fresh_columns(library: Library) -> Columns:
-    return library._need_store().columns()
+    return library._home.need_store().columns()
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_patched_columns_equal_columns_read_again(
         return real_patched(self, gone, fresh)
 
     monkeypatch.setattr(Columns, "patched", counting)
-    monkeypatch.setattr("vidbrowse.core.library.library.PATCH_SHARE", 0.5)  # every round patches
+    monkeypatch.setattr("vidbrowse.core.library.view.PATCH_SHARE", 0.5)  # every round patches
     rng = random.Random(3)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         library.update()
@@ -82,9 +82,9 @@ def test_patched_columns_equal_columns_read_again(
             summary = library.update()
             assert (summary.added, summary.changed, summary.removed) != (0, 0, 0)
             assert len(patched) == round_ + 1 and patched[-1] > 0
-            assert_same_columns(library._need_view().columns, fresh_columns(library))
+            assert_same_columns(library._home.need_view().columns, fresh_columns(library))
             again = Library.open(archive, cache_dir=tmp_path / "cache")  # the saved copy
-            assert_same_columns(again._need_view().columns, fresh_columns(library))
+            assert_same_columns(again._home.need_view().columns, fresh_columns(library))
             again.close()
         with Library.open(archive, cache_dir=tmp_path / "scratch") as built:
             built.update()
@@ -104,7 +104,7 @@ def test_a_large_change_reads_every_row_again(archive: Path, tmp_path: Path) -> 
         for path in sorted((archive / "_posts").iterdir())[:100]:
             path.unlink()
         library.update()
-        assert_same_columns(library._need_view().columns, fresh_columns(library))
+        assert_same_columns(library._home.need_view().columns, fresh_columns(library))
 
 
 def test_the_saved_scan_stands_for_the_manifest(
@@ -113,7 +113,7 @@ def test_the_saved_scan_stands_for_the_manifest(
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         library.update()
         change_round(archive, random.Random(5), 2000)
-        expected = diff(library._need_store().manifest(), archive_scan.scan(archive).files)
+        expected = diff(library._home.need_store().manifest(), archive_scan.scan(archive).files)
         monkeypatch.setattr(Store, "manifest", lambda _: pytest.fail("read the manifest"))
         summary = library.update()
         assert (summary.added, summary.changed, summary.removed) == (
@@ -121,7 +121,7 @@ def test_the_saved_scan_stands_for_the_manifest(
         )  # fmt: skip
         assert len(list(library.home.glob("scan.pickle-*"))) == 1
         # A store written since the scan was saved (here: by hand) no longer names it.
-        library._need_store().apply([])
+        library._home.need_store().apply([])
         monkeypatch.undo()
         read: list[int] = []
         real = Store.manifest
