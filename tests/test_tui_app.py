@@ -270,6 +270,31 @@ async def test_enter_reads_the_post_full_screen_and_escape_returns(library: Libr
 
 
 @synchronous
+async def test_the_reader_runs_post_commands_on_the_post_it_shows(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = app.main_screen.results_list.current
+        await pilot.press("enter")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and row is not None and app.review is not None
+        # Its key: the main screen stars its highlighted post, the one read, and the reader
+        # shows the new mark.
+        await pilot.press("asterisk")
+        await settle(pilot, app)
+        assert app.screen is reader and app.review.marks.get(row).starred
+        assert "starred" in str(reader.query_one("#detail-meta", Static).render())
+        # The palette over the reader runs it the same way.
+        hits = [hit async for hit in VidbrowseCommands(reader).search("Star")]
+        await hits[0].command()
+        await settle(pilot, app)
+        assert not app.review.marks.get(row).starred
+        # `/` leaves the reader for the query bar.
+        await pilot.press("slash")
+        assert app.screen is app.main_screen and isinstance(app.focused, Input)
+
+
+@synchronous
 async def test_copy_puts_the_url_on_the_clipboard_and_says_so(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -2,8 +2,9 @@
 remembered settings, the review file, the keymap) and starts on the main screen
 (screens/main.py), over which the reader, the overview, the timeline and the dialogs are pushed.
 
-The app binds the commands that act on any screen (moving, help, overview, refresh, quit); the
-main screen binds its own (commands.py says which is which)."""
+The app binds the commands that act on any screen (moving, back, help, overview, refresh, quit;
+`back` is Textual's own: close the screen on top); the main screen binds its own (commands.py
+says which is which)."""
 
 from __future__ import annotations
 
@@ -158,10 +159,6 @@ class VidbrowseApp(App[int]):
     def action_bottom(self) -> None:
         self._move(ResultsList.end, "action_last", "scroll_end")
 
-    def action_back(self) -> None:
-        if len(self.screen_stack) > 1:
-            self.pop_screen()
-
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_display()))
@@ -172,8 +169,8 @@ class VidbrowseApp(App[int]):
     def action_refresh(self) -> None:
         self.main_screen.update_row.again()
 
-    def action_quit(self) -> None:  # type: ignore[override]
-        self.exit(0)
+    async def action_quit(self) -> None:
+        self.exit(0)  # Textual's exits with no result: run_app returns this status
 
 
 def make_app(

@@ -7,6 +7,7 @@ the reader offers them over it)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -164,7 +165,7 @@ def palette_action(command: Command, screen: DOMNode) -> tuple[str, DOMNode]:
 class VidbrowseCommands(Provider):
     """The palette lists every command of the table (and runs it as if its key was pressed)."""
 
-    def _run(self, command: Command) -> partial[object]:
+    def _run(self, command: Command) -> Callable[[], Awaitable[bool]]:
         action, node = palette_action(command, self.screen)
         return partial(self.app.run_action, action, node)
 

@@ -59,6 +59,18 @@ def next_sort(current: str | None, query: str) -> str:
     return keys[(position + 1) % len(keys)]
 
 
+def status_line(results: Results | None, *, indexing: bool) -> Text:
+    """The line over the list: how many posts, their order, whether the index is growing."""
+    status = Text()
+    if results is not None:
+        status.append(f"{results.total:,}", style="bold")
+        status.append(" post" if results.total == 1 else " posts")
+        status.append(f"  ·  sorted by {results.sort} {'↑' if results.reverse else '↓'}")
+    if indexing:
+        status.append("  ·  indexing, results grow", style="italic")
+    return status
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(MAIN))
     AUTO_FOCUS = "#results"  # not the query bar, the first focusable widget
@@ -220,15 +232,8 @@ class MainScreen(Screen[None]):
         listing.show(results, keep_row=keep_row)
 
     def _show_status(self) -> None:
-        status = Text()
-        if self.results is not None:
-            results = self.results
-            status.append(f"{results.total:,}", style="bold")
-            status.append(" post" if results.total == 1 else " posts")
-            status.append(f"  ·  sorted by {results.sort} {'↑' if results.reverse else '↓'}")
-        if self.update_row.updating and self.update_row.shown:
-            status.append("  ·  indexing, results grow", style="italic")
-        self.status.update(status)
+        indexing = self.update_row.updating and self.update_row.shown
+        self.status.update(status_line(self.results, indexing=indexing))
 
     # ------------------------------------------------------------------ the highlighted post
 
