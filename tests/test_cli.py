@@ -13,6 +13,7 @@ import pytest
 
 from helpers.cli import mark
 from helpers.cli import run_text as run
+from vidbrowse.cliparse import SUBCOMMANDS
 from vidbrowse.generate import generate_archive
 
 KNOWN = """---
@@ -157,8 +158,7 @@ def test_unwritable_cache_is_a_clear_error(archive: tuple[Path, dict[str, str]],
     assert "VIDBROWSE_CACHE_DIR" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", ["", "index", "search", "show", "facets", "stats",
-                                     "problems", "locate", "demo"])
+@pytest.mark.parametrize("command", ["", *SUBCOMMANDS])
 def test_every_command_has_help(command: str) -> None:
     done = run(*([command] if command else []), "--help", env=dict(os.environ))
     assert done.returncode == 0 and "usage: vidbrowse" in done.stdout
