@@ -9,7 +9,7 @@ g(Path('/tmp/speed/30k'), 30_000, seed=0)"
 Each measurement runs in its own process (fresh caches, its own peak memory). Printed per round:
 - plain: one writer, limitmb=256, vidbrowse's schema and analyzer, one commit (parsing excluded,
   then included);
-- fast: the same parsed posts through bulkwriter.build_parallel (parsing excluded);
+- fast: the same parsed posts through build_parallel (parsing excluded);
 - cold: `Library.open` + `update()` on an empty cache (scan, parse, index, store, columns), with
   the time each batch became searchable and the time a search for "video" first had hits;
 - re-run with nothing changed, and 30 changes (10 added, 10 rewritten, 10 deleted; put back after).
@@ -118,6 +118,7 @@ def task_plain(archive: Path, work: Path) -> dict[str, Any]:
 
 def task_fast(archive: Path, work: Path) -> dict[str, Any]:
     from vidbrowse.core.engine import bulkwriter, index
+    from vidbrowse.core.engine.builders import Builders, build_parallel
 
     posts, parse_s = _parse(archive)
     with MemorySampler() as memory:
@@ -125,10 +126,8 @@ def task_fast(archive: Path, work: Path) -> dict[str, Any]:
         ix = index.create(work / "fast")
         writer = ix.writer()
         documents = [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
-        with bulkwriter.Builders(bulkwriter.as_document, index.BULK_PROCS) as builders:
-            _, segments = bulkwriter.build_parallel(
-                ix, documents, builders, max_docs=index.SEGMENT_DOCS
-            )
+        with Builders(bulkwriter.as_document, index.BULK_PROCS) as builders:
+            _, segments = build_parallel(ix, documents, builders, max_docs=index.SEGMENT_DOCS)
         bulkwriter.commit(writer, segments)
         index_s = time.perf_counter() - start
     return {

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from vidbrowse.core.engine import whoosh_formats
+from vidbrowse.core.engine.postings import SearcherCache
 from vidbrowse.core.library.library import Library
+from vidbrowse.core.query import search
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +29,18 @@ def library(indexed: tuple[Path, Path]) -> Iterator[Library]:
     archive, cache = indexed
     with Library.open(archive, cache_dir=cache) as opened:
         yield opened
+
+
+@pytest.fixture(params=["fast", "public"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The engine both ways (core/engine/whoosh_formats): reading and bulk writing whoosh3's
+    files directly ("fast"), or through Whoosh's public API only ("public"). The fast way must
+    not have handed anything to the public API: a broken fast reader fails here."""
+    fast = request.param == "fast"
+    monkeypatch.setattr(whoosh_formats.Ways, "read", fast)
+    monkeypatch.setattr(whoosh_formats.Ways, "write", fast)
+    monkeypatch.setattr(whoosh_formats.Ways, "fallbacks", 0)
+    # Postings kept per searcher would carry one way's reads into the other's.
+    monkeypatch.setattr(search, "_CACHE", SearcherCache())
+    yield request.param
+    assert whoosh_formats.Ways.fallbacks == 0 or not fast, "the fast way fell back"

@@ -16,6 +16,7 @@ from whoosh.reading import IndexReader
 from helpers.indexes import generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import bulkwriter, index
+from vidbrowse.core.engine.builders import BuildError, Builders, build_parallel
 from vidbrowse.core.library import writing
 from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
@@ -65,8 +66,8 @@ def build_fast(
 ) -> whoosh.index.FileIndex:
     ix = index.create(folder)
     writer = ix.writer()
-    with bulkwriter.Builders(bulkwriter.as_document, procs) as builders:
-        _, segments = bulkwriter.build_parallel(ix, documents, builders, max_docs=max_docs)
+    with Builders(bulkwriter.as_document, procs) as builders:
+        _, segments = build_parallel(ix, documents, builders, max_docs=max_docs)
     bulkwriter.commit(writer, segments)
     return ix
 
@@ -155,10 +156,10 @@ def test_a_failing_builder_process_is_reported(
     writer = ix.writer()
     broken = [*documents[:10], {"rowid": 99, "text": 12345}]  # not text: the child fails
     with (
-        bulkwriter.Builders(bulkwriter.as_document, 2) as builders,
-        pytest.raises(bulkwriter.BuildError, match="TypeError"),
+        Builders(bulkwriter.as_document, 2) as builders,
+        pytest.raises(BuildError, match="TypeError"),
     ):
-        bulkwriter.build_parallel(ix, broken, builders, max_docs=100)
+        build_parallel(ix, broken, builders, max_docs=100)
     writer.cancel()
 
 
@@ -169,10 +170,10 @@ def test_a_failing_builder_stops_the_others(
     writer = ix.writer()
     broken = [{"rowid": 99, "text": 12345}, *documents]  # the first share fails at once
     with (
-        bulkwriter.Builders(bulkwriter.as_document, 3) as builders,
-        pytest.raises(bulkwriter.BuildError, match="TypeError"),
+        Builders(bulkwriter.as_document, 3) as builders,
+        pytest.raises(BuildError, match="TypeError"),
     ):
-        bulkwriter.build_parallel(ix, broken, builders, max_docs=100)
+        build_parallel(ix, broken, builders, max_docs=100)
     assert multiprocessing.active_children() == []
     writer.cancel()
 
@@ -188,11 +189,9 @@ def test_every_builder_takes_a_share_and_reports_progress(tmp_path: Path) -> Non
     writer = ix.writer()
     items = list(range(1, 1201))
     seen: list[int] = []
-    with bulkwriter.Builders(numbered, 3) as builders:
+    with Builders(numbered, 3) as builders:
         assert len(multiprocessing.active_children()) == 3
-        results, segments = bulkwriter.build_parallel(
-            ix, items, builders, max_docs=150, progress=seen.append
-        )
+        results, segments = build_parallel(ix, items, builders, max_docs=150, progress=seen.append)
     assert results == [-i for i in items]  # every item once, in order
     assert len(segments) == 3 * 2  # 400 items a share: 267 documents, two segments each
     # Each share reports every 250 of its items: three reports, the sum growing.
@@ -203,7 +202,7 @@ def test_every_builder_takes_a_share_and_reports_progress(tmp_path: Path) -> Non
     assert rowids == [i for i in items if i % 3]
 
 
-def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:
+def test_bulk_writer_deletes_and_builds_in_one_commit(engine: str, tmp_path: Path) -> None:
     ix = index.create(tmp_path / "ix")
     first = index.writer(ix)
     first.add_document(**index.document(1, Post(path="a", vid_id="a", title="old words")))
@@ -217,7 +216,7 @@ def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:
         post = Post(path=str(rowid), vid_id=str(rowid), title=title)
         return f"parsed {rowid}", index.document(rowid, post) if title else None
 
-    with bulkwriter.Builders(prepare, 2) as builders:
+    with Builders(prepare, 2) as builders:
         assert bulk.build(items, builders) == ["parsed 1", "parsed 2", "parsed 3"]
     bulk.commit()
     parser = MultifieldParser(list(FIELDS), index.SCHEMA)
@@ -228,7 +227,7 @@ def test_bulk_writer_deletes_and_builds_in_one_commit(tmp_path: Path) -> None:
 
 
 def test_library_bulk_batches_with_problems_and_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "archive"
     generate_archive(archive, 60, seed=5)

@@ -16,7 +16,8 @@ import pytest
 import whoosh.index
 
 from vidbrowse.core.archive.post import Post
-from vidbrowse.core.engine import bulkwriter, index
+from vidbrowse.core.engine import index
+from vidbrowse.core.engine.builders import Builders
 from vidbrowse.core.library import columncache, writing
 from vidbrowse.core.library import store as store_module
 from vidbrowse.core.library.library import Library, LibraryError, Progress
@@ -203,13 +204,13 @@ def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(writing, "BATCH_GROWTH", 1)
     monkeypatch.setattr(writing, "BULK_MIN", 10)
     forks: list[int] = []
-    real = bulkwriter.Builders.__init__
+    real = Builders.__init__
 
-    def counting(self: bulkwriter.Builders, *args: Any, **kwargs: Any) -> None:
+    def counting(self: Builders, *args: Any, **kwargs: Any) -> None:
         real(self, *args, **kwargs)
         forks.append(len(multiprocessing.active_children()))
 
-    monkeypatch.setattr(bulkwriter.Builders, "__init__", counting)
+    monkeypatch.setattr(Builders, "__init__", counting)
     with Library.open(root) as lib:
         summary = lib.update()
         assert summary.posts == 40

@@ -95,7 +95,9 @@ def _whoosh(searcher: Searcher, q: wq.Phrase) -> list[int]:
     return sorted(searcher.docs_for_query(q))
 
 
-def test_same_documents_as_whoosh(searcher: Searcher, phrases: list[list[str]]) -> None:
+def test_same_documents_as_whoosh(
+    engine: str, searcher: Searcher, phrases: list[list[str]]
+) -> None:
     matched = 0
     for words in phrases:
         for fieldname in FIELDS:
@@ -161,7 +163,9 @@ def test_rare_words_are_read_block_by_block(
     assert reads == ["music", "video"]
 
 
-def test_the_odd_documents_match(searcher: Searcher, documents: list[dict[str, Any]]) -> None:
+def test_the_odd_documents_match(
+    engine: str, searcher: Searcher, documents: list[dict[str, Any]]
+) -> None:
     rowids = list(searcher.reader().column_reader("rowid"))
     odd = {rowids.index(len(documents) - i) for i in range(len(ODD))}
     for words, fieldname, count in [
@@ -174,7 +178,7 @@ def test_the_odd_documents_match(searcher: Searcher, documents: list[dict[str, A
         assert len(set(got.tolist()) & odd) == count, words
 
 
-def test_other_slops_go_through_whoosh(searcher: Searcher) -> None:
+def test_other_slops_go_through_whoosh(engine: str, searcher: Searcher) -> None:
     q = wq.Phrase("text", ["music", "video"], slop=3)
     got = phrase_docnums(searcher, q, lambda *_: None)
     assert got.tolist() == _whoosh(searcher, q)
@@ -182,7 +186,7 @@ def test_other_slops_go_through_whoosh(searcher: Searcher) -> None:
     assert len(got) > len(exact)
 
 
-def test_values_are_whooshs(searcher: Searcher) -> None:
+def test_values_are_whooshs(engine: str, searcher: Searcher) -> None:
     """read_postings' values are the per-posting API's, and decode to its positions."""
     reader = searcher.reader()
     fmt = Positions()
@@ -238,7 +242,7 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
         yield s
 
 
-def test_dense_postings_are_whooshs(dense: Searcher) -> None:
+def test_dense_postings_are_whooshs(engine: str, dense: Searcher) -> None:
     reader = dense.reader()
     for word in SMALL:
         docnums, weights, values = read_postings(reader, "text", word, values=True)

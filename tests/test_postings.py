@@ -105,7 +105,7 @@ def assert_same(
     assert found[1].tolist() == pytest.approx(wanted[1], rel=1e-7)
 
 
-def test_every_term_as_whoosh_reads_it(reader: IndexReader) -> None:
+def test_every_term_as_whoosh_reads_it(engine: str, reader: IndexReader) -> None:
     terms = [(f, t) for f, t in reader.all_terms() if f in FIELDS]
     assert len(terms) > 1000
     for fieldname, text in terms:
@@ -116,7 +116,9 @@ def test_every_term_as_whoosh_reads_it(reader: IndexReader) -> None:
     assert term_postings(reader, "nosuchfield", "music")[0].tolist() == []
 
 
-def test_scans_as_whoosh_lists_terms_then_postings_from_what_they_read(reader: IndexReader) -> None:
+def test_scans_as_whoosh_lists_terms_then_postings_from_what_they_read(
+    engine: str, reader: IndexReader
+) -> None:
     segments = PostingSources(reader)
     for start in STARTS:
         for fieldname in FIELDS:
@@ -166,7 +168,7 @@ def test_block_heads_it_cannot_read_are_left_to_pickle() -> None:
     assert _block_head(pickle.dumps(((1, 2, 3, 4), None, ()), 4), 4) is None  # protocol 4
 
 
-def test_words_read_together_as_one_by_one(reader: IndexReader) -> None:
+def test_words_read_together_as_one_by_one(engine: str, reader: IndexReader) -> None:
     words = [(f, t.decode()) for f, t in reader.all_terms() if f in FIELDS]
     # Several fields, words of a prefix side by side, absent words and a repeat, in any order.
     picked = [*words[::7], ("text", "muzzzz"), ("nosuchfield", "music"), words[3], words[3]]
@@ -177,7 +179,7 @@ def test_words_read_together_as_one_by_one(reader: IndexReader) -> None:
 
 
 @pytest.mark.parametrize("start", ["mu", "vi", "ga", "spar", "tw", "o"])
-def test_prefixes_expand_and_match_as_whoosh(reader: IndexReader, start: str) -> None:
+def test_prefixes_expand_and_match_as_whoosh(engine: str, reader: IndexReader, start: str) -> None:
     segments = PostingSources(reader)
     alternatives = _compile(Term(start, "prefix"), segments)
     assert alternatives is not None

@@ -27,6 +27,9 @@ from vidbrowse.core.query.language import (
 )
 from vidbrowse.core.query.search import SORT_KEYS, Results, execute
 
+# Searches read the index both ways: whoosh3's files directly and Whoosh's public API.
+pytestmark = pytest.mark.usefixtures("engine")
+
 # rowid: (title, channel, tags, body, uploaded, views, duration)
 POSTS = {
     1: ("Running in the rain", "Weather Channel", ("nature", "rain"),

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from whoosh.codec.base import Segment
     from whoosh.writing import IndexWriter
 
-    from vidbrowse.core.engine import bulkwriter
+    from vidbrowse.core.engine import builders
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 # 3: every word indexed (stop words too) at its true position; punctuation splits words;
@@ -134,6 +134,7 @@ def open_searcher(folder: Path) -> tuple[FileIndex, Searcher]:
             if attempt == _OPEN_TRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+    whoosh_formats.fast_reading()  # the seam's probe, once per process: before any search
     return ix, ix.searcher()
 
 
@@ -154,26 +155,27 @@ def deleted_docnums(searcher: Searcher) -> np.ndarray:
 
 
 @overload
-def writer(ix: FileIndex, *, bulk: Literal[True]) -> bulkwriter.BulkWriter: ...
+def writer(ix: FileIndex, *, bulk: Literal[True]) -> builders.BulkUpdate: ...
 
 
 @overload
 def writer(ix: FileIndex, *, bulk: Literal[False] = False) -> IndexWriter: ...
 
 
-def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | bulkwriter.BulkWriter:
-    """A writer for many new documents (bulkwriter builds them as new segments, in parallel) or
-    for a few changes (Whoosh's own writer: one segment, small merges). The caller holds the
-    update lock, so a Whoosh write lock found held is stale: break it once."""
-    from vidbrowse.core.engine import bulkwriter
-
-    if bulk and not bulkwriter.supports(ix.schema):
-        raise RuntimeError("bulkwriter cannot build this schema (see tests/test_index_build.py)")
+def writer(ix: FileIndex, *, bulk: bool = False) -> IndexWriter | builders.BulkUpdate:
+    """A writer for many new documents (bulkwriter builds them as new segments, in parallel,
+    unless the seam finds it cannot: then Whoosh's writer adds them) or for a few changes
+    (Whoosh's own writer: one segment, small merges). The caller holds the update lock, so a
+    Whoosh write lock found held is stale: break it once."""
     try:
         plain = ix.writer(limitmb=SMALL_LIMITMB)
     except LockError:
         (Path(ix.storage.folder) / WRITELOCK).unlink(missing_ok=True)
         plain = ix.writer(limitmb=SMALL_LIMITMB)
-    if bulk:
-        return bulkwriter.BulkWriter(ix, plain, max_docs=SEGMENT_DOCS)
-    return plain
+    if not bulk:
+        return plain
+    from vidbrowse.core.engine import builders
+
+    if whoosh_formats.fast_writing(ix.schema):
+        return builders.BulkWriter(ix, plain, max_docs=SEGMENT_DOCS)
+    return builders.PublicBulkWriter(plain, merge_small)

@@ -53,11 +53,12 @@ def phrase_docnums(
     frequencies = [reader.doc_frequency(q.fieldname, w) for w in words]
     if not min(frequencies):
         return np.empty(0, dtype=np.int32)
-    if min(frequencies) * _SPARSE <= max(frequencies):
+    # Blocks come from whoosh3's files: only when the seam reads them.
+    if min(frequencies) * _SPARSE <= max(frequencies) and whoosh_formats.fast_reading():
         try:
             found, postings = _from_blocks(PostingSources(reader), q, words)
         except whoosh_formats.UNEXPECTED:  # a format it does not know: whole blocks, below
-            pass
+            whoosh_formats.note_fallback()
         else:
             for word in words:
                 keep(word, postings[word])

@@ -14,7 +14,7 @@ Who runs where during an update (the one place this is written down):
   the archive while the parent imports and opens the index (archive.scan.BackgroundFingerprint);
   its scan is handed to `update`.
 - Bulk batches (at least writing.BULK_MIN posts to parse) are parsed and indexed by builder
-  processes (engine.bulkwriter.Builders, index.BULK_PROCS of them), forked at the update's
+  processes (engine.builders.Builders, index.BULK_PROCS of them), forked at the update's
   first bulk batch while this process is still small and kept for its later batches; they
   reach `writing.prepare` by fork. Each builds segments of its share and sends back the parsed
   posts, pickled; this process only deletes old versions, commits the segments and writes the
@@ -51,7 +51,7 @@ from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.view import Change
 
 if TYPE_CHECKING:
-    from vidbrowse.core.engine import bulkwriter
+    from vidbrowse.core.engine.builders import Builders
 
 SCAN_FILE = "scan.pickle"  # + "-<fingerprint>": the scan the store was last brought up to date with
 
@@ -297,13 +297,13 @@ class _Builders:
 
     def __init__(self, archive: Path) -> None:
         self._archive = archive
-        self._builders: bulkwriter.Builders | None = None
+        self._builders: Builders | None = None
 
-    def get(self) -> bulkwriter.Builders:
-        from vidbrowse.core.engine import bulkwriter
+    def get(self) -> Builders:
+        from vidbrowse.core.engine.builders import Builders
 
         if self._builders is None:
-            self._builders = bulkwriter.Builders(writing.prepare(self._archive), index.BULK_PROCS)
+            self._builders = Builders(writing.prepare(self._archive), index.BULK_PROCS)
         return self._builders
 
     def close(self) -> None:

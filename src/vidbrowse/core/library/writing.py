@@ -18,7 +18,7 @@ from vidbrowse.core.engine import index
 from vidbrowse.core.library.home import Progress, ProgressFn
 
 if TYPE_CHECKING:
-    from vidbrowse.core.engine import bulkwriter
+    from vidbrowse.core.engine.builders import Builders
     from vidbrowse.core.engine.bulkwriter import Document
 
 # A cold build commits this many posts first so words become searchable within a second or two,
@@ -88,7 +88,7 @@ def write(
 
 def write_bulk(
     ix: FileIndex,
-    builders: bulkwriter.Builders,
+    builders: Builders,
     items: list[tuple[str, int]],
     deletes: list[int],
     progress: Callable[[int], None],

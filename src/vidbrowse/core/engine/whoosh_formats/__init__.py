@@ -12,21 +12,32 @@ formats, so each need has two ways, and which one runs is decided once per proce
 | a term's postings + values | blocks.read_matcher         | public.read_slowly             |
 | phrase positions           | blocks.Block, positions.py  | public.decode_positions        |
 | docnum → rowid             | docs.column_int64           | public.column_int64            |
+| write a segment            | segments.SegmentFiles       | Whoosh's writer (builders.py)  |
 
-The rest of vidbrowse calls this module only (engine/postings.py, phrases.py, index.py).
-`VIDBROWSE_ENGINE=public` forces the fallback (the tests run the engine both ways).
+The rest of vidbrowse calls this module (engine/postings.py, phrases.py, index.py, bulkwriter.py).
+At the first read, a probe (probe.py) checks on a tiny index in memory that the installed whoosh3
+reads as the fast way expects; at the first bulk write, that it writes so too. When not, that
+side takes Whoosh's public API for the rest of the process, and one line (a logged warning) says
+so. `VIDBROWSE_ENGINE=public` takes the public API without probing (the tests run the engine
+both ways). Past the probe, a segment the fast way finds damaged or unexpected is read through
+the public API too: `Ways.fallbacks` counts those times (a test asserts none on sound indexes).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
+import whoosh
+from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 
-from vidbrowse.core.engine.whoosh_formats import docs, positions, public
+from vidbrowse.core.engine.whoosh_formats import docs, positions, probe, public
 from vidbrowse.core.engine.whoosh_formats.blocks import Block, Matched, read_matcher
-from vidbrowse.core.engine.whoosh_formats.common import UNEXPECTED, Postings
+from vidbrowse.core.engine.whoosh_formats.common import UNEXPECTED, Postings, Ways, note_fallback
 from vidbrowse.core.engine.whoosh_formats.terms import TermTable
 from vidbrowse.core.engine.whoosh_formats.terms import term_table as _term_table
 
@@ -36,31 +47,57 @@ __all__ = [
     "Matched",
     "Postings",
     "TermTable",
+    "Ways",
     "block_values",
     "column_int64",
     "decode_positions",
     "deleted_docnums",
     "deleted_ids",
     "fast_reading",
+    "fast_writing",
     "leaf_postings",
+    "note_fallback",
     "public",
     "term_table",
 ]
 
 ENGINE_VARIABLE = "VIDBROWSE_ENGINE"
-
-
-class _Ways:
-    """Which way each side takes in this process (None: not decided yet)."""
-
-    read: bool | None = None
+_LOG = logging.getLogger("vidbrowse")
 
 
 def fast_reading() -> bool:
-    """Whether reading takes the fast way."""
-    if _Ways.read is None:
-        _Ways.read = os.environ.get(ENGINE_VARIABLE, "fast") != "public"
-    return _Ways.read
+    """Whether reading takes the fast way: probed on the first call."""
+    if Ways.read is None:
+        Ways.read = _decide(probe.reading, "read", "searching through Whoosh's public API")
+    return Ways.read
+
+
+def fast_writing(schema: Schema) -> bool:
+    """Whether bulk segments are built the fast way: probed on the first call."""
+    if Ways.write is None:
+        if not fast_reading():
+            Ways.write = False  # what the reading probe found is said already
+        else:
+            check = partial(probe.writing, schema)
+            Ways.write = _decide(check, "write", "indexing through Whoosh's own writer")
+    return Ways.write
+
+
+def _decide(check: Callable[[], str | None], verb: str, instead: str) -> bool:
+    if os.environ.get(ENGINE_VARIABLE) == "public":
+        return False
+    why = check()
+    if why is None:
+        return True
+    why = " ".join(why.split())[:200]  # one line, whatever the exception said
+    _LOG.warning(
+        "vidbrowse: whoosh %s does not %s as expected (%s): %s (slower)",
+        whoosh.versionstring(),
+        verb,
+        why,
+        instead,
+    )
+    return False
 
 
 def term_table(leaf: IndexReader) -> TermTable | None:

@@ -33,6 +33,7 @@ from vidbrowse.core.engine.whoosh_formats.common import (
     UNEXPECTED,
     Postings,
     Read,
+    note_fallback,
 )
 from vidbrowse.core.engine.whoosh_formats.public import objects, read_slowly
 
@@ -60,6 +61,8 @@ def read_matcher(matcher: Matcher, values: bool) -> Matched:
     if type(matcher) is W3LeafMatcher and not (values and matcher._fixedsize is not None):
         ids, weights, vs = _read_blocks(matcher, values)
     else:
+        if type(matcher) is not W3LeafMatcher:
+            note_fallback()
         ids, weights, vs = read_slowly(matcher, values)
     if deleted:
         keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))

@@ -24,3 +24,16 @@ BLOCK_LENGTH = struct.Struct("!i")  # before each block of postings; negative fo
 # What reading a damaged or unexpected posting list may raise: Whoosh's reader takes over.
 UNEXPECTED = (ValueError, IndexError, TypeError, KeyError, EOFError, struct.error, zlib.error,
               pickle.UnpicklingError)  # fmt: skip
+
+
+class Ways:
+    """Which way each side takes in this process (None: not decided yet, the probe decides)."""
+
+    read: bool | None = None
+    write: bool | None = None
+    fallbacks = 0  # segments or terms read through the public API past the probe
+
+
+def note_fallback() -> None:
+    """Count a read the fast way handed to the public API (damaged or unexpected bytes)."""
+    Ways.fallbacks += 1

@@ -9,6 +9,7 @@ import pickle
 import numpy as np
 
 from vidbrowse.core.engine.whoosh_formats import public
+from vidbrowse.core.engine.whoosh_formats.common import note_fallback
 
 # How the pickle of a list of position deltas starts (see `decode_positions`): protocol 2, an
 # empty list, memo 0.
@@ -52,8 +53,10 @@ def decode_positions(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.n
     ptr = starts + len(_HEAD) + 4 + several  # past `(` when there are several
     if (head != _HEAD_BYTES).any() or (buf[ptr - 1][several] != _MARK).any():
         return _unpickle(joined, sizes)
-    if counts.min() < 1 or counts.max() > _BATCH:
+    if counts.min() < 1:
         return _unpickle(joined, sizes)
+    if counts.max() > _BATCH:  # a list pickle cut into batches: expected, if rare
+        return _unpickle(joined, sizes, expected=True)
     # One round per delta: every value still holding one reads its next int. Most hold one,
     # so the first round reads them all and the later ones few.
     firsts = np.cumsum(counts) - counts
@@ -83,7 +86,11 @@ def decode_positions(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.n
     return counts, positions
 
 
-def _unpickle(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unpickle(
+    joined: bytes, sizes: np.ndarray, *, expected: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    if not expected:
+        note_fallback()
     ends = np.cumsum(sizes).tolist()
     values = [joined[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     return public.decode_positions(values)

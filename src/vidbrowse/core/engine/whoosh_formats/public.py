@@ -17,11 +17,22 @@ from vidbrowse.core.engine.whoosh_formats.common import Postings
 _POSITIONS = Positions()
 
 
-def scan(leaf: IndexReader, fieldname: str, start: str, limit: int) -> list[tuple[bytes, int]]:
+def scan(
+    leaf: IndexReader,
+    fieldname: str,
+    start: str,
+    limit: int,
+    lengths: tuple[int, int] | None = None,
+) -> list[tuple[bytes, int]]:
     """(term, documents holding it) of the first `limit` terms of `fieldname` starting with
-    `start`, in term order."""
+    `start`, in term order; with `lengths`, only those of `lengths[0]` to `lengths[1]`
+    characters."""
     found = islice(leaf.iter_prefix(fieldname, start), limit)
-    return [(text, info.doc_frequency()) for text, info in found]
+    listed = [(text, info.doc_frequency()) for text, info in found]
+    if lengths is None:
+        return listed
+    low, high = lengths
+    return [(text, count) for text, count in listed if low <= len(text.decode()) <= high]
 
 
 def postings(leaf: IndexReader, fieldname: str, term: bytes) -> Postings | None:

@@ -1,0 +1,154 @@
+"""The capability probe: a tiny index in memory, read (and written) both ways, once per process.
+
+Each check says why the fast way disagrees with Whoosh's public API, or None when it agrees.
+Reading: two segments by Whoosh's own writer, one with a deleted document, terms found once
+(their postings inlined in the term table) and in every document (a compressed block). Writing:
+the same documents as a bulk segment and by Whoosh's writer, compared through the public API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from whoosh.fields import NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.index import FileIndex
+from whoosh.reading import IndexReader
+
+from vidbrowse.core.engine.whoosh_formats import docs, positions, public
+from vidbrowse.core.engine.whoosh_formats.blocks import read_matcher
+from vidbrowse.core.engine.whoosh_formats.terms import term_table
+
+_WORDS = ["alpha", "beta", "gamma", "alpha", "delta", "beta", "epsilon"]
+_SCHEMA = Schema(
+    rowid=NUMERIC(int, bits=64, signed=False, unique=True, sortable=True),
+    text=TEXT(),
+)
+
+
+def _texts(count: int) -> Iterator[str]:
+    """Texts sharing some words, each with a word of its own."""
+    for i in range(count):
+        yield " ".join([*_WORDS[i % 3 : i % 3 + 4], f"only{i}", *_WORDS[:i]])
+
+
+def reading() -> str | None:
+    """Why reading whoosh3's files directly disagrees with Whoosh's public API, or None."""
+    try:
+        ix = RamStorage().create_index(_SCHEMA)
+        texts = list(_texts(6))
+        writer = ix.writer()
+        for i, text in enumerate(texts[:4], 1):
+            writer.add_document(rowid=i, text=text)
+        writer.commit(merge=False)
+        writer = ix.writer()
+        for i, text in enumerate(texts[4:], 5):
+            writer.add_document(rowid=i, text=text)
+        writer.delete_by_term("rowid", 2)
+        writer.commit(merge=False)
+        with ix.reader() as reader:
+            return _read_both_ways(reader)
+    except Exception as exc:  # whatever a changed whoosh3 trips on is a difference
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _read_both_ways(reader: IndexReader) -> str | None:
+    leaves = reader.leaf_readers()
+    if len(leaves) != 2 or not reader.has_deletions():
+        return "the probe's index is not as written"
+    for leaf, _ in leaves:
+        table = term_table(leaf)
+        if table is None:
+            return "a segment without whoosh3's term table"
+        deleted = docs.deleted_ids(leaf)
+        if sorted(deleted.tolist()) != public.deleted_ids(leaf).tolist():
+            return "deleted documents differ"
+        if not np.array_equal(docs.column_int64(leaf, "rowid"), public.column_int64(leaf, "rowid")):
+            return "the rowid column differs"
+        for start in ("", "a", "only", "z"):
+            if table.scan("text", start, 50, None) != public.scan(leaf, "text", start, 50):
+                return f"term lists differ ({start!r})"
+        terms = [("text", term) for term in leaf.lexicon("text")]
+        read = dict(table.postings_of(terms))
+        for i, (_, term) in enumerate(terms):
+            found = read.get(i)
+            if found is None:
+                return f"postings unreadable ({term!r})"
+            if (why := _same_postings(leaf, term, found, deleted)) is not None:
+                return why
+    return None
+
+
+def _same_postings(
+    leaf: IndexReader, term: bytes, found: tuple[np.ndarray, np.ndarray], deleted: np.ndarray
+) -> str | None:
+    ids, weights, values = public.read_slowly(leaf.postings("text", term), True)
+    live = ~np.isin(found[0], deleted)
+    if found[0][live].tolist() != ids.tolist() or found[1][live].tolist() != weights.tolist():
+        return f"postings differ ({term!r})"
+    fast = read_matcher(leaf.postings("text", term), True)
+    if fast[0].tolist() != ids.tolist() or fast[2] is None or fast[2].tolist() != values.tolist():
+        return f"posting values differ ({term!r})"
+    sizes = np.array([len(v) for v in values.tolist()], dtype=np.int64)
+    counts, flat = positions.decode_positions(b"".join(values.tolist()), sizes)
+    want = public.decode_positions(values.tolist())
+    if counts.tolist() != want[0].tolist() or flat.tolist() != want[1].tolist():
+        return f"positions differ ({term!r})"
+    return None
+
+
+def writing(schema: Schema) -> str | None:
+    """Why segments bulkwriter builds for `schema` differ from Whoosh's writer's, or None."""
+    from vidbrowse.core.engine import bulkwriter  # the write side: only when building
+
+    if not bulkwriter.supports(schema):
+        return "the bulk writer cannot build this schema"
+    try:
+        documents = list(_documents(schema))
+        plain = RamStorage().create_index(schema)
+        with plain.writer() as writer:
+            for document in documents:
+                writer.add_document(**document)
+        fast = RamStorage().create_index(schema)
+        writer = fast.writer()
+        _, segments = bulkwriter.build_segments(
+            fast, documents, bulkwriter.as_document, max_docs=len(documents)
+        )
+        bulkwriter.commit(writer, segments)
+        if _contents(plain) != _contents(fast):
+            return "a bulk segment reads otherwise than Whoosh's writer's"
+        return None
+    except Exception as exc:  # whatever a changed whoosh3 trips on is a difference
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _documents(schema: Schema) -> Iterator[dict[str, Any]]:
+    for i, text in enumerate(_texts(9), 1):
+        yield {
+            name: i if isinstance(schema[name], NUMERIC) else text[: 12 * (1 + j)]
+            for j, name in enumerate(schema.names())
+        }
+
+
+def _contents(ix: FileIndex) -> object:
+    """Every posting and term statistic, field length and rowid, through the public API."""
+    with ix.reader() as reader:
+        found = []
+        for fieldname, term in reader.all_terms():
+            info = reader.term_info(fieldname, term)
+            m = reader.postings(fieldname, term)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            stats = (info.doc_frequency(), info.min_length(), info.max_length(), info.max_id())
+            found.append((fieldname, term, postings, stats))
+        lengths = [
+            [reader.doc_field_length(d, f) for f in reader.schema.names()]
+            for d in range(reader.doc_count_all())
+        ]
+        numeric = [n for n in reader.schema.names() if reader.schema[n].column_type]
+        columns = [list(reader.column_reader(n)) for n in numeric]
+        return found, lengths, columns
