@@ -33,7 +33,7 @@ from functools import partial
 import numpy as np
 import whoosh
 from whoosh.fields import Schema
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, TermNotFound
 
 from vidbrowse.core.engine.whoosh_formats import docs, positions, probe, public
 from vidbrowse.core.engine.whoosh_formats.blocks import Block, Matched, read_matcher
@@ -102,7 +102,12 @@ def _decide(check: Callable[[], str | None], verb: str, instead: str) -> bool:
 
 def term_table(leaf: IndexReader) -> TermTable | None:
     """The leaf's term table read in bulk; None: use `public.scan` and `public.postings`."""
-    return _term_table(leaf) if fast_reading() else None
+    if not fast_reading():
+        return None
+    table = _term_table(leaf)
+    if table is None:
+        note_fallback()
+    return table
 
 
 def leaf_postings(leaf: IndexReader, fieldname: str, text: str, values: bool) -> Matched | None:
@@ -110,13 +115,15 @@ def leaf_postings(leaf: IndexReader, fieldname: str, text: str, values: bool) ->
     in one segment, deleted documents left out; None when the segment has no such term."""
     if not fast_reading():
         return public.leaf_postings(leaf, fieldname, text, values)
-    from whoosh.reading import TermNotFound
-
     try:  # one term lookup, where `in` then `postings` make two
         matcher = leaf.postings(fieldname, text)
     except TermNotFound:
         return None
-    return read_matcher(matcher, values)
+    try:
+        return read_matcher(matcher, values)
+    except UNEXPECTED:  # damaged or unexpected: Whoosh's reader takes over
+        note_fallback()
+        return public.leaf_postings(leaf, fieldname, text, values)
 
 
 def decode_positions(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
