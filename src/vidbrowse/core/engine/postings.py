@@ -116,7 +116,6 @@ class SegmentPostings:
                 return self.table.scan(fieldname, start, limit, lengths)
             except UNEXPECTED:
                 self.table = None  # damaged or unexpected: Whoosh's reader takes over
-                whoosh_formats.note_fallback()
         return public.scan(self.leaf, fieldname, start, limit, lengths)
 
     def postings(self, fieldname: str, term: bytes) -> Postings | None:
@@ -133,7 +132,6 @@ class SegmentPostings:
         deleted = self.deleted_mask()
         for i, found in self.table.postings_of(terms):
             if found is None:  # unexpected bytes: Whoosh's matcher leaves out deleted ones
-                whoosh_formats.note_fallback()
                 if (fallback := public.postings(self.leaf, *terms[i])) is not None:
                     yield i, fallback
                 continue

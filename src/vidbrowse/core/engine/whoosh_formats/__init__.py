@@ -104,10 +104,7 @@ def term_table(leaf: IndexReader) -> TermTable | None:
     """The leaf's term table read in bulk; None: use `public.scan` and `public.postings`."""
     if not fast_reading():
         return None
-    table = _term_table(leaf)
-    if table is None:
-        note_fallback()
-    return table
+    return _term_table(leaf)
 
 
 def leaf_postings(leaf: IndexReader, fieldname: str, text: str, values: bool) -> Matched | None:
@@ -122,7 +119,6 @@ def leaf_postings(leaf: IndexReader, fieldname: str, text: str, values: bool) ->
     try:
         return read_matcher(matcher, values)
     except UNEXPECTED:  # damaged or unexpected: Whoosh's reader takes over
-        note_fallback()
         return public.leaf_postings(leaf, fieldname, text, values)
 
 

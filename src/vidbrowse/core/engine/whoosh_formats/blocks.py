@@ -25,6 +25,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 
+from vidbrowse.core.engine.whoosh_formats import public
 from vidbrowse.core.engine.whoosh_formats.common import (
     BLOCK_LENGTH,
     BLOCK_MAGIC,
@@ -33,9 +34,7 @@ from vidbrowse.core.engine.whoosh_formats.common import (
     UNEXPECTED,
     Postings,
     Read,
-    note_fallback,
 )
-from vidbrowse.core.engine.whoosh_formats.public import objects, read_slowly
 
 Matched = tuple[np.ndarray, np.ndarray, np.ndarray | None]  # (ids, weights, values)
 _FLOAT = struct.Struct(">d")
@@ -61,9 +60,7 @@ def read_matcher(matcher: Matcher, values: bool) -> Matched:
     if type(matcher) is W3LeafMatcher and not (values and matcher._fixedsize is not None):
         ids, weights, vs = _read_blocks(matcher, values)
     else:
-        if type(matcher) is not W3LeafMatcher:
-            note_fallback()
-        ids, weights, vs = read_slowly(matcher, values)
+        ids, weights, vs = public.read_slowly(matcher, values)
     if deleted:
         keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
         ids, weights = ids[keep], weights[keep]
@@ -111,7 +108,7 @@ def _read_blocks(m: W3LeafMatcher, values: bool) -> Matched:
         if values:
             vs += block_values
     ids = np.cumsum(np.array(deltas, dtype=np.int64))
-    return ids, np.array(weights, dtype=np.float64), objects(vs, values)
+    return ids, np.array(weights, dtype=np.float64), public.objects(vs, values)
 
 
 class Block(NamedTuple):

@@ -31,9 +31,10 @@ class Ways:
 
     read: bool | None = None
     write: bool | None = None
-    fallbacks = 0  # segments or terms read through the public API past the probe
+    fallbacks = 0  # reads through the public API while the fast way is on (see public.py)
 
 
 def note_fallback() -> None:
-    """Count a read the fast way handed to the public API (damaged or unexpected bytes)."""
+    """Count a read the fast way handed to the public API (damaged or unexpected bytes, or a
+    fast reader that no longer does its job: the engine tests fail on any)."""
     Ways.fallbacks += 1

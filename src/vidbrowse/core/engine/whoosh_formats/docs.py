@@ -7,7 +7,6 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import IndexReader
 
 from vidbrowse.core.engine.whoosh_formats import public
-from vidbrowse.core.engine.whoosh_formats.common import note_fallback
 
 
 def column_int64(leaf: IndexReader, fieldname: str) -> np.ndarray:
@@ -19,7 +18,6 @@ def column_int64(leaf: IndexReader, fieldname: str) -> np.ndarray:
     column = leaf.column_reader(fieldname, translate=False)
     if not isinstance(column, NumericColumn.Reader) or column._typecode != "Q":
         # No column file in this segment (or another layout): Whoosh's way.
-        note_fallback()
         return public.column_int64(leaf, fieldname)
     stored = min(column._count, count)
     values = np.full(count, -1, dtype=np.int64)
@@ -35,6 +33,5 @@ def deleted_ids(leaf: IndexReader) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     deleted = getattr(leaf, "deleted_docs_set", None)
     if not isinstance(deleted, frozenset | set):
-        note_fallback()
         return public.deleted_ids(leaf)
     return np.fromiter(deleted, dtype=np.int64, count=len(deleted))

@@ -12,9 +12,15 @@ from whoosh.formats import Positions
 from whoosh.matching import Matcher
 from whoosh.reading import IndexReader, TermNotFound
 
-from vidbrowse.core.engine.whoosh_formats.common import Postings
+from vidbrowse.core.engine.whoosh_formats.common import Postings, Ways, note_fallback
 
 _POSITIONS = Positions()
+
+
+def _used() -> None:
+    """The public API read while the fast way is on: counted as a fallback."""
+    if Ways.read:
+        note_fallback()
 
 
 def scan(
@@ -27,6 +33,7 @@ def scan(
     """(term, documents holding it) of the first `limit` terms of `fieldname` starting with
     `start`, in term order; with `lengths`, only those of `lengths[0]` to `lengths[1]`
     characters."""
+    _used()
     found = islice(leaf.iter_prefix(fieldname, start), limit)
     listed = [(text, info.doc_frequency()) for text, info in found]
     if lengths is None:
@@ -38,6 +45,7 @@ def scan(
 def postings(leaf: IndexReader, fieldname: str, term: bytes) -> Postings | None:
     """(ids, weights) of a term in one segment, deleted documents left out (Whoosh's matcher
     leaves them out); None when the segment has no such term."""
+    _used()
     if (fieldname, term) not in leaf:
         return None
     ids, weights, _ = read_slowly(leaf.postings(fieldname, term), False)
@@ -49,6 +57,7 @@ def leaf_postings(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """(ids, weights, values if asked) of a term in one segment, deleted documents left out;
     None when the segment has no such term."""
+    _used()
     try:
         return read_slowly(leaf.postings(fieldname, text), values)
     except TermNotFound:
@@ -57,6 +66,7 @@ def leaf_postings(
 
 def read_slowly(m: Matcher, values: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """What a matcher holds from where it stands, one posting per call."""
+    _used()
     ids: list[int] = []
     weights: list[float] = []
     vs: list[Any] = []
@@ -79,12 +89,14 @@ def objects(values: list[Any], wanted: bool) -> np.ndarray | None:
 
 def column_int64(leaf: IndexReader, fieldname: str) -> np.ndarray:
     """A segment's unsigned 64-bit numeric column as int64, one document at a time."""
+    _used()
     column = leaf.column_reader(fieldname, translate=False)
     return np.fromiter(column, dtype=np.uint64, count=leaf.doc_count_all()).view(np.int64)
 
 
 def deleted_ids(leaf: IndexReader) -> np.ndarray:
     """A segment's deleted document numbers (int64, in any order)."""
+    _used()
     if not leaf.has_deletions():
         return np.empty(0, dtype=np.int64)
     deleted = [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)]
