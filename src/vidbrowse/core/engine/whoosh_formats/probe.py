@@ -84,16 +84,17 @@ def _read_both_ways(reader: IndexReader) -> str | None:
 def _same_postings(
     leaf: IndexReader, term: bytes, found: tuple[np.ndarray, np.ndarray], deleted: np.ndarray
 ) -> str | None:
-    ids, weights, values = public.read_slowly(leaf.postings("text", term), True)
+    ids, weights, read = public.read_slowly(leaf.postings("text", term), True)
+    values: list[bytes] = [] if read is None else read.tolist()
     live = ~np.isin(found[0], deleted)
     if found[0][live].tolist() != ids.tolist() or found[1][live].tolist() != weights.tolist():
         return f"postings differ ({term!r})"
     fast = read_matcher(leaf.postings("text", term), True)
-    if fast[0].tolist() != ids.tolist() or fast[2] is None or fast[2].tolist() != values.tolist():
+    if fast[0].tolist() != ids.tolist() or fast[2] is None or fast[2].tolist() != values:
         return f"posting values differ ({term!r})"
-    sizes = np.array([len(v) for v in values.tolist()], dtype=np.int64)
-    counts, flat = positions.decode_positions(b"".join(values.tolist()), sizes)
-    want = public.decode_positions(values.tolist())
+    sizes = np.array([len(v) for v in values], dtype=np.int64)
+    counts, flat = positions.decode_positions(b"".join(values), sizes)
+    want = public.decode_positions(values)
     if counts.tolist() != want[0].tolist() or flat.tolist() != want[1].tolist():
         return f"positions differ ({term!r})"
     return None

@@ -104,7 +104,7 @@ def write_term(
     offset = postfile.tell()
     parts = [BLOCK_MAGIC]
     total_weight = 0.0
-    max_weight = 0
+    max_weight = 0.0
     count = len(ids)
     for start in range(0, count, limit):
         end = start + limit
