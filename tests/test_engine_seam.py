@@ -22,7 +22,7 @@ from helpers.posts import touch_later
 from vidbrowse.core.engine import builders, bulkwriter, index, whoosh_formats
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.engine.whoosh_formats import probe, segments, terms
-from vidbrowse.core.library import library
+from vidbrowse.core.library import writing
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query import search
 from vidbrowse.generate import generate_archive
@@ -57,8 +57,8 @@ def _ways(monkeypatch: pytest.MonkeyPatch, *, read: bool | None, write: bool | N
 
 def _small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Updates of a few posts take the bulk path (new segments built apart)."""
-    monkeypatch.setattr(library, "FIRST_BATCH", 40)
-    monkeypatch.setattr(library, "BULK_MIN", 20)
+    monkeypatch.setattr(writing, "FIRST_BATCH", 40)
+    monkeypatch.setattr(writing, "BULK_MIN", 20)
 
 
 def _edit(archive: Path, count: int) -> None:
@@ -76,7 +76,7 @@ def _answers(archive: Path, cache: Path) -> Answers:
             results = lib.search(text)
             rows = [(row.path, row.score) for row in results.rows(0, 40)]
             found.append((results.total, rows))
-        view = lib._need_view()
+        view = lib._home.need_view()
         assert view.searcher.reader().has_deletions()  # deleted documents are covered
         return found, view.docnum_rowids.tolist()
 
@@ -164,7 +164,7 @@ def test_a_broken_block_reader_is_noticed(
     _ways(monkeypatch, read=True, write=True)
     with Library.open(archive, cache_dir=cache) as lib:
         assert lib.search("music").total == fast[0][0][0]
-        PostingSources(lib._need_view().searcher.reader()).postings("text", "music")
+        PostingSources(lib._home.need_view().searcher.reader()).postings("text", "music")
     assert whoosh_formats.Ways.fallbacks > 0
     # At open, the probe sends both sides to the public API, in one line.
     _ways(monkeypatch, read=None, write=None)
