@@ -1,6 +1,8 @@
 """Write src/vidbrowse/core/engine/marks.py: the combining marks (Unicode Mn, Mc, Me) of this
-Python's Unicode tables as a regex character-class body. Python's `re` has no `\\p{M}` and its
-`\\w` matches no mark; scanning every code point at import costs ~0.2 s, hence a file.
+Python's Unicode tables as regex character-class bodies, those of the BMP apart (a class with
+ranges past U+FFFF is tested range by range: matching words took 2.5x as long). Python's `re`
+has no `\\p{M}` and its `\\w` matches no mark; scanning every code point at import costs ~0.2 s,
+hence a file.
 
     python scripts/unicode_marks.py
 """
@@ -31,19 +33,24 @@ def _escape(code: int) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-def module_text() -> str:
-    parts = [_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in mark_ranges()]
+def _class_body(ranges: list[tuple[int, int]]) -> str:
+    parts = [_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in ranges]
     rows = [parts[i : i + PER_LINE] for i in range(0, len(parts), PER_LINE)]
-    body = "\n".join('    "' + "".join(row) + '"' for row in rows)
+    return "\n".join('    "' + "".join(row) + '"' for row in rows)
+
+
+def module_text() -> str:
+    ranges = mark_ranges()
+    bmp = [(a, min(b, 0xFFFF)) for a, b in ranges if a <= 0xFFFF]
+    astral = [(max(a, 0x10000), b) for a, b in ranges if b > 0xFFFF]
     return (
-        '"""Combining marks (Unicode Mn, Mc, Me) as a regex character-class body: written by\n'
-        "scripts/unicode_marks.py from Python's Unicode tables (tests/test_analysis.py checks\n"
-        'it)."""\n'
+        '"""Combining marks (Unicode Mn, Mc, Me) as regex character-class bodies, those of the\n'
+        "BMP apart: written by scripts/unicode_marks.py from Python's Unicode tables\n"
+        '(tests/test_analysis.py checks them)."""\n'
         "\n"
         f'UNICODE_VERSION = "{unicodedata.unidata_version}"\n'
-        "MARKS = (\n"
-        f"{body}\n"
-        ")\n"
+        f"MARKS = (\n{_class_body(bmp)}\n)\n"
+        f"ASTRAL_MARKS = (\n{_class_body(astral)}\n)\n"
     )
 
 

@@ -12,11 +12,12 @@ words are words, and positions count every word, so phrases are exact.
 
 Two ways in, one result: `WordAnalyzer` (a Whoosh analyzer: Whoosh's writer, the query side and
 the highlighter) and `WordAnalyzer.positions` (the bulk builder's one loop). Both go through
-`_words_of`, cached per raw token; tests compare them on generated and real posts.
+`_split`, cached per chunk; tests compare them on generated and real posts.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
 
-from vidbrowse.core.engine.marks import MARKS
+from vidbrowse.core.engine.marks import ASTRAL_MARKS, MARKS
 
 # Scripts written without spaces whose runs become pairs: Han (with 々〆〇), hiragana,
 # katakana (not the middle dot ・), their half-width forms, and Hangul.
@@ -37,12 +38,17 @@ CJK = (
 )
 _LETTER = rf"[^\W\d_{CJK}]"  # a letter that is no CJK character
 _START = rf"[^\W_{CJK}]"  # a word starts with a letter or a digit
-_INSIDE = rf"(?:{_START}|[{MARKS}\u200c\u200d])"  # ... and goes on with marks and joiners too
+_INSIDE = rf"(?:{_START}|[{MARKS}{ASTRAL_MARKS}\u200c\u200d])"  # ... goes on with marks too
 _TOKEN = re.compile(
     rf"[{CJK}]+"  # a CJK run
     rf"|(?:{_LETTER}\.)+{_LETTER}(?!{_INSIDE})"  # single letters with dots: U.S.A, e.g
     rf"|{_START}{_INSIDE}*(?:(?<=\d)[.,](?=\d){_INSIDE}+)*"  # a word; 3.5, 1,000, v1.2.3
 )
+# Text is cut into chunks that hold whole tokens (word characters, marks, joiners, inner `.`
+# and `,`), found with one character class: matching _TOKEN over all text took 3x as long as
+# Whoosh's tokenizer. _TOKEN then cuts a chunk once, cached: chunks repeat.
+_CHAR = rf"[\w{MARKS}\u200c\u200d]+(?:[{ASTRAL_MARKS}]+[\w{MARKS}\u200c\u200d]*)*"
+_CHUNK = re.compile(rf"{_CHAR}(?:[.,]{_CHAR})*")
 _IS_CJK = re.compile(rf"[{CJK}]").match
 
 
@@ -64,8 +70,9 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _fold_table()
-# Raw tokens seen → their words. Stemming costs ~50 µs a word: the cache outlives segments and
-# batches (forked builders inherit it); dropped past this size (a few tens of MB).
+# Chunks seen → their words, for the bulk builder. Stemming costs ~50 µs a word: the cache
+# outlives segments and batches (forked builders inherit it); dropped past this size (a few tens
+# of MB).
 _CACHE_MAX = 500_000
 _CACHE: dict[str, tuple[str, ...]] = {}
 
@@ -79,33 +86,29 @@ def _stem(word: str) -> str:
     return porter2_stem(word)
 
 
-def _words_of(raw: str, stem: bool = True) -> tuple[str, ...]:
-    """The indexed words of one raw token (a match of _TOKEN); `stem=False`: folded only."""
-    if _IS_CJK(raw):
-        if len(raw) == 1:
-            return (raw,)
-        return tuple(raw[i : i + 2] for i in range(len(raw) - 1))
-    if "." in raw and not any(c.isdigit() for c in raw):
-        raw = raw.replace(".", "")  # U.S.A → USA
-    folded = fold(raw)
-    if not folded:  # only marks that folding deletes (a lone tatweel)
-        return ()
-    return (_stem(folded) if stem else folded,)
-
-
-def _cached(raw: str) -> tuple[str, ...]:
-    try:
-        return _CACHE[raw]
-    except KeyError:
-        if len(_CACHE) > _CACHE_MAX:
-            _CACHE.clear()
-        words = _CACHE[raw] = _words_of(raw)
-        return words
+@functools.lru_cache(maxsize=65_536)
+def _split(chunk: str, stem: bool = True) -> tuple[tuple[str, int, int], ...]:
+    """The words of a chunk (a match of _CHUNK) with their spans in it; `stem=False`: folded
+    only. A CJK pair spans its two characters, any other word its whole token."""
+    out: list[tuple[str, int, int]] = []
+    for match in _TOKEN.finditer(chunk):
+        raw, at = match.group(), match.start()
+        if _IS_CJK(raw):
+            if len(raw) == 1:
+                out.append((raw, at, at + 1))
+            out += [(raw[i : i + 2], at + i, at + i + 2) for i in range(len(raw) - 1)]
+            continue
+        if "." in raw and not any(c.isdigit() for c in raw):
+            raw = raw.replace(".", "")  # U.S.A → USA
+        folded = fold(raw)
+        if folded:  # else only marks that folding deletes (a lone tatweel)
+            out.append((_stem(folded) if stem else folded, at, match.end()))
+    return tuple(out)
 
 
 def plain_words(text: str) -> list[str]:
     """The words of `text` lower-cased and folded but not stemmed (CJK runs as pairs)."""
-    return [word for raw in _TOKEN.findall(text) for word in _words_of(raw, stem=False)]
+    return [word for chunk in _CHUNK.findall(text) for word, _, _ in _split(chunk, False)]
 
 
 class WordAnalyzer(Analyzer):
@@ -123,19 +126,15 @@ class WordAnalyzer(Analyzer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         pos = start_pos
-        for match in _TOKEN.finditer(value):
-            raw = match.group()
-            cjk = _IS_CJK(raw) is not None
-            for offset, word in enumerate(_cached(raw)):
+        for match in _CHUNK.finditer(value):
+            at = start_char + match.start()
+            for word, start, end in _split(match.group()):
                 token = Token(positions=positions, chars=chars, **kwargs)
                 token.text = word
                 if positions:
                     token.pos = pos
                 if chars:
-                    # A CJK pair spans its two characters; any other word its whole match.
-                    start = match.start() + offset if cjk else match.start()
-                    end = start + min(2, len(raw)) if cjk else match.end()
-                    token.startchar, token.endchar = start_char + start, start_char + end
+                    token.startchar, token.endchar = at + start, at + end
                 pos += 1
                 yield token
 
@@ -146,11 +145,11 @@ class WordAnalyzer(Analyzer):
         cache = _CACHE
         if len(cache) > _CACHE_MAX:
             cache.clear()
-        for raw in _TOKEN.findall(value):
+        for chunk in _CHUNK.findall(value):
             try:
-                words = cache[raw]
+                words = cache[chunk]
             except KeyError:
-                words = cache[raw] = _words_of(raw)
+                words = cache[chunk] = tuple(word for word, _, _ in _split(chunk))
             for word in words:
                 plist = found.get(word)
                 if plist is None:
