@@ -144,10 +144,11 @@ def _datetime(fm: dict[Any, Any], key: str, warnings: list[str]) -> datetime | N
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value.strip())
+            value = datetime.fromisoformat(text.strip())
         except ValueError:
-            warnings.append(f"{key} {clean_line(value)[:40]!r} is not an ISO 8601 date")
+            warnings.append(f"{key} {clean_line(text)[:40]!r} is not an ISO 8601 date")
             return None
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -66,6 +66,7 @@ def phrase_docnums(
     docnums, values = [], []
     for word in words:
         ids, weights, vs = read_postings(reader, q.fieldname, word, values=True)
+        assert vs is not None  # asked for
         keep(word, (ids, weights))
         docnums.append(ids)
         values.append(vs)
@@ -153,7 +154,7 @@ class Held(NamedTuple):
     block's pickled data."""
 
     wanted: np.ndarray
-    index: np.ndarray
+    candidate_index: np.ndarray  # (a field named `index` would hide tuple.index)
     data: bytes
 
 
@@ -167,7 +168,7 @@ def _word_keys(held: list[Held]) -> np.ndarray:
     ]
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     counts, positions = whoosh_formats.decode_positions(b"".join(values), sizes)
-    index = np.repeat(np.concatenate([h.index for h in held]), counts)
+    index = np.repeat(np.concatenate([h.candidate_index for h in held]), counts)
     return (index << _SHIFT) | positions
 
 

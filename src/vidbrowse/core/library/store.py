@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -205,7 +206,7 @@ class Store:
         """The paths of the posts with these rowids (unknown rowids are left out)."""
         return [path for (path,) in self._where_in("path", "rowid", [int(r) for r in rowids])]
 
-    def _where_in(self, fields: str, key: str, values: list[object]) -> list[tuple[object, ...]]:
+    def _where_in(self, fields: str, key: str, values: list[object]) -> list[tuple[Any, ...]]:
         """`fields` of the posts whose `key` is among `values`, 500 values a query (SQLite
         limits the parameters of one statement)."""
         found: list[tuple[object, ...]] = []

@@ -27,7 +27,7 @@ class _Packed(Sequence[V], Generic[V]):
         self._bounds = bounds
         # Indexing a memoryview gives a Python int in ~50 ns; slicing the array costs ~1 µs,
         # and a results page reads six such columns for each of its rows.
-        self._ends = memoryview(np.ascontiguousarray(bounds, dtype=np.int64)).cast("B").cast("q")
+        self._ends = np.ascontiguousarray(bounds, dtype=np.int64).data.cast("B").cast("q")
         self._values: tuple[V, ...] | None = None
 
     def _decode(self, start: int, end: int) -> V:

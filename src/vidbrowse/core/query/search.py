@@ -12,6 +12,7 @@ import heapq
 import math
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -318,7 +319,7 @@ class _Evaluator:
         mask = np.zeros(len(self.columns), dtype=bool)
         words = [(q.fieldname, q.text) for q in queries if not isinstance(q, wq.Phrase)]
         phrases = [
-            _CACHE.get(self.searcher, q, lambda q=q: self._phrase(q))
+            _CACHE.get(self.searcher, q, partial(self._phrase, q))
             for q in queries
             if isinstance(q, wq.Phrase)
         ]

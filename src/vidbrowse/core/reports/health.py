@@ -68,7 +68,7 @@ def missing(columns: Columns) -> list[Group]:
             absent = np.fromiter((not t for t in columns.tags), bool, len(columns))
         else:
             absent = ~columns.numeric[name].known
-        paths = sorted(columns.paths[i] for i in np.flatnonzero(absent))
+        paths = sorted(columns.paths[i] for i in np.flatnonzero(absent).tolist())
         if paths:
             groups.append(Group("missing", name, tuple((p, "") for p in paths)))
     return sorted(groups, key=lambda g: -g.count)

@@ -269,7 +269,7 @@ def _successor(prefix: bytes) -> bytes | None:
 def _may_fit(size: T, lengths: tuple[int, int]) -> T:
     """Whether a term of `size` bytes (an int or an array of them) may have `lengths[0]` to
     `lengths[1]` characters: a character takes 1 to 4 bytes in UTF-8."""
-    return (size >= lengths[0]) & ((size + 3) // 4 <= lengths[1])  # type: ignore[operator, return-value]
+    return (size >= lengths[0]) & ((size + 3) // 4 <= lengths[1])
 
 
 def _be32(buf: bytes, at: np.ndarray) -> np.ndarray:
