@@ -37,6 +37,7 @@ import pickle
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -251,7 +252,7 @@ class Updater:
                     builders.get(),
                     list(zip(batch, rowids, strict=True)),
                     deletes,
-                    lambda n, base=done: report(Progress("index", base + n, len(todo))),
+                    _indexing(report, done, len(todo)),
                 )
                 for path, rowid, loaded in zip(batch, rowids, loaded_all, strict=True):
                     if isinstance(loaded, Problem):
@@ -261,14 +262,14 @@ class Updater:
                 done += len(batch)
             else:
                 for path in batch:
-                    loaded = load_post(self.archive, path)
-                    if isinstance(loaded, Post):
+                    read = load_post(self.archive, path)
+                    if isinstance(read, Post):
                         rowid = rowid_of.get(path)
                         if rowid is None:
                             rowid, next_rowid = next_rowid, next_rowid + 1
-                        posts.append((rowid, loaded, stats[path]))
+                        posts.append((rowid, read, stats[path]))
                     else:
-                        problems.append((loaded, stats[path]))
+                        problems.append((read, stats[path]))
                         if path in rowid_of:
                             deletes.append(rowid_of[path])
                     done += 1
@@ -289,6 +290,11 @@ class Updater:
             writing.release_free_memory()
             self.home.reload_view(change)
             report(Progress("commit", done, len(todo)))
+
+
+def _indexing(report: ProgressFn, base: int, total: int) -> Callable[[int], None]:
+    """A bulk batch's progress: `n` of its posts indexed after the `base` done before it."""
+    return lambda n: report(Progress("index", base + n, total))
 
 
 class _Builders:

@@ -35,6 +35,7 @@ MAX_BATCH = 25_000
 # processes, as new segments; smaller ones go through Whoosh's own writer.
 BULK_MIN = 500
 
+_malloc_trim: Callable[[int], int] | None
 try:
     _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc only
 except (OSError, AttributeError):
@@ -100,7 +101,7 @@ def write_bulk(
     try:
         for rowid in deletes:
             writer.delete_by_term("rowid", rowid)
-        parsed = writer.build(items, builders, progress)
+        parsed: list[bytes | Problem] = writer.build(items, builders, progress)
     except BaseException:
         writer.cancel()
         raise
