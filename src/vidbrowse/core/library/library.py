@@ -48,6 +48,15 @@ class Library:
         """The folder holding this archive's store and index."""
         return self._home.path
 
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds an update waits for another process's update before giving up."""
+        return self._home.lock_timeout
+
+    @lock_timeout.setter
+    def lock_timeout(self, seconds: float) -> None:
+        self._home.lock_timeout = seconds
+
     @classmethod
     def open(cls, archive: Path, *, cache_dir: Path | None = None) -> Library:
         archive = Path(archive).expanduser()
