@@ -2,10 +2,11 @@
 
 Why: a plain build spends its time in per-token generator hops through the analyzer chain, in
 the posting pool (one tuple per posting, all sorted at commit) and in pickling position lists
-(research.md). Here each text field is analysed in one loop (`WordAnalyzer.positions`, cached per
-raw token), postings are grouped by term as they come, and the seam around whoosh3's formats
-(whoosh_formats.segments) writes them term by term; several processes each build their own
-segments (builders.py), which the caller lists in one TOC (no merge). `supports()` checks the
+(docs/measurements.md, "Building an index"). Here each text field is analysed in one loop
+(`WordAnalyzer.positions`, cached per raw token), postings are grouped by term as they come,
+and the seam around whoosh3's formats (whoosh_formats.segments) writes them term by term;
+several processes each build their own segments (builders.py), which the caller lists in one
+TOC (no merge). `supports()` checks the
 fields it reproduces; the seam's probe checks, once per process, that what it writes reads as
 Whoosh's writer's does (else Whoosh's own writer builds the index), and
 tests/test_index_build.py builds the same posts both ways and compares every posting.
@@ -213,5 +214,5 @@ def as_document(document: Document) -> tuple[None, Document]:
 def commit(writer: SegmentWriter, segments: Sequence[Segment]) -> None:
     """Commit `writer` (its deletions and any documents it holds) with `segments` listed in the
     new TOC after the existing ones. No merge: merging costs more than building in parallel
-    saved (research.md)."""
+    saved (docs/measurements.md, "Building an index")."""
     writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])

@@ -121,8 +121,9 @@ def exists(folder: Path) -> bool:
 
 def open_searcher(folder: Path) -> tuple[FileIndex, Searcher]:
     """Open the index and a searcher on it. A fresh open, never `refresh()`: refreshing after a
-    merge can return duplicate documents (research.md). Opening the segments already retries on
-    a vanished file (whoosh waits 10 x 50 ms); reading the TOC does not, so that is retried here."""
+    merge can return duplicate documents (docs/measurements.md). Opening the segments already
+    retries on a vanished file (whoosh waits 10 x 50 ms); reading the TOC does not, so that is
+    retried here."""
     for attempt in range(_OPEN_TRIES):
         try:
             # No mmap: a segment file truncated by another program while we hold it open

@@ -53,7 +53,7 @@ WORD_FIELDS = ("title", "channel", "tags", "text")
 K1 = 1.2
 # Index terms a prefix or fuzzy term may stand for, per field: the most frequent of the first
 # SCAN_LIMIT candidates per segment. Unbounded expansion is what made `a*` cost over a second
-# (research.md); reading a term's infos costs ~10 µs and its postings ≥ 50 µs.
+# (docs/measurements.md); reading a term's infos costs ~10 µs and its postings ≥ 50 µs.
 SCAN_LIMIT = 1000
 MAX_EXPANSIONS = 64
 _CACHE = SearcherCache()
