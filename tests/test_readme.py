@@ -39,3 +39,19 @@ def test_the_theme_example_names_textual_themes() -> None:
     names = {name.strip('"') for name in named}
     assert names >= {"ansi-dark", "ansi-light"}
     assert names <= set(App().available_themes)
+
+
+def test_the_layout_section_names_files_and_folders_that_exist() -> None:
+    """Every `name.py` and `folder/` the "How the code is laid out" section names is there."""
+    section = README.split("## How the code is laid out", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([\w/]+(?:/|\.py))`", section))
+    assert {"core/archive/", "core/engine/", "core/query/", "cli.py", "tui/"} <= named
+    places = {
+        path.relative_to(ROOT).as_posix() + ("/" if path.is_dir() else "")
+        for path in [*ROOT.glob("src/**/*"), *ROOT.glob("tests/*"), *ROOT.glob("*")]
+        if "__pycache__" not in path.parts
+    }
+    missing = sorted(
+        name for name in named if not any(("/" + place).endswith("/" + name) for place in places)
+    )
+    assert missing == []
