@@ -87,7 +87,7 @@ def run_task(task: str, timeout: float = 1800, **args: Any) -> dict[str, Any]:
 
 def dataset(root: Path, count: int, seed: int) -> tuple[Path, float]:
     """The archive for (count, seed), generated unless already there; (path, seconds spent)."""
-    source = Path(generate.__file__).read_bytes()
+    source = b"".join(p.read_bytes() for p in sorted(Path(generate.__file__).parent.glob("*.py")))
     stamp = f"{count} {seed} {hashlib.sha256(source).hexdigest()[:16]}"
     archive = root / "data" / f"n{count}-s{seed}"
     marker = archive / ".bench-stamp"
@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     # Measure what an installed vidbrowse runs: pip compiles the sources, an editable checkout
     # with PYTHONDONTWRITEBYTECODE set would compile them again in every measured process.
-    compileall.compile_dir(Path(generate.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(generate.__file__).parent.parent, quiet=1)  # all of vidbrowse
     started = time.perf_counter()
     report: dict[str, Any] = {
         "machine": machine(),
