@@ -46,7 +46,7 @@ def _serve(
             built = build_segments(
                 ix, items, prepare, max_docs=max_docs, progress=lambda n: conn.send(("progress", n))
             )
-            report = ("ok", built)
+            report: tuple[str, object] = ("ok", built)
         except BrokenPipeError:
             return  # the parent was killed: nobody is left to tell
         except BaseException as exc:  # reported to the parent, which raises
@@ -66,7 +66,7 @@ class Builders:
     left large. Their word caches stay warm from batch to batch. `prepare` reaches them by fork,
     without pickling; each batch's items are pickled to them."""
 
-    def __init__(self, prepare: Callable[[T], tuple[R, Document | None]], procs: int) -> None:
+    def __init__(self, prepare: Callable[[Any], tuple[Any, Document | None]], procs: int) -> None:
         self.prepare = prepare
         self._workers: list[tuple[Any, Any]] = []
         ctx = multiprocessing.get_context("fork")
@@ -104,7 +104,7 @@ class Builders:
             for conn in multiprocessing.connection.wait(list(waiting)):
                 i = waiting[conn]
                 try:
-                    status, value = conn.recv()
+                    status, value = workers[i][1].recv()
                 except EOFError:
                     code = workers[i][0].exitcode
                     raise BuildError(f"an index process died (exit code {code})") from None
@@ -188,11 +188,11 @@ class BulkWriter:
     ) -> list[R]:
         """Prepare and index `items` (see build_parallel); their results, in order. `progress`
         gets the count of items done."""
-        results, segments = build_parallel(
+        built: tuple[list[R], list[Segment]] = build_parallel(
             self._ix, items, builders, max_docs=self._max_docs, progress=progress
         )
-        self._segments += segments
-        return results
+        self._segments += built[1]
+        return built[0]
 
     def commit(self) -> None:
         commit(self._writer, self._segments)

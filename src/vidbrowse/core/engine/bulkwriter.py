@@ -149,7 +149,8 @@ class _SegmentBuilder:
                     flat = terms[word]
                     ids = flat[0::3]
                     weights = [freq * boost for freq in flat[1::3]]
-                    lengths = [length_of(d) for d in ids]
+                    # A document with words in the field has a length in it.
+                    lengths = [self._lengths[name][d] for d in ids]
                     formats.write_term(fw, word.encode("utf-8"), ids, weights, flat[2::3], lengths)
             else:
                 terms_b = self._other[name]
