@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from helpers.columns import assert_same_columns
-from vidbrowse.core.query import columns as columns_module
-from vidbrowse.core.query.columns import FORMAT_VERSION, ColumnRow, Columns, fold
+from vidbrowse.core.query import facets as facets_module
+from vidbrowse.core.query.columns import FORMAT_VERSION, ColumnRow, Columns
+from vidbrowse.core.query.facets import fold
 
 
 def row(rowid: int, title: str, **fields: object) -> ColumnRow:
@@ -238,5 +239,5 @@ def test_counts_order_the_same_by_folding_few_labels_or_ranking_all(
     cases = [(facet, mask, limit) for facet in columns.facets.values() for mask in masks
              for limit in (None, 1, 3, 10)]  # fmt: skip
     folded = [facet.counts(mask, limit) for facet, mask, limit in cases]
-    monkeypatch.setattr(columns_module, "FEW_LABELS", -1)  # every label ranked, as before
+    monkeypatch.setattr(facets_module, "FEW_LABELS", -1)  # every label ranked, as before
     assert [facet.counts(mask, limit) for facet, mask, limit in cases] == folded

@@ -11,18 +11,17 @@ import gc
 import os
 import pickle
 import threading
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from vidbrowse.core.query.facets import Facet
 from vidbrowse.core.query.packed import Groups, Strings
 
 
@@ -47,18 +46,6 @@ class ColumnRow(NamedTuple):
 # Bump when what `save` writes changes: files of another version are ignored.
 FORMAT_VERSION = 3
 NUMERIC_FIELDS = ("posted", "uploaded", "duration", "views", "likes", "dislikes")
-
-
-# Counts with at most this many values present are ordered by folding their labels alone.
-FEW_LABELS = 500
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive key: "Café" and "CAFE" both give "cafe"."""
-    if text.isascii():
-        return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,243 +83,6 @@ class Numeric:
             mask &= self.values < high
         return mask
 
-
-class Facet:
-    """A multi-valued text column (tags, categories, channel) as flat entries: entry i says that
-    row `rows[i]` holds value `ids[i]`. Values are counted case- and accent-insensitively and shown
-    in their most common original spelling."""
-
-    @classmethod
-    def multi(cls, per_row: Sequence[Sequence[str]]) -> Facet:
-        """From several values per row (tags, categories)."""
-        lengths = np.fromiter(map(len, per_row), dtype=np.int64, count=len(per_row))
-        rows = np.repeat(np.arange(len(per_row), dtype=np.int32), lengths)
-        return cls(list(chain.from_iterable(per_row)), rows)
-
-    @classmethod
-    def single(cls, values: Sequence[str]) -> Facet:
-        """From one value per row (channel)."""
-        return cls(values, np.arange(len(values), dtype=np.int32))
-
-    def __init__(self, flat: Sequence[str], rows: np.ndarray) -> None:
-        # Exact spellings first (C-speed dict work over every entry), folding only the distinct
-        # spellings afterwards: tags repeat a lot.
-        spellings: dict[str, int] = dict.fromkeys(flat)  # type: ignore[arg-type]
-        for i, spelling in enumerate(spellings):
-            spellings[spelling] = i
-        spelling_ids = np.fromiter(map(spellings.__getitem__, flat), np.int64, count=len(flat))
-        spelling_counts = np.bincount(spelling_ids, minlength=len(spellings))
-        self.index: dict[str, int] = {}  # folded value → id
-        self.labels: list[str] = []  # id → display spelling
-        best: list[int] = []  # id → count of the display spelling
-        key_of_spelling = np.empty(len(spellings), dtype=np.int32)
-        for spelling, sid in spellings.items():
-            key = fold(spelling.strip())
-            kid = self.index.get(key)
-            count = int(spelling_counts[sid])
-            if kid is None:
-                kid = self.index[key] = len(self.labels)
-                self.labels.append(spelling.strip())
-                best.append(count)
-            elif count > best[kid]:
-                self.labels[kid], best[kid] = spelling.strip(), count
-            key_of_spelling[sid] = kid
-        # One entry per (row, value): a post tagged both "Rock" and "rock" counts once. Rows
-        # come in order, so sorting the pairs is cheap (~6 ms for 600k entries).
-        width = max(len(self.labels), 1)
-        pairs = rows.astype(np.int64) * width + key_of_spelling[spelling_ids]
-        pairs.sort()
-        distinct = np.ones(len(pairs), dtype=bool)
-        distinct[1:] = pairs[1:] != pairs[:-1]
-        pairs = pairs[distinct]
-        self.rows = (pairs // width).astype(np.int32)
-        self.ids = (pairs % width).astype(np.int32)
-        empty = self.index.get("")  # blank tags and channels are no value
-        if empty is not None:
-            self.rows, self.ids = self.rows[self.ids != empty], self.ids[self.ids != empty]
-        # Every spelling with its value and count, so that `patched` can choose the labels of
-        # the values a change touched without counting every row again.
-        self.spellings = Strings.pack(spellings)
-        self.spelling_ids = key_of_spelling
-        self.spelling_counts = spelling_counts
-        self._label_rank: np.ndarray | None = None
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_label_rank")}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._label_rank = None
-        self._lock = threading.Lock()
-
-    def patched(
-        self,
-        moved: np.ndarray,
-        dropped: Iterable[Sequence[str]],
-        fresh: Sequence[Sequence[str]],
-        fresh_rows: np.ndarray,
-        values_at: Callable[[int], Sequence[str]],
-    ) -> Facet:
-        """This facet after a change of rows: `moved` gives each old row's new row (-1: gone),
-        `dropped` the values of the old rows gone, `fresh` the values of the new rows at
-        `fresh_rows` (rows kept move in the same order), `values_at` any row's values after the
-        change. The same counts and labels as a facet built from every row again (value ids
-        differ: unused ones stay, new ones come last)."""
-        facet = Facet.__new__(Facet)
-        facet.index, facet.labels = dict(self.index), list(self.labels)
-        spellings = _SpellingTable(self)
-        touched: set[int] = set()
-        for values in dropped:
-            for value in values:
-                touched.add(spellings.count(value, -1, facet))
-        entries: list[tuple[int, int]] = []
-        for row, values in zip(fresh_rows.tolist(), fresh, strict=True):
-            ids = {spellings.count(value, 1, facet) for value in values}
-            touched |= ids
-            entries += [(row, i) for i in sorted(ids)]
-        empty = facet.index.get("")
-        entries = [entry for entry in entries if entry[1] != empty]
-        # Kept entries stay in (row, id) order; the fresh ones are put in their places.
-        kept = moved[self.rows] >= 0
-        rows, ids = moved[self.rows[kept]], self.ids[kept].astype(np.int64)
-        new_rows = np.array([r for r, _ in entries], dtype=np.int64)
-        new_ids = np.array([i for _, i in entries], dtype=np.int64)
-        width = len(facet.labels)
-        slots = np.searchsorted(rows * width + ids, new_rows * width + new_ids)
-        facet.rows = np.insert(rows, slots, new_rows).astype(np.int32)
-        facet.ids = np.insert(ids, slots, new_ids).astype(np.int32)
-        facet.spellings, facet.spelling_ids, facet.spelling_counts = spellings.arrays()
-        for vid in touched - {empty}:
-            facet.labels[vid] = spellings.label(vid, facet, values_at)
-        facet._label_rank = None
-        facet._lock = threading.Lock()
-        return facet
-
-    def matching(self, value: str, size: int) -> np.ndarray:
-        """Mask of the rows holding `value` (case- and accent-insensitive)."""
-        mask = np.zeros(size, dtype=bool)
-        kid = self.index.get(fold(value.strip()))
-        if kid is not None:
-            mask[self.rows[self.ids == kid]] = True
-        return mask
-
-    def counts(self, mask: np.ndarray, limit: int | None) -> list[tuple[str, int]]:
-        """(value, rows in `mask` holding it), most frequent first, then A→Z; at most `limit`."""
-        counts = np.bincount(self.ids[mask[self.rows]], minlength=len(self.labels))
-        present = np.flatnonzero(counts)
-        if limit is not None and len(present) > limit:
-            # Only values at least as frequent as the limit-th one can make the cut.
-            threshold = np.partition(counts[present], len(present) - limit)[len(present) - limit]
-            present = present[counts[present] >= threshold]
-        if len(present) <= FEW_LABELS:
-            # Folding just these labels beats ranking every label of the facet, which the first
-            # count of a process paid (~20 ms for the tags of 30k posts).
-            labels = self.labels
-            keys = {int(i): (-int(counts[i]), fold(labels[i]), int(i)) for i in present}
-            chosen = sorted(keys, key=keys.__getitem__)
-        else:
-            order = np.lexsort((self.label_rank()[present], -counts[present]))
-            chosen = present[order].tolist()
-        if limit is not None:
-            chosen = chosen[:limit]
-        return [(self.labels[i], int(counts[i])) for i in chosen]
-
-    def label_rank(self) -> np.ndarray:
-        with self._lock:
-            if self._label_rank is None:
-                folded = [fold(label) for label in self.labels]
-                by_label = sorted(range(len(folded)), key=folded.__getitem__)
-                rank = np.empty(len(folded), dtype=np.int64)
-                rank[by_label] = np.arange(len(folded))
-                self._label_rank = rank
-            return self._label_rank
-
-
-class _SpellingTable:
-    """A facet's spellings while `Facet.patched` counts a change. A value is looked up among the
-    spellings of its folded value (through the facet's index), so only those are decoded."""
-
-    def __init__(self, facet: Facet) -> None:
-        self._facet = facet
-        self._old_values = len(facet.labels)
-        self._old_spellings = len(facet.spellings)
-        order = np.argsort(facet.spelling_ids, kind="stable")
-        self._by_value = order
-        self._starts = np.searchsorted(
-            facet.spelling_ids[order], np.arange(self._old_values + 1)
-        ).tolist()
-        self._found: dict[str, tuple[int, int]] = {}  # spelling → (spelling id, value id)
-        self._new: list[str] = []  # spellings not in the facet, their ids from _old_spellings on
-        self._new_values: list[int] = []
-        self._delta: dict[int, int] = {}
-
-    def _old_group(self, vid: int) -> list[int]:
-        if vid >= self._old_values:
-            return []
-        return self._by_value[self._starts[vid] : self._starts[vid + 1]].tolist()
-
-    def count(self, spelling: str, step: int, facet: Facet) -> int:
-        """Count `spelling` `step` more times (adding it, and its value, to `facet` when new);
-        its value's id."""
-        found = self._found.get(spelling)
-        if found is None:
-            key = fold(spelling.strip())
-            vid = facet.index.get(key)
-            sids = [] if vid is None else self._old_group(vid)
-            sid = next((s for s in sids if self._facet.spellings[s] == spelling), None)
-            if vid is None:
-                vid = facet.index[key] = len(facet.labels)
-                facet.labels.append(spelling.strip())
-            if sid is None:
-                sid = self._old_spellings + len(self._new)
-                self._new.append(spelling)
-                self._new_values.append(vid)
-            found = self._found[spelling] = (sid, vid)
-        sid, vid = found
-        self._delta[sid] = self._delta.get(sid, 0) + step
-        return vid
-
-    def _count_of(self, sid: int) -> int:
-        base = int(self._facet.spelling_counts[sid]) if sid < self._old_spellings else 0
-        return base + self._delta.get(sid, 0)
-
-    def _spelling(self, sid: int) -> str:
-        if sid < self._old_spellings:
-            return self._facet.spellings[sid]
-        return self._new[sid - self._old_spellings]
-
-    def label(self, vid: int, facet: Facet, values_at: Callable[[int], Sequence[str]]) -> str:
-        """The label of value `vid` in `facet` (whose entries are patched): its most common
-        spelling, and among equally common ones the first in row order, as `Facet` chooses."""
-        first_new = self._old_spellings
-        sids = self._old_group(vid) + [
-            first_new + i for i, v in enumerate(self._new_values) if v == vid
-        ]
-        counts = [self._count_of(sid) for sid in sids]
-        best = max(counts)
-        tied = {self._spelling(sid) for sid, n in zip(sids, counts, strict=True) if n == best}
-        if best <= 0:  # in no row any more: never shown
-            return facet.labels[vid]
-        if len(tied) == 1:
-            return tied.pop().strip()
-        for row in facet.rows[facet.ids == vid].tolist():
-            for value in values_at(row):
-                if value in tied:
-                    return value.strip()
-        raise AssertionError(f"spellings counted in no row: {sorted(tied)}")
-
-    def arrays(self) -> tuple[Strings, np.ndarray, np.ndarray]:
-        """(spellings, their value ids, their counts) after the change."""
-        facet = self._facet
-        counts = np.concatenate([facet.spelling_counts, np.zeros(len(self._new), np.int64)])
-        for sid, delta in self._delta.items():
-            counts[sid] += delta
-        return (
-            Strings.concat([facet.spellings, Strings.pack(self._new)]),
-            np.concatenate([facet.spelling_ids, np.array(self._new_values, dtype=np.int32)]),
-            counts,
-        )
 
 
 class Columns:

@@ -17,7 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from vidbrowse.core.query.columns import Columns, fold
+from vidbrowse.core.query.columns import Columns
+from vidbrowse.core.query.facets import fold
 from vidbrowse.core.review.database import Database
 
 # The flags a query can test (query.Mark names map onto these; "unread" is not "read").
