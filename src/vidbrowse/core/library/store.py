@@ -378,10 +378,6 @@ class Store:
         found = self._posts("p.path = ?", (path,))
         return found[0] if found else None
 
-    def post_by_rowid(self, rowid: int) -> Post | None:
-        found = self._posts("p.rowid = ?", (rowid,))
-        return found[0] if found else None
-
     def posts_by_vid_id(self, vid_id: str) -> list[Post]:
         return self._posts("p.vid_id = ?", (vid_id,))
 
