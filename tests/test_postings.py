@@ -22,7 +22,7 @@ from vidbrowse.core.archive.scan import scan
 from vidbrowse.core.engine import bulkwriter, index
 from vidbrowse.core.engine.postings import PostingSources, term_postings
 from vidbrowse.core.engine.whoosh_formats.blocks import _block_head
-from vidbrowse.core.query.language import Term
+from vidbrowse.core.query.nodes import Term
 from vidbrowse.core.query.search import MAX_EXPANSIONS, WORD_FIELDS, _compile
 from vidbrowse.generate import generate_archive
 

@@ -7,29 +7,23 @@ import calendar
 
 import pytest
 
-from vidbrowse.core.query.language import (
+from vidbrowse.core.query.editing import FacetSelection, selected_facets, with_facets, with_range
+from vidbrowse.core.query.language import format_value, parse_query
+from vidbrowse.core.query.nodes import (
     And,
     Everything,
     Exact,
-    FacetSelection,
-    Mark,
+    MarkTest,
     Not,
     NoteMatch,
     Or,
     QueryError,
     Range,
     Term,
-    format_value,
     has_words,
-    parse_count,
-    parse_date_period,
-    parse_duration,
-    parse_query,
     positive_terms,
-    selected_facets,
-    with_facets,
-    with_range,
 )
+from vidbrowse.core.query.values import parse_count, parse_date_period, parse_duration
 
 
 def utc(year: int, month: int = 1, day: int = 1) -> int:
@@ -420,10 +414,10 @@ def test_with_facets_rejects_bad_input() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("is:starred", Mark("starred")),
-    ("IS:Star", Mark("starred")),
-    ("-is:read has:note", And((Not(Mark("read")), Mark("note")))),
-    ("is:unread OR note:todo", Or((Mark("unread"), NoteMatch("todo")))),
+    ("is:starred", MarkTest("starred")),
+    ("IS:Star", MarkTest("starred")),
+    ("-is:read has:note", And((Not(MarkTest("read")), MarkTest("note")))),
+    ("is:unread OR note:todo", Or((MarkTest("unread"), NoteMatch("todo")))),
     ('notes:"two  words"', NoteMatch("two  words")),
 ])  # fmt: skip
 def test_mark_terms(text: str, expected: object) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from vidbrowse.core.query import ranking
 from vidbrowse.core.query.columns import ColumnRow, Columns
+from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.ranking import Listed, Ranking
 from vidbrowse.core.query.search import Results
 
@@ -56,14 +57,15 @@ def test_results_rows_across_the_partial_sort(monkeypatch: pytest.MonkeyPatch) -
     columns = Columns(rows)
     scores = np.repeat([3.0, 2.0, 1.0, 0.0], 25)[::-1].copy()  # ties, best last in given order
     positions = np.arange(size)
-    results = Results("q", "relevance", False, size, {}, order=Ranking(positions, scores, False),
-                      columns=columns)  # fmt: skip
+    results = Results(ParsedQuery.parse("q"), "relevance", False, size, {},
+                      order=Ranking(positions, scores, False), columns=columns)  # fmt: skip
     wanted = reference(positions, scores, False)[0]
     assert [r.rowid for r in results.rows(30, 50)] == wanted[30:50]  # crosses HEAD
     assert [r.rowid for r in results.rows(0, 10)] == wanted[:10]
     assert [r.score for r in results.rows(0, 1)] == [3.0]
     assert results.positions.tolist() == wanted
     assert results.scores is not None and results.scores.tolist() == sorted(scores, reverse=True)
-    listed = Results("", "views", False, 3, {}, order=Listed(np.array([2, 0, 1])), columns=columns)
+    listed = Results(ParsedQuery.parse(""), "views", False, 3, {},
+                     order=Listed(np.array([2, 0, 1])), columns=columns)  # fmt: skip
     assert [r.rowid for r in listed.rows(0, 3)] == [2, 0, 1] and listed.scores is None
     assert listed.rows(1, 2)[0].score is None

@@ -11,10 +11,11 @@ import whoosh.index
 from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
-from vidbrowse.core.engine.index import SCHEMA
+from vidbrowse.core.engine.index import SCHEMA, deleted_docnums
 from vidbrowse.core.engine.postings import SearcherCache, term_postings
 from vidbrowse.core.query.columns import ColumnRow, Columns
-from vidbrowse.core.query.language import (
+from vidbrowse.core.query.language import ParsedQuery, parse_query
+from vidbrowse.core.query.nodes import (
     And,
     Everything,
     Exact,
@@ -23,7 +24,6 @@ from vidbrowse.core.query.language import (
     Or,
     Range,
     Term,
-    parse_query,
 )
 from vidbrowse.core.query.search import SORT_KEYS, Results, execute
 
@@ -82,7 +82,10 @@ def searcher(index_dir: Path) -> Iterator[Searcher]:
 
 @pytest.fixture(scope="module")
 def docnum_rowids(searcher: Searcher) -> np.ndarray:
-    return np.array(list(searcher.reader().column_reader("rowid")), dtype=np.int64)
+    """As a library's view hands them to `execute`: -1 for deleted documents."""
+    rowids = np.array(list(searcher.reader().column_reader("rowid")), dtype=np.int64)
+    rowids[deleted_docnums(searcher)] = -1
+    return rowids
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +111,7 @@ def run(
     facet_limit: int | None = None,
 ) -> Results:
     return execute(
-        node, "q", columns, searcher, docnum_rowids,
+        ParsedQuery.of(node, "q"), columns, searcher, docnum_rowids,
         sort=sort, reverse=reverse, facet_limit=facet_limit,
     )  # fmt: skip
 

@@ -25,7 +25,7 @@ from helpers.tui import (
     type_query,
 )
 from vidbrowse.core.library.library import Library
-from vidbrowse.core.query.language import selected_facets, with_facets
+from vidbrowse.core.query.editing import selected_facets, with_facets
 from vidbrowse.core.review.config import Config
 from vidbrowse.core.review.settings import load_settings, settings_path
 from vidbrowse.generate import generate_archive

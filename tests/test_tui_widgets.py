@@ -11,7 +11,8 @@ import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from vidbrowse.core.query.language import Term
+from vidbrowse.core.query.language import ParsedQuery
+from vidbrowse.core.query.nodes import Term
 from vidbrowse.core.query.search import Results, Row
 from vidbrowse.core.review.settings import Settings, load_settings, save_settings, settings_path
 from vidbrowse.tui.app import VidbrowseApp
@@ -27,7 +28,9 @@ class CountingResults(Results):
     """`total` synthetic rows, made on demand; remembers how many rows were asked for."""
 
     def __init__(self, total: int) -> None:
-        super().__init__(query="", sort="views", reverse=False, total=total, facets={})
+        super().__init__(
+            query=ParsedQuery.parse(""), sort="views", reverse=False, total=total, facets={}
+        )
         self.fetched = 0
 
     def rows(self, start: int, stop: int) -> list[Row]:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from vidbrowse.cliparse import (
     LOCATE_WORDS,
@@ -31,7 +31,7 @@ from vidbrowse.core.display import plural
 if TYPE_CHECKING:
     from vidbrowse.core.archive.scan import Scan
     from vidbrowse.core.library.library import Library, Progress, UpdateSummary
-    from vidbrowse.core.query.search import Results
+    from vidbrowse.core.query.language import ParsedQuery
     from vidbrowse.core.review.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
@@ -154,22 +154,14 @@ def index_summary(summary: UpdateSummary) -> str:
             f"{summary.changed} changed, {summary.removed} removed; {summary.seconds:.2f} s")
 
 
-def _search(library: Library, query: str, **options: Any) -> Results:
-    from vidbrowse.core.query.language import QueryError
+def _parsed(text: str) -> ParsedQuery:
+    """The query, analysed once for the whole command."""
+    from vidbrowse.core.query.language import ParsedQuery, QueryError
 
     try:
-        return library.search(query, **options)
+        return ParsedQuery.parse(text)
     except QueryError as error:
         raise CliError(f"bad query: {error}", EXIT_USAGE) from error
-
-
-def _uses_marks(query: str) -> bool:
-    from vidbrowse.core.query.language import QueryError, parse_query, uses_marks
-
-    try:
-        return uses_marks(parse_query(query))
-    except QueryError:
-        return False  # the search reports it
 
 
 def open_marks(library: Library, *, needed: bool) -> Marks | None:
@@ -194,9 +186,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
     limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
     library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
-    marks = open_marks(library, needed=_uses_marks(args.query))
-    results = _search(library, args.query, sort=args.sort, reverse=args.reverse, facet_limit=0,
-                      marks=marks)
+    query = _parsed(args.query)
+    marks = open_marks(library, needed=query.uses_marks)
+    results = library.search(query, sort=args.sort, reverse=args.reverse, facet_limit=0,
+                             marks=marks)
     shown = results.total if limit == 0 else min(limit, results.total)
     with _destination(args.output) as out:
         if args.format == "table":
@@ -264,7 +257,7 @@ def cmd_facets(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
     library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
-    results = _search(library, args.query, facet_limit=args.limit or None)
+    results = library.search(_parsed(args.query), facet_limit=args.limit or None)
     counts = results.facets.get(args.field, [])
     for value, count in counts:
         if args.json:
@@ -280,8 +273,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from vidbrowse.core.reports.stats import result_stats
 
     library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
-    marks = open_marks(library, needed=_uses_marks(args.query))
-    results = _search(library, args.query, facet_limit=0, marks=marks)
+    query = _parsed(args.query)
+    marks = open_marks(library, needed=query.uses_marks)
+    results = library.search(query, facet_limit=0, marks=marks)
     numbers = result_stats(results)
     if args.json:
         print(json_line(output.stats_record(numbers)))

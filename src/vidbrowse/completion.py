@@ -18,7 +18,7 @@ PATH_OPTIONS = {"--index-dir": "dir", "-o": "file", "--output": "file"}
 
 def query_words() -> list[str]:
     """What a query may start a term with: every field, and the mark tests written out."""
-    from vidbrowse.core.query.language import (
+    from vidbrowse.core.query.nodes import (
         EXACT_FIELDS,
         HAS_VALUES,
         IS_VALUES,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vidbrowse.core.query.language import QueryError, selected_facets, with_facets
+from vidbrowse.core.query.editing import selected_facets, with_facets
+from vidbrowse.core.query.language import QueryError
 
 if TYPE_CHECKING:
     from vidbrowse.tui.screens.main import MainScreen
@@ -27,7 +28,7 @@ class FacetFilters:
         screen = self.screen
         if screen.results is None:
             return
-        chosen = selected_facets(screen.query_text)
+        chosen = selected_facets(screen.results.query)
         selected: dict[str, set[str]] = {}
         facets = screen.results.facets
         for field, selection in chosen.items():

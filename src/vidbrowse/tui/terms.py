@@ -3,13 +3,14 @@ so "running" in the query lights up "runs" and "Runner" in the post, and `caf*` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
 
 from vidbrowse.core.engine.analysis import ANALYZER, fold, plain_words, words_of
-from vidbrowse.core.query.language import Term
+from vidbrowse.core.query.nodes import Term
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class TermMatcher:
     prefixes: tuple[str, ...]  # folded prefixes, matched against the word and its stem
 
     @classmethod
-    def from_terms(cls, terms: list[Term]) -> TermMatcher:
+    def from_terms(cls, terms: Sequence[Term]) -> TermMatcher:
         words: set[str] = set()
         prefixes: list[str] = []
         for term in terms:

@@ -19,7 +19,7 @@ from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.update import Updater, UpdateSummary
-from vidbrowse.core.query.language import Node, has_words, parse_query
+from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.search import Results
 
 if TYPE_CHECKING:
@@ -94,25 +94,22 @@ class Library:
 
     def search(
         self,
-        query: str | Node,
+        query: str | ParsedQuery,
         *,
         sort: str | None = None,
         reverse: bool = False,
         facet_limit: int | None = 50,
         marks: Marks | None = None,
     ) -> Results:
-        """Raises QueryError for a malformed query string. `marks` (the user's, see review.py)
-        answers `is:`/`has:`/`note:` terms; without them every post is unread."""
+        """Raises QueryError for a malformed query string. `sort=None`: the query's default
+        (ParsedQuery.default_sort). `marks` (the user's, see review.py) answers
+        `is:`/`has:`/`note:` terms; without them every post is unread."""
         if isinstance(query, str):
-            text, node = query, parse_query(query)
-        else:
-            text, node = "", query
-        if sort is None:
-            sort = "relevance" if has_words(node) else "uploaded"
+            query = ParsedQuery.parse(query)
         # Held for the whole search: the searcher is closed when an update swaps it out.
         with self._home.lock:
             return self._home.need_view().search(
-                node, text, sort=sort, reverse=reverse, facet_limit=facet_limit, marks=marks
+                query, sort=sort, reverse=reverse, facet_limit=facet_limit, marks=marks
             )
 
     # Reads hold the lock: a rebuild closes the store they would otherwise still be using.

@@ -247,18 +247,18 @@ class Updater:
                     else:
                         deletes.append(rowid)  # its old version
                     rowids.append(rowid)
-                loaded_all = writing.write_bulk(
+                all_parsed = writing.write_bulk(
                     self.home.need_view().ix,
                     builders.get(),
                     list(zip(batch, rowids, strict=True)),
                     deletes,
                     _indexing(report, done, len(todo)),
                 )
-                for path, rowid, loaded in zip(batch, rowids, loaded_all, strict=True):
-                    if isinstance(loaded, Problem):
-                        problems.append((loaded, stats[path]))
+                for path, rowid, parsed in zip(batch, rowids, all_parsed, strict=True):
+                    if isinstance(parsed, Problem):
+                        problems.append((parsed, stats[path]))
                     else:
-                        packed.append((rowid, loaded, stats[path]))
+                        packed.append((rowid, parsed, stats[path]))
                 done += len(batch)
             else:
                 for path in batch:

@@ -19,7 +19,7 @@ from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.search import Results, execute
 
 if TYPE_CHECKING:
-    from vidbrowse.core.query.language import Node
+    from vidbrowse.core.query.language import ParsedQuery
     from vidbrowse.core.review.marks import Marks
 
 # A commit that wrote or deleted at most this share of the posts patches the columns with those
@@ -52,8 +52,7 @@ class View:
 
     def search(
         self,
-        node: Node,
-        text: str,
+        query: ParsedQuery,
         *,
         sort: str | None,
         reverse: bool,
@@ -61,8 +60,7 @@ class View:
         marks: Marks | None,
     ) -> Results:
         return execute(
-            node,
-            text,
+            query,
             self.columns,
             self.searcher,
             self.docnum_rowids,

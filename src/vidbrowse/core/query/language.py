@@ -11,291 +11,43 @@ Grammar (precedence NOT > AND > OR; AND may be implicit):
     unary   := "NOT" unary | "-" primary | primary
     primary := "(" or_expr ")" | word | "phrase" | field ":" value
 
-Nodes carry the source span they came from (`start`, `end`; parentheses included for a group)
-so `with_facets` can rewrite a query without touching the rest of the user's text.
+The tree's nodes and fields are in nodes.py, the values of range fields in values.py, rewriting
+a query's filters in editing.py.
 """
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from vidbrowse.core.options import FACET_FIELDS
-
-# Fields whose words live in the Whoosh index; None on a Term means "all of them".
-TEXT_FIELDS = ("title", "channel", "text")
-# Fields matched exactly (case- and accent-insensitive) against the columns.
-EXACT_FIELDS = ("tag", "category", "id")
-# Fields with ranges. Values are integers: seconds for duration, counts for views/likes/dislikes,
-# POSIX timestamps (UTC seconds) for uploaded/posted.
-RANGE_FIELDS = ("duration", "views", "likes", "dislikes", "uploaded", "posted")
-COUNT_FIELDS = ("views", "likes", "dislikes")
-DATE_FIELDS = ("uploaded", "posted")
-# Fields answered from the user's marks and notes (see marks.py), not from the archive.
-MARK_FIELDS = ("is", "has", "note")
-# `is:` values → the Mark they stand for; `has:` takes only `note`.
-IS_VALUES = {"starred": "starred", "star": "starred", "read": "read", "unread": "unread"}
-HAS_VALUES = {"note": "note", "notes": "note"}
-
-# Every name accepted before ':' → its canonical field. Extend here (e.g. `is:`, `note:`).
-FIELD_NAMES: dict[str, str] = {
-    name: name for name in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS + MARK_FIELDS
-}
-FIELD_NAMES.update(
-    tags="tag",
-    categories="category",
-    cat="category",
-    vid_id="id",
-    desc="text",
-    description="text",
-    body="text",
-    notes="note",
+from vidbrowse.core.query.nodes import (
+    EXACT_FIELDS,
+    FIELD_NAMES,
+    HAS_VALUES,
+    IS_VALUES,
+    KEYWORDS,
+    MARK_FIELDS,
+    MAX_FUZZY_DISTANCE,
+    RANGE_FIELDS,
+    TEXT_FIELDS,
+    And,
+    Everything,
+    Exact,
+    MarkTest,
+    Node,
+    Not,
+    NoteMatch,
+    Or,
+    QueryError,
+    Term,
+    positive_terms,
+    span_end,
+    span_start,
+    uses_marks,
 )
-
-MAX_FUZZY_DISTANCE = 2
-KEYWORDS = ("AND", "OR", "NOT")
-
-
-class QueryError(ValueError):
-    """A malformed query. `position` is the 0-based character offset of the problem."""
-
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-
-    def __str__(self) -> str:
-        return f"{self.message} (at character {self.position + 1})"
-
-
-def _span() -> int:
-    # Source offsets are bookkeeping, not meaning: two nodes are equal whatever their position.
-    return field(default=-1, compare=False, repr=False)  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True, slots=True)
-class Everything:
-    """The empty query: every post."""
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """Words to find with Whoosh. kind: "word", "phrase", "prefix" (`abc*`) or "fuzzy" (`abc~`).
-    `distance` is the edit distance of a fuzzy term (`abc~2`)."""
-
-    text: str
-    kind: str = "word"
-    field: str | None = None  # one of TEXT_FIELDS, or None for all
-    distance: int = 1
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class Exact:
-    """`tag:x`, `category:x`, `id:x`: an exact, case-insensitive value."""
-
-    field: str
-    value: str
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    """A half-open range low <= value < high on one of RANGE_FIELDS; None is unbounded.
-    Posts whose value is unknown never match a range."""
-
-    field: str
-    low: int | None
-    high: int | None
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """`is:starred`, `is:read`, `is:unread`, `has:note`: name is "starred", "read", "unread" or
-    "note". Without marks (none saved, or none given to `execute`) every post is unread."""
-
-    name: str
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class NoteMatch:
-    """`note:word`, `note:"some words"`: the post's note contains the text, ignoring case,
-    accents and runs of spaces (a substring: `note:todo` finds "TODOs")."""
-
-    text: str
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    items: tuple[Node, ...]
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    items: tuple[Node, ...]
-    start: int = _span()
-    end: int = _span()
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    item: Node
-    start: int = _span()
-    end: int = _span()
-
-
-Node = Everything | Term | Exact | Range | Mark | NoteMatch | And | Or | Not
-
-
-# ---------------------------------------------------------------------------- value parsers
-
-_COUNT_RE = re.compile(r"(\d[\d,]*(?:\.\d+)?)([kmb]?)", re.IGNORECASE)
-_COUNT_SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
-_GROUPED_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
-_UNITS_RE = re.compile(
-    r"(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?",
-    re.IGNORECASE,
-)
-_CLOCK_RE = re.compile(r"(?:(\d+):)?(\d+):(\d{1,2})")
-_ISO_RE = re.compile(
-    r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", re.IGNORECASE
-)
-_DATE_RE = re.compile(
-    r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?Z?)?)?)?",
-    re.IGNORECASE,
-)
-
-
-def parse_count(text: str) -> int:
-    """`1000`, `1,000`, `1.5k`, `43K`, `1M`, `2B` → an int. Raises ValueError."""
-    m = _COUNT_RE.fullmatch(text)
-    if m:
-        number, suffix = m.groups()
-        whole = number.split(".")[0]
-        if "," not in whole or _GROUPED_RE.fullmatch(whole):
-            value = Decimal(number.replace(",", "")) * _COUNT_SUFFIX[suffix.lower()]
-            if value == value.to_integral_value():
-                return int(value)
-    raise ValueError(f"'{text}' is not a count (try 1000, 1,000, 1.5k, 2M)")
-
-
-def parse_duration(text: str) -> int:
-    """`90`, `90s`, `10m`, `1h30m`, `2d`, `1:30`, `1:02:03`, `PT1M30S` → seconds.
-    Raises ValueError."""
-    seconds: Decimal | None = None
-    if text.isdigit():
-        seconds = Decimal(text)
-    elif m := _CLOCK_RE.fullmatch(text):
-        hours, minutes, secs = m.groups()
-        # Only the leading part may exceed 59: `90:00` is 90 minutes, `1:75` is a typo.
-        if int(secs) < 60 and (hours is None or int(minutes) < 60):
-            seconds = Decimal(int(hours or 0) * 3600 + int(minutes) * 60 + int(secs))
-    elif (m := _UNITS_RE.fullmatch(text)) and any(m.groups()):
-        seconds = _weighted(m.groups(), (86400, 3600, 60, 1))
-    elif (m := _ISO_RE.fullmatch(text)) and any(m.groups()):
-        seconds = _weighted(m.groups(), (604800, 86400, 3600, 60, 1))
-    if seconds is not None and seconds == seconds.to_integral_value():
-        return int(seconds)
-    raise ValueError(f"'{text}' is not a duration (try 90s, 10m, 1h30m, 1:30)")
-
-
-def _weighted(parts: tuple[str | None, ...], weights: tuple[int, ...]) -> Decimal:
-    return sum(
-        (Decimal(part) * weight for part, weight in zip(parts, weights, strict=True) if part),
-        Decimal(0),
-    )
-
-
-def parse_date_period(text: str) -> tuple[int, int]:
-    """`2014`, `2014-03`, `2014-03-05`, `2014-03-05T10:00[:30]` → the whole period it names, as
-    half-open UTC POSIX seconds [start, end). Raises ValueError."""
-    m = _DATE_RE.fullmatch(text)
-    try:
-        if not m:
-            raise ValueError
-        year, month, day, hour, minute, second = (int(g) if g else None for g in m.groups())
-        assert year is not None
-        if month is None:
-            return _utc(year, 1, 1), _utc(year + 1, 1, 1)
-        if not 1 <= month <= 12:
-            raise ValueError
-        if day is None:
-            next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-            return _utc(year, month, 1), _utc(*next_month, 1)
-        if not 1 <= day <= calendar.monthrange(year, month)[1]:
-            raise ValueError
-        start = _utc(year, month, day)
-        if hour is None:
-            return start, start + 86400
-        assert minute is not None
-        if hour > 23 or minute > 59 or (second or 0) > 59:
-            raise ValueError
-        start += hour * 3600 + minute * 60 + (second or 0)
-        return start, start + (60 if second is None else 1)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date (try 2014, 2014-03, 2014-03-05)") from None
-
-
-def _utc(year: int, month: int, day: int) -> int:
-    return calendar.timegm((year, month, day, 0, 0, 0))
-
-
-def _period(field_name: str, text: str) -> tuple[int, int]:
-    """The half-open set of integers a single range value stands for."""
-    if field_name in DATE_FIELDS:
-        return parse_date_period(text)
-    value = parse_count(text) if field_name in COUNT_FIELDS else parse_duration(text)
-    return value, value + 1
-
-
-def parse_range(field_name: str, text: str, position: int = 0) -> Range:
-    """The value after `duration:` etc.: `>x`, `>=x`, `<x`, `<=x`, `a..b`, `a..`, `..b` or `x`.
-    Every value names a period (a number is the period of itself, a date its whole day, month or
-    year); bounds include or exclude whole periods. Raises QueryError."""
-
-    def period(value: str, offset: int) -> tuple[int, int]:
-        if not value:
-            raise QueryError(f"missing value in '{field_name}:{text}'", position + offset)
-        try:
-            return _period(field_name, value)
-        except ValueError as exc:
-            raise QueryError(str(exc), position + offset) from None
-
-    for op in (">=", "<=", ">", "<"):
-        if text.startswith(op):
-            low, high = period(text[len(op) :], len(op))
-            if op == ">=":
-                return Range(field_name, low, None)
-            if op == ">":
-                return Range(field_name, high, None)
-            return Range(field_name, None, low if op == "<" else high)
-    if ".." in text:
-        left, _, right = text.partition("..")
-        if not left and not right:
-            raise QueryError(f"'{field_name}:..' needs at least one end", position)
-        low = period(left, 0)[0] if left else None
-        high = period(right, len(left) + 2)[1] if right else None
-        if low is not None and high is not None and low >= high:
-            raise QueryError(f"range '{text}' is reversed: write low..high", position)
-        return Range(field_name, low, high)
-    low, high = period(text, 0)
-    return Range(field_name, low, high)
-
+from vidbrowse.core.query.values import parse_range
 
 # ---------------------------------------------------------------------------- lexer
 
@@ -402,7 +154,7 @@ def _mark_atom(
         raise QueryError(
             f"unknown '{canonical}:' value '{value}'{hint} (try {choices})", value_start
         )
-    return Mark(mark, start=name_start, end=end)
+    return MarkTest(mark, start=name_start, end=end)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -562,15 +314,7 @@ class _Parser:
 def _group(kind: type[And] | type[Or], items: list[Node]) -> Node:
     if len(items) == 1:
         return items[0]
-    return kind(tuple(items), start=_start(items[0]), end=_end(items[-1]))
-
-
-def _start(node: Node) -> int:
-    return -1 if isinstance(node, Everything) else node.start
-
-
-def _end(node: Node) -> int:
-    return -1 if isinstance(node, Everything) else node.end
+    return kind(tuple(items), start=span_start(items[0]), end=span_end(items[-1]))
 
 
 def parse_query(text: str) -> Node:
@@ -582,39 +326,46 @@ def parse_query(text: str) -> Node:
         raise QueryError("the query is nested too deeply", 0) from None
 
 
-# ---------------------------------------------------------------------------- tree helpers
+def parse_tokens(text: str) -> tuple[list[Token], Node]:
+    """The tokens of a query and its tree (for rewriting it in place). Raises QueryError."""
+    tokens = tokenize(text)
+    return tokens, _Parser(text, tokens).parse()
 
 
-def positive_terms(node: Node) -> list[Term]:
-    """The Terms not negated (an even number of NOTs counts as none), in query order: the
-    words to highlight and score."""
-    return _terms(node, negated=False)
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query analysed once: its text, its tree and the words it looks for. Made where the
+    query is typed (the query bar, the command line), it flows to the search, the term
+    highlighter and the facet pane, none of which parses the text again."""
 
+    text: str
+    tree: Node
+    terms: tuple[Term, ...]  # the positive terms: words to score and highlight
 
-def _terms(node: Node, negated: bool) -> list[Term]:
-    if isinstance(node, Term):
-        return [] if negated else [node]
-    if isinstance(node, Not):
-        return _terms(node.item, not negated)
-    if isinstance(node, And | Or):
-        return [term for item in node.items for term in _terms(item, negated)]
-    return []
+    @classmethod
+    def parse(cls, text: str) -> ParsedQuery:
+        """Raises QueryError for a malformed query."""
+        return cls.of(parse_query(text), text)
 
+    @classmethod
+    def of(cls, tree: Node, text: str = "") -> ParsedQuery:
+        """A tree built by code rather than typed (`text` is then only a label)."""
+        return cls(text, tree, tuple(positive_terms(tree)))
 
-def uses_marks(node: Node) -> bool:
-    """True when the query tests the user's marks or notes (`is:`, `has:`, `note:`)."""
-    if isinstance(node, Mark | NoteMatch):
-        return True
-    if isinstance(node, Not):
-        return uses_marks(node.item)
-    if isinstance(node, And | Or):
-        return any(uses_marks(item) for item in node.items)
-    return False
+    @property
+    def has_words(self) -> bool:
+        """Whether the query has a positive Term, so relevance is a meaningful sort."""
+        return bool(self.terms)
 
+    @property
+    def uses_marks(self) -> bool:
+        """Whether the query tests the user's marks or notes (`is:`, `has:`, `note:`)."""
+        return uses_marks(self.tree)
 
-def has_words(node: Node) -> bool:
-    """True when the query has a positive Term, so relevance is a meaningful sort."""
-    return bool(positive_terms(node))
+    def default_sort(self) -> str:
+        """The order of results when none is asked for: by relevance when the query has words,
+        else newest upload first. The one place this is decided."""
+        return "relevance" if self.terms else "uploaded"
 
 
 def format_value(value: str) -> str:
@@ -630,146 +381,3 @@ def format_value(value: str) -> str:
     if not needs_quotes:
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@dataclass(frozen=True, slots=True)
-class FacetSelection:
-    """The values of one exact field that the whole query requires: every one of them
-    (mode "and", from top-level `tag:a tag:b`) or any one of them (mode "or", from a top-level
-    `(tag:a OR tag:b)`)."""
-
-    values: tuple[str, ...]
-    mode: str = "and"
-
-
-def _top_items(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, Everything):
-        return ()
-    return node.items if isinstance(node, And) else (node,)
-
-
-def _facet_item(node: Node) -> tuple[str, str] | None:
-    """(field, value) of a facet selection item: an Exact, or `channel:word`/`channel:"a b"`."""
-    if isinstance(node, Exact):
-        return node.field, node.value
-    if isinstance(node, Term) and node.field == "channel" and node.kind in ("word", "phrase"):
-        return "channel", node.text
-    return None
-
-
-def _facet_group(node: Node) -> tuple[str, list[str]] | None:
-    """(field, values) of an Or made only of facet items of one field, else None."""
-    if not isinstance(node, Or):
-        return None
-    items = [_facet_item(item) for item in node.items]
-    if not all(items) or len({field for field, _ in items}) != 1:  # type: ignore[misc]
-        return None
-    return items[0][0], [value for _, value in items]  # type: ignore[index,misc]
-
-
-def _facet_field(node: Node) -> str | None:
-    found = _facet_item(node) or _facet_group(node)
-    return found[0] if found else None
-
-
-def selected_facets(text: str) -> dict[str, FacetSelection]:
-    """What the facet pane should show as selected, per facet field. Plain top-level items win
-    (mode "and"); otherwise the first top-level OR group (mode "or"). A query that does not
-    parse selects nothing."""
-    try:
-        node = parse_query(text)
-    except QueryError:
-        return {}
-    plain: dict[str, list[str]] = {}
-    groups: dict[str, list[str]] = {}
-    for item in _top_items(node):
-        if (single := _facet_item(item)) is not None:
-            values = plain.setdefault(single[0], [])
-            if single[1] not in values:
-                values.append(single[1])
-        elif (group := _facet_group(item)) is not None and group[0] not in groups:
-            groups[group[0]] = list(dict.fromkeys(group[1]))
-    out = {name: FacetSelection(tuple(values), "or") for name, values in groups.items()}
-    out.update((name, FacetSelection(tuple(values), "and")) for name, values in plain.items())
-    return out
-
-
-def with_facets(text: str, field_name: str, values: list[str] | tuple[str, ...], mode: str) -> str:
-    """`text` with the facet selection of `field_name` replaced: its top-level Exact items and
-    OR groups are cut out (with an `AND` joining them), then `tag:a tag:b` (mode "and") or
-    `(tag:a OR tag:b)` (mode "or") is appended; no values just removes. The rest of the text is
-    kept byte for byte, except that a top-level `x OR y` is put in parentheses before appending
-    so the new filter applies to all of it. Raises QueryError if `text` does not parse."""
-    canonical = FIELD_NAMES.get(field_name, field_name)
-    if canonical not in FACET_FIELDS:
-        raise ValueError(f"{field_name!r} is not a facet field")
-    if mode not in ("and", "or"):
-        raise ValueError(f"mode must be 'and' or 'or', not {mode!r}")
-    addition = _facet_text(canonical, list(dict.fromkeys(values)), mode)
-    return _replace_top_items(text, lambda item: _facet_field(item) == canonical, addition)
-
-
-def with_range(text: str, field_name: str, value: str) -> str:
-    """`text` narrowed to `field:value` (e.g. `uploaded`, `2014-03`): top-level ranges on that
-    field are replaced, the rest is kept as `with_facets` keeps it. Raises QueryError if `text`
-    or the value does not parse."""
-    canonical = FIELD_NAMES.get(field_name, field_name)
-    if canonical not in RANGE_FIELDS:
-        raise ValueError(f"{field_name!r} is not a range field")
-    parse_range(canonical, value)
-    addition = f"{canonical}:{value}"
-    return _replace_top_items(
-        text, lambda item: isinstance(item, Range) and item.field == canonical, addition
-    )
-
-
-def _replace_top_items(text: str, cut: Callable[[Node], bool], addition: str) -> str:
-    """Cut the top-level items `cut` selects (with an `AND` joining them), then append
-    `addition`, parenthesising a top-level `x OR y` so the addition applies to all of it."""
-    tokens = tokenize(text)
-    node = _Parser(text, tokens).parse()
-    cuts = [_cut_span(tokens, item) for item in _top_items(node) if cut(item)]
-    rest = text
-    for start, end in reversed(cuts):
-        before, after = rest[:start].rstrip(), rest[end:].lstrip()
-        rest = f"{before} {after}" if before and after else before + after
-    rest = rest.strip()
-    if not addition:
-        return rest
-    if not rest:
-        return addition
-    rest_tokens = tokenize(rest)
-    if isinstance(_Parser(rest, rest_tokens).parse(), Or) and not _is_one_group(rest_tokens):
-        rest = f"({rest})"
-    return f"{rest} {addition}"
-
-
-def _is_one_group(tokens: list[Token]) -> bool:
-    """True when the first '(' closes at the last token: the whole query is one group."""
-    if not tokens or tokens[0].kind != "(":
-        return False
-    depth = 0
-    for k, tok in enumerate(tokens):
-        depth += (tok.kind == "(") - (tok.kind == ")")
-        if depth == 0:
-            return k == len(tokens) - 1
-    return False
-
-
-def _cut_span(tokens: list[Token], item: Node) -> tuple[int, int]:
-    """The span of a top-level item plus the explicit AND that joins it to a neighbour."""
-    start, end = _start(item), _end(item)
-    first = next(k for k, t in enumerate(tokens) if t.start >= start)
-    last = max(k for k, t in enumerate(tokens) if t.end <= end)
-    if first > 0 and tokens[first - 1].kind == "AND":
-        start = tokens[first - 1].start
-    elif last + 1 < len(tokens) and tokens[last + 1].kind == "AND":
-        end = tokens[last + 1].end
-    return start, end
-
-
-def _facet_text(name: str, values: list[str], mode: str) -> str:
-    parts = [f"{name}:{format_value(v)}" for v in values]
-    if mode == "or" and len(parts) > 1:
-        return "(" + " OR ".join(parts) + ")"
-    return " ".join(parts)

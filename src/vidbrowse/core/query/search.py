@@ -21,24 +21,22 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.engine.analysis import plain_words, words_of
-from vidbrowse.core.engine.index import deleted_docnums
 from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.query.columns import Columns
-from vidbrowse.core.query.language import (
+from vidbrowse.core.query.language import ParsedQuery
+from vidbrowse.core.query.nodes import (
     And,
     Everything,
     Exact,
-    Mark,
+    MarkTest,
     Node,
     Not,
     NoteMatch,
     Or,
     Range,
     Term,
-    has_words,
-    positive_terms,
 )
 from vidbrowse.core.query.ranking import Listed, Ranking
 
@@ -87,7 +85,7 @@ def _no_matches() -> Listed:
 class Results:
     """The answer to one query. `rows(start, stop)` materialises only the rows asked for."""
 
-    query: str
+    query: ParsedQuery  # what was searched: the highlighter and the facet pane read it too
     sort: str
     reverse: bool
     total: int
@@ -143,8 +141,7 @@ class Results:
 
 
 def execute(
-    node: Node,
-    query_text: str,
+    query: ParsedQuery,
     columns: Columns,
     searcher: Searcher,
     docnum_rowids: np.ndarray,
@@ -154,9 +151,12 @@ def execute(
     facet_limit: int | None,
     marks: Marks | None = None,
 ) -> Results:
-    """Evaluate `node` over `columns` (words through `searcher`) into ordered Results.
+    """Evaluate `query` over `columns` (words through `searcher`) into ordered Results.
+    `docnum_rowids`: the rowid of each docnum of `searcher`, -1 for deleted documents (an
+    updated post keeps its old version, with the same rowid, until segments merge) and for
+    documents the columns do not hold (see library.view.open_view, which masks them once).
 
-    `sort=None` means relevance when the query has words, else newest upload first. Relevance is
+    `sort=None` means the query's default (ParsedQuery.default_sort). Relevance is
     BM25 without length normalisation (idf x saturated term frequency, field boosts included),
     summed over the positive terms and computed with numpy from the postings already read to
     match: Whoosh's own scorer costs ~3 µs per posting (~120 ms for a word in all of 30k posts).
@@ -165,18 +165,18 @@ def execute(
     `marks` answers `is:`, `has:` and `note:`; None means no marks (every post unread).
     """
     if sort is None:
-        sort = "relevance" if has_words(node) else "uploaded"
+        sort = query.default_sort()
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORT_KEYS)}")
     started = time.perf_counter()
-    doc_positions = _live_positions(columns, searcher, docnum_rowids)
+    doc_positions, _ = columns.docnum_positions(docnum_rowids)
     evaluator = _Evaluator(columns, searcher, doc_positions, marks)
-    mask = evaluator.mask(node)
+    mask = evaluator.mask(query.tree)
     if mask is None:
         mask = np.ones(len(columns), dtype=bool)
     evaluated = time.perf_counter()
 
-    terms = positive_terms(node) if sort == "relevance" else []
+    terms = list(query.terms) if sort == "relevance" else []
     order: Listed | Ranking
     if terms:
         by_upload = columns.order("uploaded", False)
@@ -197,7 +197,7 @@ def execute(
     )
     done = time.perf_counter()
     return Results(
-        query=query_text,
+        query=query,
         sort=sort,
         reverse=reverse,
         total=len(positions),
@@ -211,18 +211,6 @@ def execute(
         order=order,
         columns=columns,
     )
-
-
-def _live_positions(columns: Columns, searcher: Searcher, docnum_rowids: np.ndarray) -> np.ndarray:
-    """Column position of each docnum, -1 for documents Whoosh has deleted (an updated post
-    keeps its old version, with the same rowid, until segments merge)."""
-    positions, _ = columns.docnum_positions(docnum_rowids)
-    deleted = deleted_docnums(searcher)
-    if not len(deleted):
-        return positions
-    positions = positions.copy()
-    positions[deleted] = -1
-    return positions
 
 
 class _Evaluator:
@@ -255,7 +243,7 @@ class _Evaluator:
             return self.columns.exact(node.field, node.value)
         if isinstance(node, Range):
             return self.columns.in_range(node.field, node.low, node.high)
-        if isinstance(node, Mark):
+        if isinstance(node, MarkTest):
             return self._marked(node.name)
         if isinstance(node, NoteMatch):
             if self.marks is None:

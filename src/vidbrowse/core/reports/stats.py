@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidbrowse.core.query.columns import Columns
-from vidbrowse.core.query.language import with_range
+from vidbrowse.core.query.editing import with_range
 from vidbrowse.core.query.search import Results
 
 # Up to this many months from the first upload to the last, the timeline counts months.

@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import SORT_KEYS
-from vidbrowse.core.query.language import QueryError, has_words, parse_query, positive_terms
+from vidbrowse.core.query.language import ParsedQuery, QueryError
 from vidbrowse.core.query.search import Results, Row
 from vidbrowse.tui.commands import MAIN, bindings
 from vidbrowse.tui.facet_filters import FacetFilters
@@ -50,7 +50,7 @@ FACET_LIMIT = 50
 def next_sort(current: str | None, query: str) -> str:
     """The sort after `current` (SORT_KEYS' order); relevance only for a query with words."""
     try:
-        words = has_words(parse_query(query))
+        words = ParsedQuery.parse(query).has_words
     except QueryError:
         words = False
     keys = [key for key in SORT_KEYS if words or key != "relevance"]
@@ -193,7 +193,7 @@ class MainScreen(Screen[None]):
             return partial(self._show_error, generation, error)
         except Exception as error:  # the index may be mid-rebuild or damaged: say so, go on
             return partial(self._show_failure, generation, error)
-        return partial(self._show_results, generation, text, results, keep_row)
+        return partial(self._show_results, generation, results, keep_row)
 
     def _show_error(self, generation: int, error: QueryError) -> None:
         self.update_row.start_soon()
@@ -205,19 +205,14 @@ class MainScreen(Screen[None]):
         if generation == self.generation:
             self.status.update(Text(f"Search failed: {error}"))
 
-    def _show_results(
-        self, generation: int, text: str, results: Results, keep_row: Row | None
-    ) -> None:
+    def _show_results(self, generation: int, results: Results, keep_row: Row | None) -> None:
         if generation != self.generation:
             self.update_row.start_soon()
             return
         self.results = results
-        self.query_text = text
+        text = self.query_text = results.query.text
         self.query_bar.show_error(None)
-        try:
-            self.matcher = TermMatcher.from_terms(positive_terms(parse_query(text)))
-        except QueryError:
-            self.matcher = None
+        self.matcher = TermMatcher.from_terms(results.query.terms)
         self._show_status()
         # The list is what the user waits for; the facet lists are rebuilt after it is drawn.
         self.call_after_refresh(self.filters.show)
