@@ -334,9 +334,10 @@ def parse_tokens(text: str) -> tuple[list[Token], Node]:
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """A query analysed once: its text, its tree and the words it looks for. Made where the
-    query is typed (the query bar, the command line), it flows to the search, the term
-    highlighter and the facet pane, none of which parses the text again."""
+    """A query analysed once per search: its text, its tree and the words it looks for. Made by
+    `Library.search` from the query bar's text (or by the command line, which also asks it
+    whether marks are needed), it comes back as `Results.query` to the term highlighter and
+    the facet pane, neither of which parses the text again."""
 
     text: str
     tree: Node
