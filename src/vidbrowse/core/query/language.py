@@ -40,13 +40,13 @@ from vidbrowse.core.query.nodes import (
     Not,
     NoteMatch,
     Or,
-    QueryError,
     Term,
     positive_terms,
     span_end,
     span_start,
     uses_marks,
 )
+from vidbrowse.core.query.nodes import QueryError as QueryError  # what parsing raises
 from vidbrowse.core.query.values import parse_range
 
 # ---------------------------------------------------------------------------- lexer
