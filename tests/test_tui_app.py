@@ -524,7 +524,7 @@ async def test_results_of_an_outdated_search_are_dropped(library: Library) -> No
         await type_query(pilot, app, "music")
         shown = app.main_screen.results
         stale = library.search("zzhostile")
-        app.main_screen._show_results(app.main_screen.generation - 1, "zzhostile", stale, None)
+        app.main_screen._show_results(app.main_screen.generation - 1, stale, None)
         await settle(pilot, app)
         assert app.main_screen.results is shown and app.main_screen.query_text == "music"
 
