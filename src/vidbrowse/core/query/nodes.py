@@ -59,7 +59,7 @@ class QueryError(ValueError):
 
 def _span() -> int:
     # Source offsets are bookkeeping, not meaning: two nodes are equal whatever their position.
-    return field(default=-1, compare=False, repr=False)  # type: ignore[no-any-return]
+    return field(default=-1, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,10 +133,10 @@ def parse_range(field_name: str, text: str, position: int = 0) -> Range:
         left, _, right = text.partition("..")
         if not left and not right:
             raise QueryError(f"'{field_name}:..' needs at least one end", position)
-        low = period(left, 0)[0] if left else None
-        high = period(right, len(left) + 2)[1] if right else None
-        if low is not None and high is not None and low >= high:
+        first = period(left, 0)[0] if left else None
+        last = period(right, len(left) + 2)[1] if right else None
+        if first is not None and last is not None and first >= last:
             raise QueryError(f"range '{text}' is reversed: write low..high", position)
-        return Range(field_name, low, high)
+        return Range(field_name, first, last)
     low, high = period(text, 0)
     return Range(field_name, low, high)
