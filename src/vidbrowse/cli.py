@@ -181,6 +181,8 @@ def open_marks(library: Library, *, needed: bool) -> Marks | None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from vidbrowse import output
+    from vidbrowse.core.display import printable
+    from vidbrowse.core.query import spelling
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
@@ -188,8 +190,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
     query = _parsed(args.query)
     marks = open_marks(library, needed=query.uses_marks)
-    results = library.search(query, sort=args.sort, reverse=args.reverse, facet_limit=0,
-                             marks=marks)
+    options = {"sort": args.sort, "reverse": args.reverse, "facet_limit": 0, "marks": marks}
+    results = library.search(query, **options)  # type: ignore[arg-type]
+    corrected = library.correction(args.query, results.total) if not args.exact else None
+    if corrected is not None and (args.correct or args.format == "table"):
+        back = "" if args.correct else " (--exact searches what you typed)"
+        print(f"vidbrowse: {spelling.note(args.query, results.total, corrected)}{back}",
+              file=sys.stderr)
+        results = library.search(corrected, **options)  # type: ignore[arg-type]
+    elif corrected is not None:
+        print(f"vidbrowse: did you mean `{printable(corrected)}`? (--correct searches it)",
+              file=sys.stderr)
     shown = results.total if limit == 0 else min(limit, results.total)
     with _destination(args.output) as out:
         if args.format == "table":

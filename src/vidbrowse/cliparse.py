@@ -141,6 +141,12 @@ def build_parser() -> Parser:
                         help="the same as --format json")
     search.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE instead of standard output")
+    spelled = search.add_mutually_exclusive_group()
+    spelled.add_argument("--correct", action="store_true",
+                         help="search the corrected spelling when the query finds nothing "
+                              "(the table's default; other formats only suggest it)")
+    spelled.add_argument("--exact", action="store_true",
+                         help="search exactly what was typed, even in the table")
 
     add["show"] = show = _command(
         commands, "show", "[ARCHIVE] VID_ID [--json]", help="everything about one post",

@@ -19,6 +19,7 @@ from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.update import Updater, UpdateSummary
+from vidbrowse.core.query import spelling
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.search import Results
 
@@ -111,6 +112,24 @@ class Library:
             return self._home.need_view().search(
                 query, sort=sort, reverse=reverse, facet_limit=facet_limit, marks=marks
             )
+
+    def correction(self, query: str, found: int) -> str | None:
+        """`query` with its typos fixed from the archive's own spellings (see spelling.py) when
+        it found almost nothing (`found` posts) and the fix finds more; else None. Raises
+        QueryError."""
+        if found > spelling.RARE:
+            return None
+        node = ParsedQuery.parse(query).tree
+        with self._home.lock:
+            columns = self._home.need_view().columns
+        return spelling.correct(
+            query,
+            node,
+            spelling.vocabulary(columns),
+            lambda term: self.search(ParsedQuery.of(term), sort="uploaded", facet_limit=0).total,
+            lambda text: self.search(text, sort="uploaded", facet_limit=0).total,
+            found,
+        )
 
     # Reads hold the lock: a rebuild closes the store they would otherwise still be using.
 
