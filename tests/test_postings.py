@@ -199,3 +199,15 @@ def test_prefixes_expand_and_match_as_whoosh(engine: str, reader: IndexReader, s
     if all(len(list(reader.iter_prefix(f, start))) <= MAX_EXPANSIONS for f in WORD_FIELDS):
         every = wq.Or([wq.Prefix(f, start) for f in WORD_FIELDS])
         assert found.tolist() == sorted(Searcher(reader).docs_for_query(every))
+
+
+def test_field_lengths_as_whoosh_reads_them(reader: IndexReader) -> None:
+    from vidbrowse.core.engine import whoosh_formats
+
+    for fieldname in FIELDS:
+        for leaf, _ in reader.leaf_readers():
+            count = leaf.doc_count_all()
+            wanted = [leaf.doc_field_length(d, fieldname) or 0 for d in range(count)]
+            assert whoosh_formats.field_lengths(leaf, fieldname).tolist() == wanted
+            assert whoosh_formats.public.field_lengths(leaf, fieldname).tolist() == wanted
+        assert any(leaf.doc_field_length(0, fieldname) for leaf, _ in reader.leaf_readers())

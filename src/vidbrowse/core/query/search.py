@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.engine.analysis import plain_words, words_of
+from vidbrowse.core.engine.index import field_lengths
 from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
@@ -47,8 +48,13 @@ __all__ = ["FACET_FIELDS", "SORT_KEYS", "Results", "Row", "execute"]
 
 # The index fields a Term without a field searches (the schema boosts title).
 WORD_FIELDS = ("title", "channel", "tags", "text")
-# BM25 term-frequency saturation, as in Whoosh's BM25F.
+# Relevance is BM25F (Robertson & Zaragoza, "The Probabilistic Relevance Framework", 2009): a
+# word's frequency in each field is normalised by the field's length against its average (b,
+# LENGTH_NORM) and weighted (FIELD_WEIGHTS), summed over the fields, then saturated once (K1);
+# its idf counts the posts holding it in any field. Tuned on scripts/bench_relevance.py.
 K1 = 1.2
+FIELD_WEIGHTS = {"title": 3.0, "channel": 1.5, "tags": 1.5, "text": 1.0}
+LENGTH_NORM = {"title": 0.5, "channel": 0.5, "tags": 0.5, "text": 0.75}
 # Index terms a prefix or fuzzy term may stand for, per field: the most frequent of the first
 # SCAN_LIMIT candidates per segment. Unbounded expansion is what made `a*` cost over a second
 # (docs/measurements.md); reading a term's infos costs ~10 µs and its postings ≥ 50 µs.
@@ -157,9 +163,9 @@ def execute(
     documents the columns do not hold (see library.view.open_view, which masks them once).
 
     `sort=None` means the query's default (ParsedQuery.default_sort). Relevance is
-    BM25 without length normalisation (idf x saturated term frequency, field boosts included),
-    summed over the positive terms and computed with numpy from the postings already read to
-    match: Whoosh's own scorer costs ~3 µs per posting (~120 ms for a word in all of 30k posts).
+    BM25F (see FIELD_WEIGHTS), summed over the positive terms and computed with numpy from the
+    postings already read to match: Whoosh's own scorer costs ~3 µs per posting (~120 ms for a
+    word in all of 30k posts).
     Equal scores (e.g. posts matched only through `OR tag:x`) follow newest upload first.
     `reverse` flips the whole order, except that posts with an unknown sort value stay last.
     `marks` answers `is:`, `has:` and `note:`; None means no marks (every post unread).
@@ -274,7 +280,8 @@ class _Evaluator:
         return self.marks.mask(self.columns, name)
 
     def scores(self, terms: list[Term]) -> np.ndarray:
-        """Relevance of every position to `terms` (0 where none of them occurs)."""
+        """Relevance of every position to `terms` (0 where none of them occurs): BM25F, summed
+        over the index words the terms stand for (see FIELD_WEIGHTS)."""
         scores = np.zeros(len(self.columns), dtype=np.float64)
         documents = max(self.reader.doc_count(), 1)
         for term in terms:
@@ -284,20 +291,50 @@ class _Evaluator:
                 for q in queries
                 for word in (q.words if isinstance(q, wq.Phrase) else [q.text])
             ]
-            for (fieldname, _), (docnums, weights) in zip(
+            by_word: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+            for (fieldname, word), (docnums, weights) in zip(
                 words, self._postings_of(words), strict=True
             ):
-                # Weights are frequencies times the field's boost; the boost scales the
-                # saturated frequency, as in BM25F, so a title hit outweighs body repetitions.
-                boost = self.reader.schema[fieldname].format.field_boost
+                by_word.setdefault(word, []).append((fieldname, docnums, weights))
+            for fields in by_word.values():
+                docnums, frequency = self._frequency(fields)
                 positions = self.doc_positions[docnums]
                 live = positions >= 0
                 found = int(live.sum())
                 idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
-                tf = weights[live].astype(np.float64) / boost
-                # A document appears once in a term's postings: plain += is safe.
-                scores[positions[live]] += boost * idf * tf * (K1 + 1) / (tf + K1)
+                tf = frequency[live]
+                scores[positions[live]] += idf * tf * (K1 + 1) / (tf + K1)
         return scores
+
+    def _frequency(
+        self, fields: list[tuple[str, np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25F frequency) of one word from its postings in each field: each
+        field's frequency over its length normalisation, times the field's weight, summed."""
+        if len(fields) == 1:
+            fieldname, docnums, weights = fields[0]
+            return docnums, self._weighted(fieldname, docnums, weights)
+        total = np.zeros(len(self.doc_positions), dtype=np.float64)
+        for fieldname, docnums, weights in fields:
+            # A document appears once in a field's postings: plain += is safe.
+            total[docnums] += self._weighted(fieldname, docnums, weights)
+        held = np.flatnonzero(total)
+        return held, total[held]
+
+    def _weighted(self, fieldname: str, docnums: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        # Postings hold frequencies times the schema's field_boost: divided out here.
+        boost = self.reader.schema[fieldname].format.field_boost
+        b = LENGTH_NORM[fieldname]
+        norm = _CACHE.get(self.searcher, ("norm", fieldname, b), lambda: self._norm(fieldname, b))
+        tf = weights.astype(np.float64) / boost
+        return FIELD_WEIGHTS[fieldname] * tf / norm[docnums]
+
+    def _norm(self, fieldname: str, b: float) -> np.ndarray:
+        """1 - b + b x length / average length, per docnum (BM25's length normalisation)."""
+        lengths = field_lengths(self.searcher, fieldname).astype(np.float64)
+        held = lengths[lengths > 0]
+        average = float(held.mean()) if len(held) else 1.0
+        return 1 - b + b * np.maximum(lengths, 1) / average
 
     def _words(self, term: Term) -> np.ndarray | None:
         started = time.perf_counter()

@@ -12,6 +12,7 @@ formats, so each need has two ways, and which one runs is decided once per proce
 | a term's postings + values | blocks.read_matcher         | public.read_slowly             |
 | phrase positions           | blocks.Block, positions.py  | public.decode_positions        |
 | docnum → rowid             | docs.column_int64           | public.column_int64            |
+| field lengths (BM25F)      | docs.field_lengths          | public.field_lengths           |
 | write a segment            | segments.SegmentFiles       | Whoosh's writer (builders.py)  |
 
 The rest of vidbrowse calls this module (engine/postings.py, phrases.py, index.py, bulkwriter.py).
@@ -55,6 +56,7 @@ __all__ = [
     "deleted_ids",
     "fast_reading",
     "fast_writing",
+    "field_lengths",
     "leaf_postings",
     "note_fallback",
     "public",
@@ -142,6 +144,13 @@ def column_int64(leaf: IndexReader, fieldname: str) -> np.ndarray:
     if fast_reading():
         return docs.column_int64(leaf, fieldname)
     return public.column_int64(leaf, fieldname)
+
+
+def field_lengths(leaf: IndexReader, fieldname: str) -> np.ndarray:
+    """A segment's lengths of `fieldname` per document, in words (float32; 0: none)."""
+    if fast_reading():
+        return docs.field_lengths(leaf, fieldname)
+    return public.field_lengths(leaf, fieldname)
 
 
 def deleted_ids(leaf: IndexReader) -> np.ndarray:

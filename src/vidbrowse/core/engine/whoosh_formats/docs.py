@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.reading import IndexReader
+from whoosh.util.numeric import byte_to_length
 
 from vidbrowse.core.engine.whoosh_formats import public
+
+# A field length's byte → the length, as Whoosh decodes it (exact up to 108 words, then ~6%).
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
 def column_int64(leaf: IndexReader, fieldname: str) -> np.ndarray:
@@ -35,3 +40,21 @@ def deleted_ids(leaf: IndexReader) -> np.ndarray:
     if not isinstance(deleted, frozenset | set):
         return public.deleted_ids(leaf)
     return np.fromiter(deleted, dtype=np.int64, count=len(deleted))
+
+
+def field_lengths(leaf: IndexReader, fieldname: str) -> np.ndarray:
+    """A segment's lengths of `fieldname` per document (float32; 0: none), from the column of
+    one byte per document Whoosh keeps them in (its reader: ~2 µs a document)."""
+    count = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    if not isinstance(perdoc, W3PerDocReader):
+        return public.field_lengths(leaf, fieldname)
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:  # no document of this segment has the field
+        return np.zeros(count, dtype=np.float32)
+    if not isinstance(column, NumericColumn.Reader) or column._typecode != "B":
+        return public.field_lengths(leaf, fieldname)
+    stored = min(column._count, count)
+    raw = np.zeros(count, dtype=np.uint8)  # documents past the column's end: the default, 0
+    raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return _LENGTHS[raw]

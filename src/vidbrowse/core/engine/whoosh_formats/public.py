@@ -94,6 +94,13 @@ def column_int64(leaf: IndexReader, fieldname: str) -> np.ndarray:
     return np.fromiter(column, dtype=np.uint64, count=leaf.doc_count_all()).view(np.int64)
 
 
+def field_lengths(leaf: IndexReader, fieldname: str) -> np.ndarray:
+    """A segment's lengths of `fieldname` per document (float32), one document at a time."""
+    count = leaf.doc_count_all()
+    lengths = (leaf.doc_field_length(d, fieldname) or 0 for d in range(count))
+    return np.fromiter(lengths, dtype=np.float32, count=count)
+
+
 def deleted_ids(leaf: IndexReader) -> np.ndarray:
     """A segment's deleted document numbers (int64, in any order)."""
     _used()
