@@ -43,6 +43,7 @@ from pathlib import Path
 from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.archive.scan import scan
+from vidbrowse.core.engine.marks import MARKS
 from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
 
@@ -52,11 +53,8 @@ TOP = 10
 MIN_LETTERS = 3
 TYPO_LETTERS = 5
 
-_MARKS = "".join(
-    chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Mn", "Mc")
-)
 # A letter, then letters and combining marks (so Indic words stay whole).
-_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{re.escape(_MARKS)}])*")
+_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
 _NOT_PROSE = re.compile(r"https?://\S+|www\.\S+|[#@]\w+")
 _TYPO_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 

@@ -25,6 +25,7 @@ import numpy as np
 from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.display import printable
+from vidbrowse.core.engine.marks import MARKS
 from vidbrowse.core.query.columns import Columns, fold
 from vidbrowse.core.query.language import (
     And,
@@ -35,13 +36,8 @@ from vidbrowse.core.query.language import (
     format_value,
 )
 
-# A word: letters, with the combining marks of the scripts that write words with them (combining
-# accents, Indic, Thai, Tibetan, Myanmar, Khmer): a marks class of every Unicode mark would make
-# the pattern ~10x slower.
-WORD = re.compile(
-    r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e\u0f00-\u0fff"
-    r"\u1000-\u109f\u1780-\u17ff])*"
-)
+# A word: a letter, then letters and combining marks (an Indic word stays whole).
+WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
 # Letters per script an edit may put in: the most common of the spellings.
 ALPHABET = 48
 # Close spellings tried for one word, most likely first, until the query finds something.
