@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.tui import SIZE, screen_text, settle, static_text, synchronous, type_query
 from vidbrowse import cli
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.spelling import budget
+from vidbrowse.tui.app import VidbrowseApp
 
 POSTS = [
     ("Minecraft survival island", ["minecraft", "survival"]),
@@ -122,3 +124,43 @@ def test_a_query_with_results_gets_no_note(
     assert cli.main(["search", *archive_args, "survival"]) == cli.EXIT_OK
     _, err = capsys.readouterr()
     assert "showing" not in err and "did you mean" not in err
+
+
+@synchronous
+async def test_the_app_shows_the_corrected_results_under_a_banner(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_query(pilot, app, "minecrft survival")
+        main = app.main_screen
+        assert main.results is not None and main.results.total == 1
+        assert main.query_text == "minecraft survival"
+        shown = screen_text(app)
+        assert "No posts match `minecrft survival` — showing `minecraft survival`" in shown
+        assert static_text(app, "#correction").endswith(  # wrapped on screen: read it whole
+            "showing `minecraft survival`; Enter on the banner searches exactly what you typed"
+        )
+        assert "Minecraft survival island" in shown
+        # Enter on the banner: exactly what was typed, and no banner.
+        await pilot.click("#correction")
+        await settle(pilot, app)
+        assert main.results.total == 0 and main.query_text == "minecrft survival"
+        assert "showing" not in screen_text(app)
+        # A query that finds posts has no banner.
+        await type_query(pilot, app, "survival")
+        assert main.results.total == 2 and "showing" not in screen_text(app)
+
+
+@synchronous
+async def test_enter_on_the_banner_searches_what_was_typed(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_query(pilot, app, "tag:minecrat")
+        main = app.main_screen
+        assert main.results is not None and main.results.total == 3
+        assert "showing `tag:minecraft`" in screen_text(app)
+        main.correction.focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert main.results.total == 0 and "showing" not in screen_text(app)

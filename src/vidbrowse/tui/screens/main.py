@@ -35,6 +35,7 @@ from vidbrowse.tui.review import ReviewActions
 from vidbrowse.tui.review_file import ReviewFile
 from vidbrowse.tui.screens.reader import ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
+from vidbrowse.tui.widgets.correction import CorrectionBanner
 from vidbrowse.tui.widgets.detail import DetailView, render_post
 from vidbrowse.tui.widgets.facets import FacetPane
 from vidbrowse.tui.widgets.footer import Footer
@@ -105,6 +106,7 @@ class MainScreen(Screen[None]):
         self.generation = 0  # bumped per search; results of an older one are dropped
         self.post: Post | None = None  # the loaded post of the highlighted row
         self._debounce: Timer | None = None
+        self.exact_query: str | None = None  # searched as typed: its correction was declined
         self.filters = FacetFilters(self)
         self.posts = PostActions(self, review)
         self.reviewing = ReviewActions(self, library, review, key_display)
@@ -117,6 +119,7 @@ class MainScreen(Screen[None]):
         self.update_row = UpdateRow(self.library, pending=self.needs_update, id="update")
         self.facet_pane = FacetPane(id="facets")
         self.status = Static(id="results-status")
+        self.correction = CorrectionBanner(id="correction")
         header = Static(id="results-columns")
         self.results_list = ResultsList(header=header, id="results")
         self.results_list.marker = self.posts.marker
@@ -127,6 +130,7 @@ class MainScreen(Screen[None]):
             yield self.facet_pane
             with Vertical(id="right"):
                 with Vertical(id="results-pane"):
+                    yield self.correction
                     yield self.status
                     yield header
                     yield self.results_list
@@ -185,15 +189,23 @@ class MainScreen(Screen[None]):
         """Search; what then shows the outcome, to call on the app's thread."""
         review = self.review.open()  # the first search opens the marks (`is:starred`…)
         marks = review.marks if review is not None else None
+        search = partial(
+            self.library.search, sort=sort, reverse=reverse, facet_limit=FACET_LIMIT, marks=marks
+        )
         try:
-            results = self.library.search(
-                text, sort=sort, reverse=reverse, facet_limit=FACET_LIMIT, marks=marks
-            )
+            results = search(text)
+            typed = None
+            # A typo corrected, unless the user asked for what was typed (the banner).
+            if text != self.exact_query:
+                corrected = self.library.correction(text, results.total)
+                if corrected is not None:
+                    typed, text = (text, results.total), corrected
+                    results = search(text)
         except QueryError as error:
             return partial(self._show_error, generation, error)
         except Exception as error:  # the index may be mid-rebuild or damaged: say so, go on
             return partial(self._show_failure, generation, error)
-        return partial(self._show_results, generation, results, keep_row)
+        return partial(self._show_results, generation, results, keep_row, typed)
 
     def _show_error(self, generation: int, error: QueryError) -> None:
         self.update_row.start_soon()
@@ -205,12 +217,23 @@ class MainScreen(Screen[None]):
         if generation == self.generation:
             self.status.update(Text(f"Search failed: {error}"))
 
-    def _show_results(self, generation: int, results: Results, keep_row: Row | None) -> None:
+    def _show_results(
+        self,
+        generation: int,
+        results: Results,
+        keep_row: Row | None,
+        typed: tuple[str, int] | None = None,
+    ) -> None:
+        """`typed`: (what was typed, the posts it found) when the results are its correction's."""
         if generation != self.generation:
             self.update_row.start_soon()
             return
         self.results = results
         text = self.query_text = results.query.text
+        if typed is None:
+            self.correction.hide()
+        else:
+            self.correction.show(*typed, text)
         self.query_bar.show_error(None)
         self.matcher = TermMatcher.from_terms(results.query.terms)
         self._show_status()
@@ -229,6 +252,12 @@ class MainScreen(Screen[None]):
     def _show_status(self) -> None:
         indexing = self.update_row.updating and self.update_row.shown
         self.status.update(status_line(self.results, indexing=indexing))
+
+    @on(CorrectionBanner.Declined)
+    def _search_as_typed(self) -> None:
+        self.exact_query = self.query_bar.text
+        self.search_now()
+        self.results_list.focus()
 
     # ------------------------------------------------------------------ the highlighted post
 
