@@ -332,7 +332,9 @@ class _Evaluator:
     def _norm(self, fieldname: str, b: float) -> np.ndarray:
         """1 - b + b x length / average length, per docnum (BM25's length normalisation)."""
         lengths = field_lengths(self.searcher, fieldname).astype(np.float64)
-        held = lengths[lengths > 0]
+        # The average over live documents: deleted ones (an update's old versions) stay in
+        # the segments until they merge, and an index built afresh must rank the same.
+        held = lengths[(lengths > 0) & (self.doc_positions >= 0)]
         average = float(held.mean()) if len(held) else 1.0
         return 1 - b + b * np.maximum(lengths, 1) / average
 
