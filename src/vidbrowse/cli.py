@@ -191,13 +191,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = _parsed(args.query)
     marks = open_marks(library, needed=query.uses_marks)
     options = {"sort": args.sort, "reverse": args.reverse, "facet_limit": 0, "marks": marks}
-    results = library.search(query, **options)  # type: ignore[arg-type]
+    results = library.search(query, **options)
     corrected = library.correction(args.query, results.total) if not args.exact else None
     if corrected is not None and (args.correct or args.format == "table"):
         back = "" if args.correct else " (--exact searches what you typed)"
         print(f"vidbrowse: {spelling.note(args.query, results.total, corrected)}{back}",
               file=sys.stderr)
-        results = library.search(corrected, **options)  # type: ignore[arg-type]
+        results = library.search(corrected, **options)
     elif corrected is not None:
         print(f"vidbrowse: did you mean `{printable(corrected)}`? (--correct searches it)",
               file=sys.stderr)

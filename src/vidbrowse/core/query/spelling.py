@@ -26,7 +26,8 @@ from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.display import printable
 from vidbrowse.core.engine.marks import MARKS
-from vidbrowse.core.query.columns import Columns, fold
+from vidbrowse.core.query.columns import Columns
+from vidbrowse.core.query.facets import fold
 from vidbrowse.core.query.language import (
     And,
     Exact,
