@@ -36,7 +36,7 @@ from vidbrowse.tui.review_file import ReviewFile
 from vidbrowse.tui.screens.reader import ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.correction import CorrectionBanner
-from vidbrowse.tui.widgets.detail import DetailView, render_post
+from vidbrowse.tui.widgets.detail import DetailView, Rendered, render_post
 from vidbrowse.tui.widgets.facets import FacetPane
 from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.query_bar import QueryBar
@@ -285,7 +285,7 @@ class MainScreen(Screen[None]):
         """None when the post's file was deleted since the last update: say so, show no ghost."""
         return post if post is not None and (self.library.archive / row.path).is_file() else None
 
-    def _show_post(self, row: Row, post: Post | None, rendered: tuple[Text, Text]) -> None:
+    def _show_post(self, row: Row, post: Post | None, rendered: Rendered) -> None:
         if self.results_list.current != row:
             return
         self.post = post

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
 
 from vidbrowse.core.query.search import Row
 from vidbrowse.tui.commands import COMMANDS, MAIN
-from vidbrowse.tui.widgets.detail import DetailView
+from vidbrowse.tui.widgets.detail import DetailView, Rendered
 from vidbrowse.tui.widgets.footer import Footer
 
 # The main screen's commands, run on it: its `back` (focus the list) is the app's here (close).
@@ -27,7 +26,7 @@ BINDINGS: list[BindingType] = [
 class ReaderScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = BINDINGS
 
-    def __init__(self, main: Screen[None], row: Row, rendered: tuple[Text, Text]) -> None:
+    def __init__(self, main: Screen[None], row: Row, rendered: Rendered) -> None:
         """`main`: the screen the post was chosen on, which runs the commands."""
         super().__init__()
         self.main = main

@@ -2,10 +2,14 @@
 
 Everything here comes from post data, so it is built as `rich.text.Text` (never markup) and passed
 through `printable` first: `[bold]` stays `[bold]`, an ESC shows as U+FFFD.
+
+A body can be 16 MB: it is rendered, and highlighted, a piece at a time as the reader scrolls to
+it, so opening any post costs one piece (wrapping and highlighting it all took ~20 s and ~1 GB).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -88,8 +92,36 @@ def describe(
     return out
 
 
-def body(post: Post, matcher: TermMatcher | None = None) -> Text:
-    return _safe(post.text.strip() or "(this post has no text)", matcher)
+PIECE_CHARS = 16_000  # rendered at a time: many screenfuls, ~10 ms to highlight
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A post's text, rendered a piece at a time."""
+
+    text: str
+    matcher: TermMatcher | None = None
+    style: str = ""
+
+    def piece(self, start: int) -> tuple[Text, int]:
+        """The text from `start` to the last line end (else space) within PIECE_CHARS, rendered,
+        and where the next piece starts (`len(text)` after the last)."""
+        end = start + PIECE_CHARS
+        if end >= len(self.text):
+            cut = after = len(self.text)
+        else:
+            cut = self.text.rfind("\n", start, end)
+            if cut <= start:
+                cut = self.text.rfind(" ", start, end)
+            cut, after = (cut, cut + 1) if cut > start else (end, end)
+        return _safe(self.text[start:cut], self.matcher, self.style), after
+
+    def lines_from(self, start: int) -> int:
+        return self.text.count("\n", start) + 1 if start < len(self.text) else 0
+
+
+def body(post: Post, matcher: TermMatcher | None = None) -> Body:
+    return Body(post.text.strip() or "(this post has no text)", matcher)
 
 
 VANISHED = (
@@ -98,37 +130,75 @@ VANISHED = (
 )
 
 
+Rendered = tuple[Text, Body]
+
+
 def render_post(
     row: Row, post: Post | None, matcher: TermMatcher | None, mark: Mark | None = None
-) -> tuple[Text, Text]:
+) -> Rendered:
     """The (metadata, text) of a post, or of its row when the post is gone. Pure and thread-safe:
-    the app builds it in the worker that loads the post (highlighting a long body takes ms)."""
+    the app builds it in the worker that loads the post."""
     if post is None:
-        return describe(row, matcher, mark), Text(VANISHED, style="italic")
+        return describe(row, matcher, mark), Body(VANISHED, style="italic")
     return describe(post, matcher, mark), body(post, matcher)
 
 
 class DetailView(VerticalScroll):
-    """Scrollable metadata + text for one post (the side pane and the full-screen reader)."""
+    """Scrollable metadata + text for one post (the side pane and the full-screen reader).
+
+    The text's first piece shows at once; scrolling near the end of what is shown renders the
+    next piece below it, and a dim last line says how much is left."""
+
+    body = Body("")
+    shown = 0  # characters of `body.text` rendered so far
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: a late message during shutdown finds them without a DOM query.
         self.meta = Static(id="detail-meta")
         self.text = Static(id="detail-body")
+        self.more = Static(id="detail-more")
         yield self.meta
         yield self.text
+        yield self.more
 
     def show_nothing(self, message: str) -> None:
         self.meta.update(Text(message, style="dim"))
-        self.text.update("")
+        self._start(Body(""))
 
     def show_row(self, row: Row, matcher: TermMatcher | None, mark: Mark | None = None) -> None:
         """What the row knows, at once, while the post loads."""
         self.meta.update(describe(row, matcher, mark))
-        self.text.update(Text("Loading…", style="dim"))
+        self._start(Body("Loading…", style="dim"))
         self.scroll_home(animate=False)
 
-    def show(self, rendered: tuple[Text, Text]) -> None:
-        meta, text = rendered
+    def show(self, rendered: Rendered) -> None:
+        meta, body = rendered
         self.meta.update(meta)
-        self.text.update(text)
+        if body != self.body:  # the same text again (a mark changed): keep the place read
+            self._start(body)
+
+    def _start(self, body: Body) -> None:
+        self.query(".detail-piece").remove()
+        self.body = body
+        first, self.shown = body.piece(0)
+        self.text.update(first)
+        self._say_more()
+
+    def read_on(self) -> None:
+        """Render the next piece of the text below what is shown."""
+        if self.shown >= len(self.body.text):
+            return
+        piece, self.shown = self.body.piece(self.shown)
+        self.mount(Static(piece, classes="detail-piece"), before=self.more)
+        self._say_more()
+
+    def _say_more(self) -> None:
+        left = self.body.lines_from(self.shown)
+        self.more.display = bool(left)
+        if left:
+            self.more.update(Text(f"… {left:,} more lines: scroll on (PgDn, End) to read", "dim"))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value >= self.max_scroll_y - self.size.height:
+            self.read_on()
