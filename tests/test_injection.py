@@ -61,8 +61,8 @@ def hostile_posts(archive: Path) -> None:
         f"---\nzqrawbody {EVERYTHING}\n",
         encoding="utf-8",
     )
-    # Hostile file names: not indexed (a path is written raw in CSV, Markdown, the app), listed
-    # by `problems` with the characters escaped.
+    # Hostile file names: indexed under their escaped path (a path is written raw in CSV,
+    # Markdown, the app, so it must hold no control character).
     (archive / EVIL_NAME).write_text(post_text(1), encoding="utf-8")
     (posts / f"bad{OSC_TITLE}.md").write_text("---\ntitle: [x\n---\n", encoding="utf-8")
 
@@ -75,7 +75,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     env = cli_env(root / "cache")
     done = run_cli("index", str(archive), env=env)
     assert done.returncode == 0, done.stderr
-    assert b"2 posts indexed" in done.stdout
+    assert b"3 posts indexed" in done.stdout
     return archive, env
 
 
@@ -156,12 +156,12 @@ def test_json_is_valid_escaped_and_round_trips(
                 assert record["tags"] == list(post.tags)
             if args[0] == "show":
                 assert record["text"] == post.text
-    if args[0] == "problems":  # hostile file names are problems, their names escaped
+    if args[0] == "problems":  # a hostile file name is shown escaped
         unreadable = {r["path"]: r["reason"] for r in records if r["kind"] == "unreadable"}
-        shown = "_posts/evil\\x1b]0;pwned\\x07\\u202e.md"
-        assert (
-            unreadable[shown] == "file name holds control characters: rename it to index this post"
-        )
+        assert list(unreadable) == ["_posts/bad\\x1b]0;pwned\\x07.md"]
+    if args[0] == "search":
+        evil = "_posts/evil\\x1b]0;pwned\\x07\\xe2\\x80\\xae.md"
+        assert evil in [record["path"] for record in records]
 
 
 def test_cleaned_values_keep_the_markup_but_no_controls(tmp_path: Path) -> None:

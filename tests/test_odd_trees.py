@@ -5,6 +5,7 @@ for what cannot be indexed, every other post indexed once."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
@@ -38,6 +39,11 @@ def test_links_loops_devices_and_fifos(tmp_path: Path) -> None:
     (posts / "zero.md").symlink_to("/dev/zero")  # reading it would never end
     os.mkfifo(posts / "fifo.md")  # opening it for reading would block
     (posts / "loop.md").symlink_to(posts / "loop.md")  # a link to itself
+    write_posts(root, range(200, 202), folder="kept")
+    (posts / "inside").symlink_to(root / "kept")  # a folder inside: followed
+    (posts / "inside.md").symlink_to("../kept/p00200.md")  # a file inside: followed
+    (root / "etc").symlink_to("/etc")  # never walked
+    (posts / "everything").symlink_to("/")  # never walked
     start = time.monotonic()
     with Library.open(root, cache_dir=tmp_path / "cache") as library:
         library.update()
@@ -47,11 +53,27 @@ def test_links_loops_devices_and_fifos(tmp_path: Path) -> None:
     assert not [p for p, n in Counter(paths).items() if n > 1]
     # Each real post is indexed once, under the first path the walk reached it by.
     assert len([p for p in paths if p.endswith(tuple(f"p{i:05}.md" for i in range(5)))]) == 5
-    assert {"out/p00101.md", "out/p00102.md", "_posts/linked.md"} <= set(paths)
-    assert problems["_posts/dangling.md"] == "broken symbolic link"
-    assert problems["_posts/loop.md"] == "cannot read: Too many levels of symbolic links"
-    assert problems["_posts/zero.md"] == "not a regular file"
+    # Links stay inside the archive: one out is a problem, once, and nothing behind it is read.
+    assert not [p for p in paths if "p001" in p or p.startswith(("etc/", "_posts/everything"))]
+    out = "symbolic link to outside the archive: skipped"
+    for link in ("out", "_posts/linked.md", "etc", "_posts/everything", "_posts/zero.md"):
+        assert problems.pop(link) == out
+    assert "_posts/inside.md" in paths
+    assert len([p for p in paths if "p0020" in p]) == 2  # each once, by either way in
+    assert problems == {
+        "_posts/dangling.md": "symbolic link to outside the archive: skipped",
+        "_posts/loop.md": "cannot read: Too many levels of symbolic links",
+    }
     assert "_posts/fifo.md" not in paths
+
+
+def test_a_dangling_link_inside_the_archive_is_broken(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    write_posts(root, range(2))
+    (root / "_posts" / "gone.md").symlink_to("p00009.md")
+    found = scan(root)
+    problems = [(p.path, p.reason) for p in found.problems]
+    assert problems == [("_posts/gone.md", "broken symbolic link")]
 
 
 def test_an_unreadable_folder_is_a_problem_until_it_can_be_read(
@@ -116,15 +138,38 @@ def test_names_at_the_limits(tmp_path: Path) -> None:
     assert f"_posts/{longest}" in paths
     assert "_posts/Ünïcödé 日本語 🎬.md" in paths
     assert "_posts/x.md/inner.md" in paths
-    assert len(paths) == 6
+    # Names are bytes: each post is indexed under its name, escaped where it is not clean text.
+    escaped = {
+        "_posts/latin1-\\xe9t\\xe9.md": b"_posts/latin1-\xe9t\xe9.md",
+        "_posts/tab\\x09here.md": b"_posts/tab\there.md",
+        "_posts/newline\\x0aname.md": b"_posts/newline\nname.md",
+        "_posts/esc\\x1b[2J.md": b"_posts/esc\x1b[2J.md",
+        "dir-\\xff/p.md": b"dir-\xff/p.md",
+    }
+    assert set(escaped) <= set(paths)
+    assert len(paths) == 11
     problems = run_cli("problems", str(root), env=env).stdout.decode()
-    assert "_posts/latin1-\\xe9t\\xe9.md: file name is not valid UTF-8" in problems
-    assert "_posts/newline\\nname.md: file name holds control characters" in problems
-    assert "_posts/esc\\x1b[2J.md: file name holds control characters" in problems
-    assert "_posts/tab\\there.md: file name holds control characters" in problems
-    assert "dir-\\xff: folder name is not valid UTF-8" in problems
     assert "_posts/empty.md: empty file" in problems
     assert "File name too long" in problems  # the folder past PATH_MAX
+    assert "UTF-8" not in problems and "control" not in problems
+    # The path shown finds the post, and so does the file's real name (as a shell passes it).
+    for shown, raw in escaped.items():
+        for given in (shown, os.fsdecode(raw)):
+            done = run_cli("show", str(root), given, "--json", env=env)
+            assert done.returncode == 0, (given, done.stderr)
+            assert json.loads(done.stdout)["path"] == shown
+
+
+def test_a_backslash_in_a_name_reads_back(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    write_posts(root, range(1))
+    (root / "_posts" / "a\\x41.md").write_text(post_text(1))  # a literal backslash
+    with Library.open(root, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        assert sorted(listed(library)) == ["_posts/a\\\\x41.md", "_posts/p00000.md"]
+        assert library.problems() == []
+        post = library.post("_posts/a\\\\x41.md")
+        assert post is not None and post.vid_id == "v00001"
 
 
 def big_folder(root: Path, count: int) -> None:

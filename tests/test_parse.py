@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vidbrowse.core.archive.parse import PostError, load_post, parse_post
-from vidbrowse.core.archive.post import Post, Problem
+from vidbrowse.core.archive.post import NOT_A_POST, Post, Problem
 
 YT_HEAD = 'vid_id: "abc123XYZ_-"\ntitle: "A title"\n'
 
@@ -303,9 +303,34 @@ def test_load_post_reads_a_file(tmp_path: Path) -> None:
     ],
 )
 def test_load_post_problems(tmp_path: Path, setup: Any, reason: str) -> None:
-    setup(tmp_path)
-    result = load_post(tmp_path, "p.md", max_bytes=200)
-    assert result == Problem("p.md", reason)
+    (tmp_path / "_posts").mkdir()
+    setup(tmp_path / "_posts")
+    result = load_post(tmp_path, "_posts/p.md", max_bytes=200)
+    assert result == Problem("_posts/p.md", reason)
+
+
+@pytest.mark.parametrize(
+    ("data", "post"),
+    [
+        (b"# A README\n", False),
+        (b"", False),
+        (b"---\nlayout: page\ntitle: About\n---\nabout\n", False),
+        (b"---\n", False),
+        (b"---\ntitle: t\nvid_date: 2014-01-01\n---\n", True),  # a video's keys: a post
+        (b"\xef\xbb\xbf---\nvid_id: [\n---\n", True),
+        (b"---\ntitle: t\n---\nvid_id: in the body\n", False),
+    ],
+)
+def test_outside_posts_folders_only_what_looks_like_a_post_is_one(
+    tmp_path: Path, data: bytes, post: bool
+) -> None:
+    (tmp_path / "_posts").mkdir()
+    for path in ("p.md", "_posts/p.md"):
+        (tmp_path / path).write_bytes(data)
+    result = load_post(tmp_path, "p.md")
+    assert isinstance(result, Problem) and (result.reason != NOT_A_POST) == post
+    inside = load_post(tmp_path, "_posts/p.md")
+    assert isinstance(inside, Problem) and inside.reason != NOT_A_POST
 
 
 def test_load_post_turns_a_parser_bug_into_a_problem(

@@ -76,7 +76,6 @@ TREES: list[tuple[str, object]] = [
     ("--& a", w("a")),
     ("-NOT a", And((Not(w("NOT")), w("a")))),  # a keyword glued to "-" is a word
     ('"" a', w("a")),
-    ("&", Everything()),
     # text fields and their aliases
     ("title:Cat", w("Cat", "title")),
     ("channel:foo", w("foo", "channel")),

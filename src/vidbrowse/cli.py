@@ -243,9 +243,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     if not args.vid_id:
         raise CliError("show needs a video id (or a post's path)", EXIT_USAGE)
     library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
-    posts = library.find(args.vid_id)
+    from vidbrowse.core.archive.names import path_text
+
+    # A path as shown, or a file's real name (its bytes, as the shell passed them): escaped.
+    real = path_text(os.fsencode(args.vid_id))
+    given = args.vid_id if args.vid_id.isprintable() else real
+    posts = library.find(given)
     if not posts:
-        post = library.post(args.vid_id)
+        post = library.post(given) or library.post(real)
         posts = [post] if post else []
     if not posts:
         raise CliError(f"no post with id or path {args.vid_id!r}", EXIT_NOT_FOUND)
@@ -365,8 +370,18 @@ def configured_archive() -> Path | None:
 
 
 def resolve_archive(given: Path | None) -> Path:
-    """The app's archive: the argument, else the configured one, else the current folder."""
-    return given if given is not None else configured_archive() or Path.cwd()
+    """The app's archive: the argument, else the configured one, else the current folder when
+    it holds posts (a folder that does not is not indexed: it is said so, with how to name one)."""
+    found = given if given is not None else configured_archive()
+    if found is not None:
+        return found
+    from vidbrowse.core.archive.scan import holds_posts
+
+    here = Path.cwd()
+    if not holds_posts(here):
+        raise CliError(f"no posts in this folder ({here}): give one, as in `vidbrowse ARCHIVE`, "
+                       "or set $VIDBROWSE_ARCHIVE or `archive` in the config file")
+    return here
 
 
 def command_archive(args: argparse.Namespace) -> None:

@@ -20,7 +20,9 @@ import isodate
 import yaml
 
 from vidbrowse.core.archive.clean import clean_body, clean_line
-from vidbrowse.core.archive.post import Post, Problem
+from vidbrowse.core.archive.names import name_bytes
+from vidbrowse.core.archive.post import NOT_A_POST, Post, Problem
+from vidbrowse.core.archive.scan import looks_like_post
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -277,7 +279,7 @@ def _size(n: int, *, limit: bool = False) -> str:
     return f"{size.removesuffix('.0') if limit else size} MB"
 
 
-def _read(full: Path, max_bytes: int) -> bytes:
+def _read(full: bytes, max_bytes: int) -> bytes:
     """Read a regular file, refusing anything else before reading it. Raises PostError."""
     # O_NONBLOCK: opening a FIFO must not hang; it is refused by the type check below.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -318,11 +320,16 @@ def _read(full: Path, max_bytes: int) -> bytes:
 
 
 def load_post(root: Path, path: str, *, max_bytes: int = MAX_POST_BYTES) -> Post | Problem:
-    """Read and parse `root / path` (path POSIX, relative). Never raises: failures are Problems."""
+    """Read and parse `root / path` (path POSIX, relative, escaped as names.py says). Never
+    raises: failures are Problems, a file that is not a post one whose reason is NOT_A_POST."""
     try:
-        return parse_post(_read(root / path, max_bytes), path)
+        data = _read(os.fsencode(root) + b"/" + name_bytes(path), max_bytes)
     except PostError as e:
         return Problem(path, str(e))
+    try:
+        return parse_post(data, path)
+    except PostError as e:
+        return Problem(path, str(e) if looks_like_post(path, data) else NOT_A_POST)
     except Exception as e:  # a parser bug must cost one post, not the whole archive scan
         # The message may quote the post: keep it to one clean line.
         return Problem(

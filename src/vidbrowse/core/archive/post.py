@@ -38,3 +38,8 @@ class Problem:
 
     path: str
     reason: str
+
+
+# The reason kept for a file that is not a post (a Jekyll page, a README): remembered with its
+# stat like a problem, so it is not read again while unchanged, but never shown as one.
+NOT_A_POST = "not a post"

@@ -1,10 +1,12 @@
 """Finding the posts in an archive folder, and what changed since the last look.
 
-File names that are not valid UTF-8 are reported as problems and not indexed: a path with
-surrogate escapes cannot be stored in SQLite text, written as JSON or shown safely, and Jekyll
-itself expects UTF-8 names. So are names holding control characters or bidi overrides: a path is
-written raw into CSV, Markdown and the app, and an ESC in it would act on the terminal. The
-problem's path shows such characters as `\\xNN`/`\\uNNNN` escapes.
+File names are bytes: a name that is not valid UTF-8, or holds control characters or bidi
+overrides, is indexed under an escaped path (`\\xNN`, see names.py) that reads back to its bytes.
+
+What is walked: symbolic links only while their target stays inside the archive (as Jekyll's safe
+mode does); a link out is reported once as a problem and never followed. Hidden entries are
+skipped, and so are the folders of a Jekyll site that hold no posts (`_site`, `_layouts`,
+`_includes`, `_data`, `_sass`, `assets`…).
 
 The scan runs before every search and at every start, so the common case (a folder of plain
 post files) is done per folder rather than per file; the stat of each file is most of what is
@@ -13,6 +15,7 @@ left (~2 µs each, mostly in the kernel).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -26,11 +29,24 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
+from vidbrowse.core.archive.names import UNSAFE, path_text
 from vidbrowse.core.archive.post import Problem
 
 POST_SUFFIXES = (b".md", b".markdown", b".html", b".htm", b".txt")
+# A Jekyll site's folders that hold its build, templates and files, never posts.
+NOT_POSTS = frozenset(
+    [b"_site", b"_layouts", b"_includes", b"_data", b"_sass", b"_plugins", b"assets",
+     b"node_modules", b"vendor"]
+)
 
 Stat = tuple[int, int]  # (size, mtime_ns)
+
+# Outside a `_posts` or `_drafts` folder, a file is a post only if its front matter has a video's
+# keys: a site's pages, READMEs and build output are not broken posts.
+_POST_FOLDERS = frozenset(["_posts", "_drafts"])
+_VIDEO_KEY = re.compile(
+    rb"^(?:vid_id|vid_date|duration|viewcount|likeCount|dislikeCount)[ \t]*:", re.MULTILINE
+)
 
 
 class Scan:
@@ -104,26 +120,6 @@ class Diff:
         return bool(self.added or self.changed or self.removed)
 
 
-# C0 and C1 controls (ESC, BEL, CSI…), DEL, and the bidi overrides and isolates.
-_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _name(raw: bytes) -> tuple[str | None, str]:
-    """(the name, "") or (None, why it cannot be a post's path)."""
-    try:
-        name = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None, "name is not valid UTF-8"
-    if _UNSAFE_NAME.search(name):
-        return None, "name holds control characters"
-    return name, ""
-
-
-def _shown(prefix: str, raw: bytes) -> str:
-    name = raw.decode("utf-8", "backslashreplace")
-    return prefix + _UNSAFE_NAME.sub(lambda m: ascii(m.group())[1:-1], name)
-
-
 def _add_plain(result: Scan, prefix: str, entries: list[os.DirEntry[bytes]]) -> bool:
     """Add a folder's plain post files (regular files, not links) at once: one decode and one
     check for all their names, their stats in one comprehension. False, with nothing added, when
@@ -134,8 +130,8 @@ def _add_plain(result: Scan, prefix: str, entries: list[os.DirEntry[bytes]]) -> 
         stats = [entry.stat() for entry in entries]
     except (UnicodeDecodeError, OSError):
         return False
-    # Every character _UNSAFE_NAME matches is a control or format character: not printable.
-    if not names.isprintable() and _UNSAFE_NAME.search(names):
+    # Every character UNSAFE matches is a control or format character: not printable.
+    if "\\" in names or (not names.isprintable() and UNSAFE.search(names)):
         return False
     if not all([stat.S_ISREG(st.st_mode) for st in stats]):
         return False
@@ -143,15 +139,67 @@ def _add_plain(result: Scan, prefix: str, entries: list[os.DirEntry[bytes]]) -> 
     return True
 
 
+def is_site(root: Path | bytes) -> bool:
+    """A Jekyll site's root: it has a `_config.yml` or a `_posts` folder."""
+    base = os.fsencode(root)
+    return os.path.isdir(base + b"/_posts") or os.path.isfile(base + b"/_config.yml")
+
+
+def looks_like_post(path: str, data: bytes) -> bool:
+    """Whether a file that did not parse is a broken post (reported) or no post at all (ignored):
+    every file in a `_posts`/`_drafts` folder is meant as a post; elsewhere, one whose front
+    matter has a video's keys."""
+    if not _POST_FOLDERS.isdisjoint(path.split("/")[:-1]):
+        return True
+    if not data.removeprefix(b"\xef\xbb\xbf").startswith(b"---"):
+        return False
+    return _VIDEO_KEY.search(data.split(b"\n---", 1)[0]) is not None
+
+
+def holds_posts(folder: Path, *, sample: int = 20) -> bool:
+    """A quick look (no full walk: `folder` may be a home folder) at whether `folder` is an
+    archive: a Jekyll site, or post files with a video's front matter in it or one level down."""
+    if is_site(folder):
+        return True
+    base = os.fsencode(folder)
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return True  # let the opening say what is wrong
+    candidates = [base + b"/" + n for n in names if n.lower().endswith(POST_SUFFIXES)]
+    for name in names:
+        if not name.startswith(b".") and os.path.isdir(base + b"/" + name):
+            with contextlib.suppress(OSError):
+                inner = sorted(os.listdir(base + b"/" + name))
+                candidates += [
+                    base + b"/" + name + b"/" + n for n in inner
+                    if n.lower().endswith(POST_SUFFIXES)
+                ][:sample]
+    for path in candidates[: sample * 4]:
+        with contextlib.suppress(OSError), open(path, "rb") as f:
+            if looks_like_post(path_text(os.path.basename(path)), f.read(8192)):
+                return True
+    return False
+
+
+def _inside(path: bytes, top: bytes) -> bool:
+    """Whether `path`, all links resolved, is `top` or lies under it (`top` resolved)."""
+    real = os.path.realpath(path)
+    return real == top or real.startswith(top.rstrip(b"/") + b"/")
+
+
 def scan(root: Path) -> Scan:
-    """Walk `root` for post files. Hidden entries (`.git`, `.cache`…) are skipped; symlinked files
-    are followed; a directory reached twice (a symlink loop, or two links to one folder) is walked
-    once. Raises OSError only when `root` itself cannot be listed."""
+    """Walk `root` for post files. Hidden entries (`.git`, `.cache`…) are skipped, and so are a
+    Jekyll site's folders that hold no posts; links are followed only to targets inside `root`;
+    a directory reached twice (a symlink loop, or two links to one folder) is walked once.
+    Raises OSError only when `root` itself cannot be listed."""
     result = Scan()
     root_bytes = os.fsencode(root)
     root_stat = os.stat(root_bytes)
+    top = os.path.realpath(root_bytes)
+    skipped = NOT_POSTS if is_site(root_bytes) else frozenset()
     seen = {(root_stat.st_dev, root_stat.st_ino)}
-    # bytes paths: names come back undecoded, so a bad name is found here, not in SQLite later.
+    # bytes paths: names come back undecoded and are escaped as needed (names.py).
     stack: list[tuple[bytes, str]] = [(root_bytes, "")]
     while stack:
         folder, prefix = stack.pop()
@@ -168,7 +216,7 @@ def scan(root: Path) -> Scan:
         others: list[os.DirEntry[bytes]] = []
         for entry in entries:
             raw = entry.name
-            if raw.startswith(b"."):
+            if raw.startswith(b".") or (not prefix and raw in skipped):
                 continue
             try:
                 is_plain = entry.is_file(follow_symlinks=False)  # the listing's type: no stat
@@ -181,58 +229,60 @@ def scan(root: Path) -> Scan:
         if plain and not _add_plain(result, prefix, plain):
             others += plain
         for entry in others:
-            raw = entry.name
-            try:
-                is_dir = entry.is_dir()
-                is_file = not is_dir and entry.is_file()
-            except OSError as exc:  # e.g. a link to itself (ELOOP)
-                if raw.lower().endswith(POST_SUFFIXES):
-                    result.problems.append(
-                        Problem(_shown(prefix, raw), f"cannot read: {exc.strerror or exc}")
-                    )
-                continue
-            if is_dir:
-                name, why = _name(raw)
-                if name is None:
-                    result.problems.append(Problem(_shown(prefix, raw), f"folder {why}: skipped"))
-                    continue
-                try:
-                    st = entry.stat()
-                except OSError as exc:
-                    result.problems.append(
-                        Problem(prefix + name, f"cannot read folder: {exc.strerror or exc}")
-                    )
-                    continue
-                key = (st.st_dev, st.st_ino)
-                if key in seen:
-                    continue
-                seen.add(key)
-                stack.append((entry.path, f"{prefix}{name}/"))
-            elif is_file:
-                if not raw.lower().endswith(POST_SUFFIXES):
-                    continue
-                name, why = _name(raw)
-                if name is None:
-                    result.problems.append(
-                        Problem(_shown(prefix, raw), f"file {why}: rename it to index this post")
-                    )
-                    continue
-                try:
-                    st = entry.stat()
-                except FileNotFoundError:
-                    continue  # removed while we looked
-                except OSError as exc:
-                    result.problems.append(Problem(prefix + name, f"cannot stat file: {exc}"))
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    result.add([prefix + name], [st])
-            elif entry.is_symlink() and raw.lower().endswith(POST_SUFFIXES):
-                # A link to a device or a FIFO exists but must not be read (it may never end).
-                reason = (
-                    "not a regular file" if os.path.exists(entry.path) else "broken symbolic link"
-                )
-                result.problems.append(Problem(_shown(prefix, raw), reason))
+            _add_other(result, prefix, entry, top, seen, stack)
     return result
+
+
+def _add_other(
+    result: Scan,
+    prefix: str,
+    entry: os.DirEntry[bytes],
+    top: bytes,
+    seen: set[tuple[int, int]],
+    stack: list[tuple[bytes, str]],
+) -> None:
+    """One entry the fast path left: a folder to walk, a link, an odd name, a device."""
+    raw = entry.name
+    is_post_name = raw.lower().endswith(POST_SUFFIXES)
+    path = prefix + path_text(raw)
+    try:
+        is_link = entry.is_symlink()
+        is_dir = entry.is_dir()
+        is_file = not is_dir and entry.is_file()
+    except OSError as exc:  # e.g. a link to itself (ELOOP)
+        if is_post_name:
+            result.problems.append(Problem(path, f"cannot read: {exc.strerror or exc}"))
+        return
+    if is_link and (is_dir or is_post_name) and not _inside(entry.path, top):
+        # Never followed, never read: the archive is what lies inside its folder.
+        result.problems.append(Problem(path, "symbolic link to outside the archive: skipped"))
+        return
+    if is_dir:
+        try:
+            st = entry.stat()
+        except OSError as exc:
+            result.problems.append(Problem(path, f"cannot read folder: {exc.strerror or exc}"))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key not in seen:
+            seen.add(key)
+            stack.append((entry.path, path + "/"))
+    elif is_file:
+        if not is_post_name:
+            return
+        try:
+            st = entry.stat()
+        except FileNotFoundError:
+            return  # removed while we looked
+        except OSError as exc:
+            result.problems.append(Problem(path, f"cannot stat file: {exc}"))
+            return
+        if stat.S_ISREG(st.st_mode):
+            result.add([path], [st])
+    elif is_link and is_post_name:
+        # A link to a device or a FIFO exists but must not be read (it may never end).
+        reason = "not a regular file" if os.path.exists(entry.path) else "broken symbolic link"
+        result.problems.append(Problem(path, reason))
 
 
 def diff(manifest: Mapping[str, Stat], files: Mapping[str, Stat]) -> Diff:

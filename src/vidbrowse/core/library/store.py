@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from vidbrowse.core.archive.post import Post, Problem
+from vidbrowse.core.archive.post import NOT_A_POST, Post, Problem
 from vidbrowse.core.archive.scan import Stat
 from vidbrowse.core.query.columns import Columns
 
@@ -390,8 +390,11 @@ class Store:
         return [(path, _split(text)) for path, text in rows]
 
     def problems(self) -> list[Problem]:
+        """The files that could not be read as posts (not those that are no posts at all)."""
         with self._lock:
-            rows = self._db.execute("SELECT path, reason FROM problems ORDER BY path").fetchall()
+            rows = self._db.execute(
+                "SELECT path, reason FROM problems WHERE reason != ? ORDER BY path", (NOT_A_POST,)
+            ).fetchall()
         return [Problem(path, reason) for path, reason in rows]
 
     def scan_problems(self) -> list[Problem]:
@@ -408,4 +411,8 @@ class Store:
 
     def count_problems(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM problems").fetchone()[0])
+            return int(
+                self._db.execute(
+                    "SELECT count(*) FROM problems WHERE reason != ?", (NOT_A_POST,)
+                ).fetchone()[0]
+            )

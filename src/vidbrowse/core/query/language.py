@@ -47,7 +47,7 @@ from vidbrowse.core.query.nodes import (
     uses_marks,
 )
 from vidbrowse.core.query.nodes import QueryError as QueryError  # what parsing raises
-from vidbrowse.core.query.values import parse_range
+from vidbrowse.core.query.values import clip, parse_range
 
 # ---------------------------------------------------------------------------- lexer
 
@@ -98,9 +98,9 @@ def _word_term(word: str, field_name: str | None, start: int, end: int) -> Term 
     if m := re.fullmatch(r"(.*[^~])~(\d*)", word):
         stem, digits = m.groups()
         if not _is_blank_word(stem):
-            distance = int(digits) if digits else 1
+            distance = 1 if not digits else int(digits) if len(digits) <= 2 else 0  # 0: refused
             if not 1 <= distance <= MAX_FUZZY_DISTANCE:
-                raise QueryError(f"'{word}': fuzzy distance must be 1 or 2", start)
+                raise QueryError(f"'{clip(word)}': fuzzy distance must be 1 or 2", start)
             return Term(stem, "fuzzy", field_name, distance, start=start, end=end)
     if _is_blank_word(word):
         return None
@@ -157,9 +157,17 @@ def _mark_atom(
     return MarkTest(mark, start=name_start, end=end)
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8 (surrogateescape)
+
+
 def tokenize(text: str) -> list[Token]:
     """Split a query into tokens; atoms (words, phrases, field:value) are already nodes.
     Punctuation-only words are dropped here. Raises QueryError."""
+    if bad := _UNDECODED.search(text):
+        byte = ord(bad.group()) - 0xDC00
+        raise QueryError(
+            f"byte 0x{byte:02x} is not UTF-8 text: the query cannot use it", bad.start()
+        )
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -242,6 +250,12 @@ class _Parser:
 
     def parse(self) -> Node:
         if not self.tokens:
+            if self.text.strip():  # words of punctuation only: an empty query would list all
+                raise QueryError(
+                    "nothing to search for: the query has no letters or digits "
+                    "(an empty query lists every post)",
+                    0,
+                )
             return Everything()
         node = self.or_expr()
         tok = self.peek()

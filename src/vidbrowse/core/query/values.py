@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from vidbrowse.core.query.nodes import COUNT_FIELDS, DATE_FIELDS, QueryError, Range
 
+MAX_VALUE = 2**63 - 1  # every count, duration and date is a 64-bit column value
+_LONG_NUMBER = re.compile(r"\d{20,}")  # more digits than any 64-bit value has
 _COUNT_RE = re.compile(r"(\d[\d,]*(?:\.\d+)?)([kmb]?)", re.IGNORECASE)
 _COUNT_SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 _GROUPED_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -115,11 +117,19 @@ def parse_range(field_name: str, text: str, position: int = 0) -> Range:
 
     def period(value: str, offset: int) -> tuple[int, int]:
         if not value:
-            raise QueryError(f"missing value in '{field_name}:{text}'", position + offset)
+            raise QueryError(f"missing value in '{field_name}:{clip(text)}'", position + offset)
+        if long := _LONG_NUMBER.search(value):
+            raise QueryError(
+                f"a number of {len(long.group())} digits is too large for '{field_name}:'",
+                position + offset + long.start(),
+            )
         try:
-            return _period(field_name, value)
+            low, high = _period(field_name, value)
         except ValueError as exc:
             raise QueryError(str(exc), position + offset) from None
+        if high > MAX_VALUE:
+            raise QueryError(f"'{clip(value)}' is too large for '{field_name}:'", position + offset)
+        return low, high
 
     for op in (">=", "<=", ">", "<"):
         if text.startswith(op):
@@ -140,3 +150,8 @@ def parse_range(field_name: str, text: str, position: int = 0) -> Range:
         return Range(field_name, first, last)
     low, high = period(text, 0)
     return Range(field_name, low, high)
+
+
+def clip(text: str, size: int = 30) -> str:
+    """A value quoted in a message, cut short: the message stays one readable line."""
+    return text if len(text) <= size else text[: size - 1] + "…"
