@@ -21,7 +21,12 @@ R = TypeVar("R")
 
 
 class BuildError(Exception):
-    """A segment-building process failed; the message holds its traceback."""
+    """A segment-building process failed or died; the message is one line (`detail`: the
+    builder's traceback, when it had time to send one)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 def _serve(
@@ -106,15 +111,18 @@ class Builders:
                 try:
                     status, value = workers[i][1].recv()
                 except EOFError:
-                    code = workers[i][0].exitcode
-                    raise BuildError(f"an index process died (exit code {code})") from None
+                    child = workers[i][0]
+                    child.join(timeout=5)  # its exit code: a signal (the OOM killer's) or not
+                    code = child.exitcode
+                    how = f"was killed (signal {-code})" if code and code < 0 else "died"
+                    raise BuildError(f"an index process {how}") from None
                 if status == "progress":
                     done[i] = value
                     if progress is not None:
                         progress(sum(done))
                     continue
                 if status != "ok":
-                    raise BuildError(value)
+                    raise BuildError(f"an index process failed: {value.splitlines()[0]}", value)
                 out[i] = value
                 del waiting[conn]
         return out

@@ -203,8 +203,18 @@ class Updater:
         todo = [*diff.added, *diff.changed, *plan.missing]
         cold = len(self.home.need_view().live_rowids) == 0
         builders = _Builders(self.archive)
+        from vidbrowse.core.engine.builders import BuildError
+
         try:
             self._batches(plan, scan, todo, writing.batches(todo, cold=cold), builders, report)
+        except BuildError as exc:
+            # Killed (the OOM killer) or failed (a full disk, a file-size limit): nothing of
+            # that batch is committed, so the index is as its last commit left it.
+            builders.close(kill=True)
+            raise LibraryError(
+                f"cannot build the index in {self.home.path}: {exc}; what was indexed is kept: "
+                "run the command again to finish"
+            ) from exc
         finally:
             builders.close()
         self.record(scan, fingerprint)
@@ -312,7 +322,7 @@ class _Builders:
             self._builders = Builders(writing.prepare(self._archive), index.BULK_PROCS)
         return self._builders
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
         if self._builders is not None:
-            self._builders.close()
+            self._builders.close(kill=kill)
             self._builders = None
