@@ -114,9 +114,21 @@ def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) 
     finally:
         if pending:
             pending.close()  # the child is waited for whatever happened (a no-op if it was)
-    if needed:
-        _update(library, scan=scan)
+    if needed and library.read_only:
+        _behind(f"cannot write the index folder {library.home} ({library.read_only})")
+    elif needed:
+        try:
+            _update(library, scan=scan)
+        except CliError as error:
+            if library.is_empty():
+                raise
+            _behind(str(error))  # a full disk: what was indexed still answers
     return library
+
+
+def _behind(why: str) -> None:
+    print(f"vidbrowse: {why}: searching the index as it is, it may be behind the archive",
+          file=sys.stderr)
 
 
 def _no_posts(archive: Path, problems: int) -> CliError:

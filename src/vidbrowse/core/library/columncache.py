@@ -51,9 +51,9 @@ def save(columns: Columns, home: Path, generation: int) -> None:
     # The default order (and the title ranks behind it) of every first search, saved with the
     # columns so no start pays for it (~15 ms at 30k posts).
     columns.order("uploaded", False)
-    for old in home.glob(f"{COLUMNS_FILE}-*"):
-        old.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # a cache: a full disk only costs speed
+    with contextlib.suppress(OSError):  # a cache: a full or read-only disk only costs speed
+        for old in home.glob(f"{COLUMNS_FILE}-*"):
+            old.unlink(missing_ok=True)
         columns.save(saved_path(home, generation))
 
 

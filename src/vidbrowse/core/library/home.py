@@ -64,20 +64,51 @@ class Home:
         self._store: Store | None = None
         self.view: View | None = None
         self.rebuilt_reason: str | None = None  # why the home was rebuilt, until an update says
+        # Why the home cannot be written, when it was opened read-only: searched as it is.
+        self.read_only: str | None = None
 
     @classmethod
     def open(cls, archive: Path, path: Path, *, explicit: bool) -> Home:
         """Open the home at `path`, creating or repairing it when needed. `explicit`: the user
         chose the cache folder (changes the advice when it is not writable)."""
-        _check_writable(path, explicit=explicit)
+        try:
+            _check_writable(path, explicit=explicit)
+        except LibraryError as exc:
+            # A read-only cache: an index it holds can still be read.
+            read_only = cls._read_only(archive, path, getattr(exc.__cause__, "strerror", None))
+            if read_only is None:
+                raise
+            return read_only
         home = cls(archive, path)
         try:
             home._load(create=False)
-        except (_Missing, _Damaged):
-            # Creating or repairing writes: do it under the update lock, so two processes
-            # starting together don't both build the home.
+        except _Damaged as exc:
+            # A full disk fails the opening too (SQLite's shared memory file cannot grow): an
+            # index that reads back whole is not damaged, and must not be wiped.
+            read_only = cls._read_only(archive, path, f"{exc}: is the disk full?")
+            if read_only is not None:
+                return read_only
+            with home.file_lock(None):  # repairing writes: see below
+                home.reload()
+        except _Missing:
+            # Creating writes: do it under the update lock, so two processes starting together
+            # don't both build the home.
             with home.file_lock(None):
                 home.reload()
+        return home
+
+    @classmethod
+    def _read_only(cls, archive: Path, path: Path, why: str | None) -> Home | None:
+        """The home's index opened read-only (`read_only` says why), or None when it holds no
+        whole index to read."""
+        if not ((path / STORE_FILE).exists() and index.exists(path / TEXT_DIR)):
+            return None
+        home = cls(archive, path)
+        home.read_only = why or "cannot be written"
+        try:
+            home._load(create=False)
+        except (_Missing, _Damaged):
+            return None
         return home
 
     def reload(self) -> None:
@@ -107,7 +138,9 @@ class Home:
         if not create and not (store_path.exists() and index.exists(text)):
             raise _Missing
         try:
-            store = Store(store_path, str(self.archive), index.SCHEMA_VERSION)
+            store = Store(
+                store_path, str(self.archive), index.SCHEMA_VERSION, read_only=bool(self.read_only)
+            )
         except StoreError as exc:
             raise _Damaged(str(exc)) from exc
         try:

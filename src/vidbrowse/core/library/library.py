@@ -58,6 +58,12 @@ class Library:
     def lock_timeout(self, seconds: float) -> None:
         self._home.lock_timeout = seconds
 
+    @property
+    def read_only(self) -> str | None:
+        """Why the home cannot be written, when it was opened read-only (else None): it is
+        searched as it is, and `update` refuses."""
+        return self._home.read_only
+
     @classmethod
     def open(cls, archive: Path, *, cache_dir: Path | None = None) -> Library:
         archive = Path(archive).expanduser()
@@ -89,6 +95,8 @@ class Library:
         """Bring the store and the index up to date with the archive. `scan`: the archive's,
         when the caller has just made one (see cli.open_library)."""
         report: ProgressFn = progress or (lambda _: None)
+        if self.read_only:
+            raise LibraryError(f"cannot update the index in {self.home}: {self.read_only}")
         return self._updater.run(rebuild=rebuild, report=report, scan=scan)
 
     # --- reading ------------------------------------------------------------------------------

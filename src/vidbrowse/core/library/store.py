@@ -93,18 +93,39 @@ def _timestamp(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that writes nothing. Read-only access to a WAL database needs its shared
+    memory file, which a read-only or full disk may not give: then the file is read as it is
+    (`immutable`: a write-ahead log left by a killed process is not read; nobody can write it
+    meanwhile either)."""
+    uri = path.absolute().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
 class Store:
     """Thread-safe: one connection, used under a lock (Library methods run in worker threads)."""
 
-    def __init__(self, path: Path, archive: str, index_version: int) -> None:
+    def __init__(
+        self, path: Path, archive: str, index_version: int, *, read_only: bool = False
+    ) -> None:
         self.path = path
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL survives a crash of the process; only an OS crash may lose the last
-            # update, which the next scan repairs.
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            if read_only:
+                self._db = _connect_read_only(path)
+                if "meta" not in {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}:
+                    raise StoreError("the store is empty")
+            else:
+                self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL survives a crash of the process; only an OS crash may lose the
+                # last update, which the next scan repairs.
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._check(archive, index_version)
             self._inode = path.stat().st_ino
         except sqlite3.DatabaseError as exc:
