@@ -201,3 +201,32 @@ def test_unwritable_data_folder_is_a_one_line_error(archive: Path, tmp_path: Pat
     blocker.write_text("")
     with pytest.raises(ReviewError, match="set VIDBROWSE_DATA_DIR to a writable folder"):
         Review.open(archive, data_dir=blocker)
+
+
+def test_a_first_opening_on_a_full_disk_leaves_no_empty_file(archive: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code = (  # in a child: a file-size limit stands for a full disk (writes fail with EFBIG)
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from vidbrowse.core.review.state import Review\n"
+        "from vidbrowse.core.review.database import ReviewError\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
+        "try:\n"
+        "    Review.open(Path(sys.argv[1]), data_dir=Path(sys.argv[2]))\n"
+        "except ReviewError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(archive), str(data)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.startswith("cannot open the marks file ")
+    assert [p for p in data.rglob("*") if p.is_file()] == []
+    # With room again, marks work: no damaged file is left to refuse.
+    with (
+        Review.open(archive, data_dir=data) as review,
+        Library.open(archive, cache_dir=tmp_path / "cache") as library,
+    ):
+        library.update()
+        review.marks.toggle_star(library.find("id1")[0])
+        assert library.search("is:starred", marks=review.marks).total == 1

@@ -24,7 +24,30 @@ from vidbrowse.core.archive.names import name_bytes
 from vidbrowse.core.archive.post import NOT_A_POST, Post, Problem
 from vidbrowse.core.archive.scan import looks_like_post
 
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader, noting the keys a mapping repeats (YAML keeps the last silently)
+    and keeping an impossible unquoted date (`2021-02-30`) as text: the date field then gets a
+    warning, as it does quoted, instead of the whole post failing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.repeated: list[str] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+        if len(set(keys)) < len(keys):
+            self.repeated += sorted({key for key in keys if keys.count(key) > 1})
+        return super().construct_mapping(node, deep)
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_lenient_timestamp)
 
 MAX_POST_BYTES = 16 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 1024 * 1024
@@ -84,7 +107,7 @@ def _yaml_error(e: yaml.YAMLError) -> PostError:
     return PostError(f"YAML error at line {mark.line + _FIRST_LINE}: {message}")
 
 
-def _load_yaml(front: str) -> dict[Any, Any]:
+def _load_yaml(front: str, warnings: list[str]) -> dict[Any, Any]:
     try:
         # An alias can repeat a huge structure many times over (the "billion laughs"); real posts
         # never use anchors, so refuse them rather than risk expanding one.
@@ -93,7 +116,13 @@ def _load_yaml(front: str) -> dict[Any, Any]:
             for ev in yaml.parse(front, Loader=_Loader)
         ):
             raise PostError("front matter uses YAML anchors or aliases, which are not accepted")
-        data = yaml.load(front, Loader=_Loader)
+        loader = _Loader(front)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        for key in loader.repeated:
+            warnings.append(f"{clean_line(key)[:40]!r} is given twice; the last one is kept")
     except yaml.YAMLError as e:
         raise _yaml_error(e) from None
     except RecursionError:
@@ -239,7 +268,7 @@ def parse_post(data: bytes, path: str) -> Post:
     if removed:
         warnings.append(f"removed {removed} run(s) of control characters")
     front, body = _split(text)
-    fm = _load_yaml(front)
+    fm = _load_yaml(front, warnings)
 
     vid_id = _text(fm, "vid_id", warnings, required=True)
     if not vid_id:

@@ -10,6 +10,7 @@ file: WAL lets them read while the other writes.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -49,6 +50,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        new = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -58,6 +60,8 @@ class Database:
             self._check()
         except (OSError, sqlite3.OperationalError) as exc:  # unwritable, locked, no folder
             self.close()
+            if new:
+                _remove_empty(path)
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ReviewError(
                 f"cannot open the marks file {path} ({reason}); set VIDBROWSE_DATA_DIR to a "
@@ -112,3 +116,12 @@ class Database:
         if db is not None:
             db.close()
             self._db = None  # type: ignore[assignment]
+
+
+def _remove_empty(path: Path) -> None:
+    """Remove what a failed first opening left (a full disk: a 0-byte file, which every later
+    opening would then refuse as damaged), unless another process has written to it since."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_size == 0:
+                leftover.unlink()
