@@ -138,7 +138,7 @@ def test_a_folder_of_unreadable_posts_is_trouble_but_problems_reports_it(
     archive: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     _, env = archive
-    (tmp_path / "bad.md").write_text('---\ntitle: "x\n---\n', encoding="utf-8")
+    (tmp_path / "bad.md").write_text('---\nvid_id: v1\ntitle: "x\n---\n', encoding="utf-8")
     done = run("search", str(tmp_path), "", env=env)
     assert done.returncode == 3 and "1 file could not be read" in done.stderr
     report = run("problems", str(tmp_path), env=env)
