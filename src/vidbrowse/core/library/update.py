@@ -203,18 +203,11 @@ class Updater:
         todo = [*diff.added, *diff.changed, *plan.missing]
         cold = len(self.home.need_view().live_rowids) == 0
         builders = _Builders(self.archive)
-        from vidbrowse.core.engine.builders import BuildError
-
         try:
             self._batches(plan, scan, todo, writing.batches(todo, cold=cold), builders, report)
-        except BuildError as exc:
-            # Killed (the OOM killer) or failed (a full disk, a file-size limit): nothing of
-            # that batch is committed, so the index is as its last commit left it.
+        except LibraryError:  # a builder killed or failing: the others' work is lost anyway
             builders.close(kill=True)
-            raise LibraryError(
-                f"cannot build the index in {self.home.path}: {exc}; what was indexed is kept: "
-                "run the command again to finish"
-            ) from exc
+            raise
         finally:
             builders.close()
         self.record(scan, fingerprint)

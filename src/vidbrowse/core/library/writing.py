@@ -15,7 +15,7 @@ from whoosh.index import FileIndex
 from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.engine import index
-from vidbrowse.core.library.home import Progress, ProgressFn
+from vidbrowse.core.library.home import LibraryError, Progress, ProgressFn
 
 if TYPE_CHECKING:
     from vidbrowse.core.engine.builders import Builders
@@ -102,8 +102,17 @@ def write_bulk(
         for rowid in deletes:
             writer.delete_by_term("rowid", rowid)
         parsed: list[bytes | Problem] = writer.build(items, builders, progress)
-    except BaseException:
+    except BaseException as exc:
         writer.cancel()
+        from vidbrowse.core.engine.builders import BuildError  # loaded: the builders ran
+
+        if isinstance(exc, BuildError):
+            # Killed (the OOM killer) or failed (a full disk, a file-size limit): nothing of
+            # this batch is committed, so the index is as its last commit left it.
+            raise LibraryError(
+                f"cannot build the index: {exc}; what was indexed is kept: "
+                "run the command again to finish"
+            ) from exc
         raise
     writer.commit()
     return parsed
