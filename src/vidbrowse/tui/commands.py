@@ -2,8 +2,10 @@
 this table, so a key, its label and its help text cannot drift apart.
 
 A command acts where its row says: `APP` commands on any screen (the App binds them), `MAIN`
-commands on the main screen's query, results and highlighted post (MainScreen binds them, and
-the reader offers them over it)."""
+commands on the main screen's query, results and highlighted post (MainScreen binds them);
+`READER` ones also over the reader, where they act on the post read (through the main screen,
+whose highlighted post it is). The list's own commands (sort, filters…) are not: the list is
+hidden there."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from textual.dom import DOMNode
 
 APP = "app"
 MAIN = "main"
+READER = "reader"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,9 @@ class Command:
     description: str  # short: footer and palette
     help: str  # one sentence: palette and help screen
     footer: bool = False
-    where: tuple[str, ...] = (MAIN,)  # APP and/or MAIN: who binds it
+    where: tuple[str, ...] = (MAIN,)  # APP, MAIN, READER: who binds it
+    # Run as the key arrives, before the keys queued behind it are routed (see focus_query).
+    priority: bool = False
 
     @property
     def binding(self) -> Binding:
@@ -34,18 +39,30 @@ class Command:
 
     def binding_to(self, action: str) -> Binding:
         """Its key, label and id bound to `action` (the reader forwards some to the main screen)."""
-        return Binding(self.keys, action, self.description, show=self.footer, id=self.id)
+        return Binding(
+            self.keys, action, self.description, self.footer, id=self.id, priority=self.priority
+        )
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("focus_query", "slash", "Search", "Put the cursor in the query bar.", footer=True),
+    # Priority: keys typed in one burst after `/` (a paste, a laggy link) are routed to the
+    # focused widget as they arrive, so the query bar must have the focus before the next one.
+    Command(
+        "focus_query",
+        "slash",
+        "Search",
+        "Put the cursor in the query bar.",
+        footer=True,
+        where=(MAIN, READER),
+        priority=True,
+    ),
     Command(
         "back",
         "escape",
         "Back",
         "Close the reader or help; from a pane, return to the results list.",
         footer=True,
-        where=(APP, MAIN),
+        where=(APP, MAIN, READER),
     ),
     Command("cursor_down", "down,j", "Down", "Move to the next result (or line).", where=(APP,)),
     Command("cursor_up", "up,k", "Up", "Move to the previous result (or line).", where=(APP,)),
@@ -85,21 +102,33 @@ COMMANDS: tuple[Command, ...] = (
         "asterisk",
         "Star",
         "Star or unstar the highlighted post (find starred posts with is:starred).",
+        where=(MAIN, READER),
     ),
     Command(
         "toggle_read",
         "u",
         "Read/unread",
         "Mark the highlighted post read or unread; reading it full-screen marks it read.",
+        where=(MAIN, READER),
     ),
     Command(
         "edit_note",
         "n",
         "Note",
         "Write a note on the highlighted post (find notes with has:note or note:word).",
+        where=(MAIN, READER),
     ),
-    Command("copy_url", "c", "Copy URL", "Copy the post's URL to the clipboard.", footer=True),
-    Command("open_url", "o", "Open URL", "Open the post's URL in a web browser."),
+    Command(
+        "copy_url",
+        "c",
+        "Copy URL",
+        "Copy the post's URL to the clipboard.",
+        footer=True,
+        where=(MAIN, READER),
+    ),
+    Command(
+        "open_url", "o", "Open URL", "Open the post's URL in a web browser.", where=(MAIN, READER)
+    ),
     Command(
         "overview",
         "h",

@@ -155,7 +155,9 @@ class NoteScreen(ModalScreen[str | None]):
             yield Static(Text("Ctrl+S saves · Esc cancels · an empty note is removed", style="dim"))
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.move_cursor(area.document.end)  # editing a note adds to it, as in any editor
+        area.focus()
 
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text.strip())

@@ -311,6 +311,11 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ commands
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_query" and self.focused is self.query_bar.input:
+            return False  # `/` is text there (its binding has priority over the query bar)
+        return super().check_action(action, parameters)
+
     def action_cycle_sort(self) -> None:
         current = self.results.sort if self.results is not None else self.sort
         self.sort = next_sort(current, self.query_bar.text)
@@ -323,7 +328,9 @@ class MainScreen(Screen[None]):
     def action_focus_query(self) -> None:
         while not self.is_active:  # from the reader over this screen
             self.app.pop_screen()
-        self.query_bar.input.focus()
+        # At once, not later as `focus()` does: keys queued behind `/` (a paste, a laggy
+        # link) must reach the query bar, not run as commands.
+        self.set_focus(self.query_bar.input)
 
     def action_focus_tags(self) -> None:
         if self.is_active:

@@ -1,6 +1,6 @@
 """The full-screen reader: one post over the whole screen. Esc (the app's `back`) returns to the
-list. The main screen's commands stay offered here and act on the main screen beneath, whose
-highlighted post is the one read (star, note, copy its URL…)."""
+list. The post commands (star, note, copy its URL…) act on the main screen beneath, whose
+highlighted post is the one read; the list's own (sort, filters…) are not offered here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from vidbrowse.core.query.search import Row
-from vidbrowse.tui.commands import COMMANDS, MAIN
+from vidbrowse.tui.commands import COMMANDS, READER
 from vidbrowse.tui.widgets.detail import DetailView, Rendered
 from vidbrowse.tui.widgets.footer import Footer
 
@@ -19,7 +19,7 @@ from vidbrowse.tui.widgets.footer import Footer
 BINDINGS: list[BindingType] = [
     command.binding if command.id == "back" else command.binding_to(f"main({command.id!r})")
     for command in COMMANDS
-    if MAIN in command.where
+    if READER in command.where
 ]
 
 

@@ -1,0 +1,150 @@
+"""Issue 15's first hour in the app, as a demanding user lives it: notes edited at their end,
+keys typed in a burst after `/` landing in the query (also in a real terminal, through tmux),
+a reader whose keys act on the reader only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+
+from helpers.tui import make_review_archive, screen_text, settle, synchronous
+from vidbrowse.core.library.library import Library
+from vidbrowse.generate import generate_archive
+from vidbrowse.tui.app import VidbrowseApp
+from vidbrowse.tui.screens.dialogs import NoteScreen
+from vidbrowse.tui.screens.overview import OverviewScreen
+from vidbrowse.tui.screens.reader import ReaderScreen
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_review_archive(tmp_path_factory.mktemp("first-hour"), 40)
+
+
+async def burst(pilot: Pilot[Any], keys: str) -> None:
+    """Keys as a paste or a laggy link delivers them: all queued before the app handles one."""
+    for key in keys:
+        event = events.Key({"/": "slash"}.get(key, key), key)
+        event.set_sender(pilot.app)
+        pilot.app._driver.send_message(event)  # what the terminal driver does, key by key
+    await pilot.pause()
+
+
+@synchronous
+async def test_editing_a_note_types_at_its_end(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = app.main_screen.results_list.current
+        assert row is not None and app.review is not None
+        await pilot.press("n", *"todo", "ctrl+s")
+        await settle(pilot, app)
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press(*"XYZ", "ctrl+s")
+        await settle(pilot, app)
+        assert app.review.marks.get(row).note == "todoXYZ"
+
+
+@synchronous
+async def test_a_burst_after_slash_lands_in_the_query(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await burst(pilot, "/has")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, OverviewScreen)
+        assert app.main_screen.query_bar.text == "has"
+        sort = app.main_screen.sort
+        await burst(pilot, "/")
+        await pilot.press("ctrl+u")
+        await burst(pilot, "song")
+        await settle(pilot, app)
+        assert app.main_screen.query_bar.text == "song"
+        assert app.main_screen.sort == sort
+
+
+class Tmux:
+    """A tmux server of its own running one command in a detached 120x40 session."""
+
+    def __init__(self, name: str, command: str) -> None:
+        self.server = ["tmux", "-L", name]
+        subprocess.run(
+            [*self.server, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", command],
+            check=True,
+            env={**os.environ, "TERM": "xterm-256color"},
+        )
+
+    def screen(self) -> str:
+        done = subprocess.run(
+            [*self.server, "capture-pane", "-p"], capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def wait_for(self, *texts: str) -> str:
+        """The screen once it shows every text, or as it is after about a minute (the app
+        starts slowly on a loaded machine)."""
+        for _ in range(600):
+            shown = self.screen()
+            if all(text in shown for text in texts):
+                break
+            time.sleep(0.1)
+        return shown
+
+    def send_keys(self, *keys: str) -> None:
+        subprocess.run([*self.server, "send-keys", *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run([*self.server, "kill-server"], check=False, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_a_burst_after_slash_in_a_real_terminal(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    generate_archive(archive, 30, seed=3)
+    # A query, so that the app starts on the list (without one it opens the overview).
+    tmux = Tmux(f"vidbrowse-{os.getpid()}", f"{sys.executable} -m vidbrowse {archive} -q zzz")
+    try:
+        assert "sorted by" in tmux.wait_for("» zzz", "sorted by")
+        tmux.send_keys("/", "C-u", "has")  # one call: the keys arrive together
+        shown = tmux.wait_for("» has", "sorted by")
+        assert "» has" in shown
+        assert "Overview" not in shown
+    finally:
+        tmux.close()
+
+
+def test_the_reader_footer_offers_only_keys_for_the_reader() -> None:
+    offered = {binding.id for binding in ReaderScreen.BINDINGS if getattr(binding, "show", False)}
+    assert not offered & {"cycle_sort", "reverse", "focus_tags"}
+
+
+@synchronous
+async def test_list_keys_do_nothing_to_the_list_hidden_under_the_reader(library: Library) -> None:
+    app = VidbrowseApp(library, needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        before = app.main_screen.results
+        assert before is not None
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReaderScreen)
+        footer = screen_text(app).splitlines()[-1]
+        await pilot.press("s", "r", "t")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReaderScreen)
+        after = app.main_screen.results
+        assert after is not None
+        assert (after.sort, after.reverse) == (before.sort, before.reverse)
+        for word in ("Sort", "Reverse", "Tags"):
+            assert word not in footer
