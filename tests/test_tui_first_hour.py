@@ -16,7 +16,7 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 
-from helpers.tui import make_review_archive, screen_text, settle, synchronous
+from helpers.tui import make_review_archive, screen_text, settle, settle_update, synchronous
 from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
@@ -148,3 +148,22 @@ async def test_list_keys_do_nothing_to_the_list_hidden_under_the_reader(library:
         assert (after.sort, after.reverse) == (before.sort, before.reverse)
         for word in ("Sort", "Reverse", "Tags"):
             assert word not in footer
+
+
+@synchronous
+async def test_the_empty_list_says_it_is_indexing_during_the_first_build(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    generate_archive(archive, 400, seed=5)
+    library = Library.open(archive, cache_dir=tmp_path / "cache")
+    try:
+        app = VidbrowseApp(library)  # not indexed yet: the first build starts with the app
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            shown = screen_text(app)
+            results = app.main_screen.results
+            assert results is not None and results.total == 0  # the build has not committed
+            assert "This archive has no posts" not in shown
+            assert "Indexing… posts appear here as they are indexed." in shown
+            await settle_update(pilot, app, 400)
+    finally:
+        library.close()

@@ -241,7 +241,7 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self.filters.show)
         self.call_after_refresh(self.update_row.start_soon)
         listing = self.results_list
-        if self.update_row.updating:
+        if self.update_row.updating or self.update_row.pending:  # pending: the first build
             listing.empty_message = "Indexing… posts appear here as they are indexed."
         elif text.strip():
             listing.empty_message = "No posts match this query."
