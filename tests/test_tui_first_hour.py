@@ -1,6 +1,7 @@
 """Issue 15's first hour in the app, as a demanding user lives it: notes edited at their end,
 keys typed in a burst after `/` landing in the query (also in a real terminal, through tmux),
-a reader whose keys act on the reader only."""
+a reader whose keys act on the reader only, the first build saying so, every theme readable
+with and without colour."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 
+from helpers.svg import backgrounds, text_cells
 from helpers.tui import make_review_archive, screen_text, settle, settle_update, synchronous
 from vidbrowse.core.library.library import Library
+from vidbrowse.core.query.language import format_value
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.screens.dialogs import NoteScreen
@@ -167,3 +170,33 @@ async def test_the_empty_list_says_it_is_indexing_during_the_first_build(tmp_pat
             await settle_update(pilot, app, 400)
     finally:
         library.close()
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+@synchronous
+async def test_every_theme_is_readable_with_and_without_colour(
+    library: Library, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    tag = library.search("").facets["tag"][0][0]
+    app = VidbrowseApp(library, query=f"tag:{format_value(tag)}", needs_update=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.main_screen.results_list.cursor == 0
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.pause()
+            svg = app.export_screenshot()
+            cells = text_cells(svg)
+            hidden = [cell for cell in cells if cell.foreground == cell.background]
+            assert not hidden, (theme, "".join(cell.char for cell in hidden)[:80])
+            # Ticks are glyphs, not colours: the ticked tag and an unticked one.
+            shown = screen_text(app)
+            assert f"[x]{tag}" in shown.replace(" ", ""), theme
+            assert "[]" in shown.replace(" ", ""), theme
+            # The cursor row stands out from the row under it, colour or not.
+            region = app.main_screen.results_list.region
+            line, column = region.y + app.main_screen.results_list.cursor, region.x + 4
+            under = backgrounds(svg)
+            assert under.get((line, column)) != under.get((line + 1, column)), theme

@@ -16,7 +16,7 @@ from vidbrowse.core.query.nodes import Term
 from vidbrowse.core.query.search import Results, Row
 from vidbrowse.core.review.settings import Settings, load_settings, save_settings, settings_path
 from vidbrowse.tui.app import VidbrowseApp
-from vidbrowse.tui.commands import APP, COMMANDS, MAIN, bindings
+from vidbrowse.tui.commands import APP, COMMANDS, MAIN, READER, bindings
 from vidbrowse.tui.screens.main import MainScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.results import ColumnLayout, ResultsList, fit, one_line
@@ -140,7 +140,7 @@ def test_every_command_has_one_binding_and_an_action_where_it_is_bound() -> None
     assert sorted(set(bound)) == sorted(ids)
     keys = [key.strip() for command in COMMANDS for key in command.keys.split(",")]
     assert len(keys) == len(set(keys)), "a key bound to two commands"
-    owners = {APP: VidbrowseApp, MAIN: MainScreen}
+    owners = {APP: VidbrowseApp, MAIN: MainScreen, READER: MainScreen}  # the reader forwards
     for command in COMMANDS:
         for where in command.where:
             assert hasattr(owners[where], f"action_{command.id}"), (where, command.id)

@@ -8,12 +8,13 @@ says which is which)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
@@ -29,6 +30,9 @@ from vidbrowse.tui.screens.main import MainScreen
 from vidbrowse.tui.screens.overview import OverviewScreen
 from vidbrowse.tui.widgets.results import ResultsList
 
+# NO_COLOR's filter must follow the theme: Textual chooses it once, for the theme at start, and
+# its greys of an ANSI theme's "default" colours are black on black.
+NO_COLOR_FILTERS = (NoColor(), Monochrome())
 DEBOUNCE = 0.15  # seconds of typing quiet before a search runs (config: debounce_ms)
 COMMAND_IDS = frozenset(command.id for command in COMMANDS)
 
@@ -87,6 +91,13 @@ class VidbrowseApp(App[int]):
     def on_mount(self) -> None:
         for problem in self.config_problems:
             self.notify(problem, title="config.toml", severity="warning", timeout=10)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        if not self.no_color:
+            return filters
+        wanted = NO_COLOR_FILTERS[0] if self.native_ansi_color else NO_COLOR_FILTERS[1]
+        return [wanted if isinstance(f, (NoColor, Monochrome)) else f for f in filters]
 
     def _warn(self, message: str) -> None:
         self.notify(message, severity="warning")

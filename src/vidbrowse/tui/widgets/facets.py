@@ -6,13 +6,16 @@ text, and the new results come back with new counts. The query string is the onl
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from vidbrowse.core.display import printable
@@ -52,6 +55,29 @@ class FacetList(SelectionList[str]):
             self.add_options(options)
         if options:
             self.highlighted = min(highlighted or 0, len(options) - 1)
+
+    def render_line(self, y: int) -> Strip:
+        """SelectionList's tick box as `[x]`/`[ ]`: its own differs by colour only, invisible
+        under NO_COLOR (and its sides vanish in some themes)."""
+        strip = super().render_line(y)
+        segments = list(strip)
+        try:
+            value = self.get_option_at_index(self.scroll_offset.y + y).value
+        except OptionDoesNotExist:
+            return strip
+        if len(segments) < 4:
+            return strip
+        text_style = segments[3].style  # the gap before the prompt: the line's own style
+        tick = "x" if value in self.selected else " "
+        return Strip(
+            [
+                Segment("[", text_style),
+                Segment(tick, segments[1].style),
+                Segment("]", text_style),
+                *segments[3:],
+            ],
+            strip.cell_length,
+        )
 
 
 class ModeToggle(Static):
