@@ -93,7 +93,7 @@ class Columns:
         fields = list(zip(*rows, strict=True)) if rows else [()] * len(ColumnRow._fields)
         self._fill(dict(zip(ColumnRow._fields, fields, strict=True)).__getitem__)
 
-    def _fill(self, column: Callable[[str], Iterable[Any]]) -> None:
+    def _fill(self, column: Callable[[str], Sequence[Any] | np.ndarray]) -> None:
         # One field at a time, each packed (strings: one UTF-8 buffer, see packed.py) before the
         # next is asked for: the objects of one column are alive at once, not of every row.
         self.rowids = np.array(column("rowid"), dtype=np.int64)
@@ -128,7 +128,7 @@ class Columns:
             return cls(rows if isinstance(rows, Sequence) else list(rows))
 
     @classmethod
-    def from_source(cls, column: Callable[[str], Iterable[Any]]) -> Columns:
+    def from_source(cls, column: Callable[[str], Sequence[Any] | np.ndarray]) -> Columns:
         """From `column(field)`, each field's values in row order (fields as in ColumnRow),
         asked for once each; paths, vid_ids and titles may come as UTF-8 bytes. At 100k posts
         this peaks ~60 MB lower than whole rows, and the columns hold ~75 MB less."""
@@ -203,9 +203,9 @@ class Columns:
         """`title_rank` from the other positions in title order and positions `added`, each
         put in its place by a binary search (a full sort decodes and casefolds every title)."""
         others = by_title.tolist()
-        added = sorted(added.tolist(), key=self._title_key)
-        slots = [bisect_left(others, self._title_key(p), key=self._title_key) for p in added]
-        by_title = np.insert(by_title, slots, added)
+        placed = sorted(added.tolist(), key=self._title_key)
+        slots = [bisect_left(others, self._title_key(p), key=self._title_key) for p in placed]
+        by_title = np.insert(by_title, slots, placed)
         rank = np.empty(self.size, dtype=np.int64)
         rank[by_title] = np.arange(self.size)
         return rank

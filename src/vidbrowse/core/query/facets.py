@@ -44,7 +44,7 @@ class Facet:
     def __init__(self, flat: Sequence[str], rows: np.ndarray) -> None:
         # Exact spellings first (C-speed dict work over every entry), folding only the distinct
         # spellings afterwards: tags repeat a lot.
-        spellings: dict[str, int] = dict.fromkeys(flat)  # type: ignore[arg-type]
+        spellings: dict[str, int] = dict.fromkeys(flat, 0)
         for i, spelling in enumerate(spellings):
             spellings[spelling] = i
         spelling_ids = np.fromiter(map(spellings.__getitem__, flat), np.int64, count=len(flat))
@@ -115,9 +115,9 @@ class Facet:
                 touched.add(spellings.count(value, -1, facet))
         entries: list[tuple[int, int]] = []
         for row, values in zip(fresh_rows.tolist(), fresh, strict=True):
-            ids = {spellings.count(value, 1, facet) for value in values}
-            touched |= ids
-            entries += [(row, i) for i in sorted(ids)]
+            value_ids = {spellings.count(value, 1, facet) for value in values}
+            touched |= value_ids
+            entries += [(row, i) for i in sorted(value_ids)]
         empty = facet.index.get("")
         entries = [entry for entry in entries if entry[1] != empty]
         # Kept entries stay in (row, id) order; the fresh ones are put in their places.

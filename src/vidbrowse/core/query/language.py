@@ -205,6 +205,7 @@ def _word_tokens(text: str, start: int, end: int, tokens: list[Token]) -> int:
         word = word[1:]
         if not word:
             return end
+    node: Node | None
     m = _FIELD_RE.match(word)
     if m is None:
         if word == "*":
@@ -319,7 +320,7 @@ class _Parser:
                 raise QueryError("unclosed '('", tok.start)
             self.pos += 1
             # The group's span includes its parentheses so it can be cut out cleanly.
-            return replace(node, start=tok.start, end=close.end)  # type: ignore[type-var]
+            return replace(node, start=tok.start, end=close.end)  # type: ignore[arg-type]
         if tok.kind == ")":
             raise QueryError("unmatched ')'", tok.start)
         raise QueryError(f"unexpected '{tok.kind}'", tok.start)
