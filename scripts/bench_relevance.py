@@ -43,7 +43,7 @@ from pathlib import Path
 from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.archive.scan import scan
-from vidbrowse.core.engine.marks import MARKS
+from vidbrowse.core.engine.combining import MARKS
 from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
 

@@ -1,4 +1,4 @@
-"""Write src/vidbrowse/core/engine/marks.py: the combining marks (Unicode Mn, Mc, Me) of this
+"""Write src/vidbrowse/core/engine/combining.py: the combining marks (Unicode Mn, Mc, Me) of this
 Python's Unicode tables as regex character-class bodies, those of the BMP apart (a class with
 ranges past U+FFFF is tested range by range: matching words took 2.5x as long). Python's `re`
 has no `\\p{M}` and its `\\w` matches no mark; scanning every code point at import costs ~0.2 s,
@@ -13,7 +13,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parents[1] / "src/vidbrowse/core/engine/marks.py"
+TARGET = Path(__file__).resolve().parents[1] / "src/vidbrowse/core/engine/combining.py"
 PER_LINE = 6
 
 

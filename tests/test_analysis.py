@@ -13,7 +13,7 @@ import pytest
 
 from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
-from vidbrowse.core.engine import analysis, marks
+from vidbrowse.core.engine import analysis, combining
 from vidbrowse.core.engine.analysis import ANALYZER, plain_words, words_of
 from vidbrowse.core.engine.index import document
 from vidbrowse.generate import generate_archive
@@ -68,14 +68,15 @@ def test_positions_count_every_word() -> None:
 
 
 def test_marks_table_is_this_pythons_unicode() -> None:
-    if unicodedata.unidata_version != marks.UNICODE_VERSION:
-        pytest.skip(f"marks.py is of Unicode {marks.UNICODE_VERSION}: run scripts/unicode_marks.py")
+    if unicodedata.unidata_version != combining.UNICODE_VERSION:
+        version = combining.UNICODE_VERSION
+        pytest.skip(f"combining.py is of Unicode {version}: run scripts/unicode_marks.py")
     every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
-    found = re.findall(f"[{marks.MARKS}{marks.ASTRAL_MARKS}]", every)
+    found = re.findall(f"[{combining.MARKS}{combining.ASTRAL_MARKS}]", every)
     expected = [c for c in every if unicodedata.category(c) in ("Mn", "Mc", "Me")]
     assert found == expected
     # The BMP's apart: a class with ranges past U+FFFF is slow (analysis.py).
-    assert max(marks.MARKS) <= "\uffff" < min(marks.ASTRAL_MARKS.replace("-", ""))
+    assert max(combining.MARKS) <= "\uffff" < min(combining.ASTRAL_MARKS.replace("-", ""))
 
 
 def same_positions(value: str) -> None:

@@ -27,7 +27,7 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
 
-from vidbrowse.core.engine.marks import ASTRAL_MARKS, MARKS
+from vidbrowse.core.engine.combining import ASTRAL_MARKS, MARKS
 
 # Scripts written without spaces whose runs become pairs: Han (with 々〆〇), hiragana,
 # katakana (not the middle dot ・), their half-width forms, and Hangul.

@@ -25,7 +25,7 @@ import numpy as np
 from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.display import printable
-from vidbrowse.core.engine.marks import MARKS
+from vidbrowse.core.engine.combining import MARKS
 from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.facets import fold
 from vidbrowse.core.query.language import (
