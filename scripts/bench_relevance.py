@@ -176,7 +176,7 @@ def vidbrowse_engine(library: Library) -> Callable[[Query], list[str]]:
     def top(query: Query) -> list[str]:
         # As the table and the app show it: corrected when it finds (almost) nothing.
         results = library.search(query.text, facet_limit=0)
-        corrected = library.correction(query.text, results.total)
+        corrected = library.correction(results.query, results.total)
         if corrected is not None:
             results = library.search(corrected, facet_limit=0)
         return [row.path for row in results.rows(0, TOP)]

@@ -4,6 +4,7 @@ search."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,7 +58,10 @@ async def test_the_app_parses_each_search_once(
         screen = app.main_screen
         assert screen.results is not None and screen.results.query.text == "music tag:x"
         assert screen.matcher is not None and screen.matcher.words  # the highlighter got the words
-        assert searched and read == searched  # the query bar, highlighter and facets share one
+        # One reading per search: the query bar, highlighter and facets share it. Counted, not
+        # listed: on a loaded machine the debounce may also search a prefix typed so far, and an
+        # empty query is never read.
+        assert searched and Counter(read) == Counter(text for text in searched if text)
 
 
 def test_a_command_parses_its_query_once(

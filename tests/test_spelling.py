@@ -47,7 +47,8 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def corrected(library: Library, query: str) -> str | None:
-    return library.correction(query, library.search(query).total)
+    results = library.search(query)
+    return library.correction(results.query, results.total)
 
 
 def test_a_word_that_finds_nothing_takes_the_most_common_close_spelling(

@@ -204,7 +204,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     marks = open_marks(library, needed=query.uses_marks)
     options = {"sort": args.sort, "reverse": args.reverse, "facet_limit": 0, "marks": marks}
     results = library.search(query, **options)
-    corrected = library.correction(args.query, results.total) if not args.exact else None
+    corrected = library.correction(query, results.total) if not args.exact else None
     if corrected is not None and (args.correct or args.format == "table"):
         back = "" if args.correct else " (--exact searches what you typed)"
         print(f"vidbrowse: {spelling.note(args.query, results.total, corrected)}{back}",

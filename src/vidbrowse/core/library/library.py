@@ -121,18 +121,17 @@ class Library:
                 query, sort=sort, reverse=reverse, facet_limit=facet_limit, marks=marks
             )
 
-    def correction(self, query: str, found: int) -> str | None:
-        """`query` with its typos fixed from the archive's own spellings (see spelling.py) when
-        it found almost nothing (`found` posts) and the fix finds more; else None. Raises
-        QueryError."""
+    def correction(self, query: ParsedQuery, found: int) -> str | None:
+        """The text of `query` (as searched: no second parse) with its typos fixed from the
+        archive's own spellings (see spelling.py) when it found almost nothing (`found` posts)
+        and the fix finds more; else None."""
         if found > spelling.RARE:
             return None
-        node = ParsedQuery.parse(query).tree
         with self._home.lock:
             columns = self._home.need_view().columns
         return spelling.correct(
-            query,
-            node,
+            query.text,
+            query.tree,
             spelling.vocabulary(columns),
             lambda term: self.search(ParsedQuery.of(term), sort="uploaded", facet_limit=0).total,
             lambda text: self.search(text, sort="uploaded", facet_limit=0).total,

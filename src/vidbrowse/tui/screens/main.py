@@ -197,7 +197,7 @@ class MainScreen(Screen[None]):
             typed = None
             # A typo corrected, unless the user asked for what was typed (the banner).
             if text != self.exact_query:
-                corrected = self.library.correction(text, results.total)
+                corrected = self.library.correction(results.query, results.total)
                 if corrected is not None:
                     typed, text = (text, results.total), corrected
                     results = search(text)
