@@ -25,6 +25,7 @@ from vidbrowse.core.query.language import QueryError
 from vidbrowse.core.reports.overview import Line, Overview
 from vidbrowse.core.review.database import ReviewError
 from vidbrowse.core.review.searches import SavedSearches
+from vidbrowse.tui.commands import COMMANDS
 from vidbrowse.tui.screens.dialogs import ConfirmDialog, NamePrompt
 from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit
@@ -56,6 +57,8 @@ class OverviewScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "delete", "Delete saved search", show=True),
         Binding("r", "rename", "Rename saved search", show=True),
+        # As on the results: the overview is the first screen, and `/` is where people start.
+        *(command.binding_to("search") for command in COMMANDS if command.id == "focus_query"),
     ]
 
     DEFAULT_CSS = """
@@ -185,6 +188,10 @@ class OverviewScreen(Screen[str | None]):
                 return line
         self.notify("Highlight a saved search first.", severity="warning")
         return None
+
+    async def action_search(self) -> None:
+        """The main screen's `/`: it closes this screen and puts the cursor in the query bar."""
+        await self.app.get_screen("main").run_action("focus_query")
 
     def action_delete(self) -> None:
         line = self._saved_line()
