@@ -100,6 +100,18 @@ TREES: list[tuple[str, object]] = [
     ("tag:a*", Exact("tag", "a*")),
     ("tag:x)", None),  # error: unmatched ')' (checked below)
     ("(tag:x)", Exact("tag", "x")),
+    # whole values: `field="value"` (channel included: `channel:` is its words)
+    ('channel="CNN"', Exact("channel", "CNN")),
+    ("channel=CNN", Exact("channel", "CNN")),
+    ('Channel="CNN 10"', Exact("channel", "CNN 10")),
+    ('channel="  Zoë \\"Q\\" (live) "', Exact("channel", '  Zoë "Q" (live) ')),
+    ("channel=a:b", Exact("channel", "a:b")),
+    ('-channel="A" x', And((Not(Exact("channel", "A")), w("x")))),
+    ('cat="Film & Animation"', Exact("category", "Film & Animation")),
+    ('tags="rock"', Exact("tag", "rock")),
+    ("id=abc", Exact("id", "abc")),
+    ("x=y", w("x=y")),  # not a field: a word, as before
+    ("tag:a=b", Exact("tag", "a=b")),
     # ranges
     ("views:1000", Range("views", 1000, 1001)),
     ("views:>1k", Range("views", 1001, None)),
@@ -191,6 +203,12 @@ ERRORS: list[tuple[str, str, int]] = [
     ("a*", "at least 2 characters", 0),
     ("title:a*", "at least 2 characters", 6),
     ("cat~3", "fuzzy distance must be 1 or 2", 0),
+    ("channel=", "empty value after 'channel='", 8),
+    ('a channel=""', "empty value after 'channel='", 10),
+    ('channel="x', "unclosed quote", 8),
+    ("channel=(a b)", "cannot take a (group)", 8),
+    ('title="x"', "'title=' takes no whole value ('=' is for channel=, tag=", 0),
+    ("x views=10", "write views:", 2),
 ]
 
 
@@ -335,9 +353,11 @@ def test_format_value_round_trips(value: str, typed: str) -> None:
         ("cat:x -tag:y", {"category": FacetSelection(("x",), "and")}),
         ("a OR tag:b", {}),
         ("(tag:a", {}),  # does not parse: nothing selected
-        ('x (channel:"TEDx Talks" OR channel:TED)',
+        ('x (channel="TEDx Talks" OR channel=TED)',
          {"channel": FacetSelection(("TEDx Talks", "TED"), "or")}),
-        ("channel:ted* channel:tedd~", {}),  # prefixes and fuzzy words are not selections
+        # A channel's words are no selection (they match longer names too), nor are prefixes.
+        ('channel:ted channel:"TEDx Talks" channel:ted* channel:tedd~', {}),
+        ("id:x title:y", {}),  # exact, but no facet field
     ],
 )
 def test_selected_facets(text: str, expected: dict[str, FacetSelection]) -> None:
@@ -394,13 +414,21 @@ def test_with_facets_round_trip_keeps_other_fields() -> None:
     assert text == "music category:Film"
 
 
-def test_with_facets_writes_channels_as_phrases() -> None:
+def test_with_facets_writes_channels_exactly() -> None:
     text = with_facets("cats", "channel", ["TEDx Talks", "TED"], "or")
-    assert text == 'cats (channel:"TEDx Talks" OR channel:TED)'
+    assert text == 'cats (channel="TEDx Talks" OR channel="TED")'
     assert parse_query(text).items[1] == Or(
-        (Term("TEDx Talks", "phrase", "channel"), Term("TED", "word", "channel"))
+        (Exact("channel", "TEDx Talks"), Exact("channel", "TED"))
     )
     assert with_facets(text, "channel", [], "or") == "cats"
+
+
+def test_with_facets_replaces_only_the_selection() -> None:
+    # The selection is the plain items; the group stays (the counts leave out the same items).
+    text = "tag:z (tag:a OR tag:b)"
+    assert with_facets(text, "tag", ["z", "c"], "and") == "(tag:a OR tag:b) tag:z tag:c"
+    # `channel:cnn` is words, not a selection: a tick keeps it.
+    assert with_facets("channel:cnn", "channel", ["CNN"], "or") == 'channel:cnn channel="CNN"'
 
 
 def test_with_facets_rejects_bad_input() -> None:

@@ -1,9 +1,11 @@
 """Names the command line and the config accept, kept apart from the modules that act on them:
 checking a name (building `--help`, validating the config) must not import numpy or Whoosh."""
 
-# Fields the facet pane counts and selects. A channel is matched by its words, so selecting one
-# writes `channel:"Name"`, a phrase in that field.
+# Fields the facet pane counts and selects; selecting a value writes it exactly (`tag:x`,
+# `channel="Name"`: `channel:` would match its words).
 FACET_FIELDS = ("tag", "channel", "category")
+# Facet fields with one value per post: ticking a second value means either of them.
+ONE_VALUE_FACETS = ("channel",)
 # Orders the engine knows.
 SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
 # Export formats (core/export.py writes them).

@@ -3,9 +3,12 @@ state), and the facet pane shows what the query selects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vidbrowse.core.query.editing import selected_facets, with_facets
+from vidbrowse.core.options import ONE_VALUE_FACETS
+from vidbrowse.core.query.editing import selected_facets, tick_mode, ticked, with_facets
+from vidbrowse.core.query.facets import value_key
 from vidbrowse.core.query.language import QueryError
 
 if TYPE_CHECKING:
@@ -14,45 +17,43 @@ if TYPE_CHECKING:
 MODE_OF = {"and": "all", "or": "any"}
 
 
-def _same_value(a: str, b: str) -> bool:
-    return a.casefold() == b.casefold()
-
-
 class FacetFilters:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
         self.mode = "and"  # for the next tag/category ticked when none is selected yet
 
     def show(self) -> None:
-        """The facet counts of the shown results, ticked as the query selects them."""
+        """The facet counts of the shown results, ticked as the query selects them. Each count
+        is what ticking its value finds: over the results when a tick narrows them, over the
+        results without the field's selection when a tick adds an alternative (disjunctive)."""
         screen = self.screen
-        if screen.results is None:
+        results = screen.results
+        if results is None:
             return
-        chosen = selected_facets(screen.results.query)
-        selected: dict[str, set[str]] = {}
-        facets = screen.results.facets
-        for field, selection in chosen.items():
-            # Show the value as the facet counts spell it, whatever case the query used.
-            spelled = {value.casefold(): value for value, _count in facets.get(field, [])}
-            selected[field] = {spelled.get(v.casefold(), v) for v in selection.values}
+        chosen = selected_facets(results.query)
         modes = [selection.mode for selection in chosen.values() if len(selection.values) > 1]
         if modes:
             self.mode = modes[0]
+        facets: dict[str, list[tuple[str, int]]] = {}
+        selected: dict[str, set[str]] = {}
+        for field in results.facets:
+            selection = chosen.get(field)
+            facets[field] = results.counts_for(field, tick_mode(field, selection, self.mode))
+            if selection is not None:
+                # Show the value as the facet counts spell it, whatever case the query used.
+                spelled = {value_key(value): value for value, _count in facets[field]}
+                selected[field] = {spelled.get(value_key(v), v) for v in selection.values}
         screen.facet_pane.show(facets, selected, MODE_OF[self.mode])
 
     def toggled(self, field: str, value: str, selected: bool) -> None:
-        text = self.screen.query_bar.text
-        current = selected_facets(text).get(field)
-        values = [v for v in (current.values if current else ()) if not _same_value(v, value)]
-        if selected:
-            values.append(value)
-        # A post has one channel: two channels can only mean either of them.
-        mode = "or" if field == "channel" else current.mode if current else self.mode
-        self._rewrite(field, values, mode)
+        self._apply(lambda text: ticked(text, field, value, selected, self.mode))
 
     def _rewrite(self, field: str, values: list[str], mode: str) -> None:
+        self._apply(lambda text: with_facets(text, field, values, mode))
+
+    def _apply(self, rewrite: Callable[[str], str]) -> None:
         try:
-            text = with_facets(self.screen.query_bar.text, field, values, mode)
+            text = rewrite(self.screen.query_bar.text)
         except (QueryError, ValueError) as error:
             self.screen.notify(f"Fix the query first: {error}", severity="warning")
             self.show()
@@ -65,7 +66,7 @@ class FacetFilters:
         chosen = selected_facets(self.screen.query_bar.text)
         rewritten = False
         for field, selection in chosen.items():
-            if len(selection.values) > 1:
+            if len(selection.values) > 1 and field not in ONE_VALUE_FACETS:
                 self._rewrite(field, list(selection.values), self.mode)
                 rewritten = True
         if not rewritten:
@@ -73,12 +74,12 @@ class FacetFilters:
             self.screen.notify(f"Tags and categories will match {MODE_OF[self.mode]}.")
 
     def clear(self) -> None:
-        text = self.screen.query_bar.text
-        try:
-            for field in selected_facets(text):
-                text = with_facets(text, field, [], "and")
-        except (QueryError, ValueError) as error:
-            self.screen.notify(f"Fix the query first: {error}", severity="warning")
-            return
-        self.screen.query_bar.set_text(text)
-        self.screen.search_now()
+        self._apply(_without_facets)
+
+
+def _without_facets(text: str) -> str:
+    """`text` without any facet selection (a field may hold a second one behind the first)."""
+    while chosen := selected_facets(text):
+        for field in chosen:
+            text = with_facets(text, field, [], "and")
+    return text

@@ -1,14 +1,15 @@
 """Reading and rewriting a query's filters: which facet values it selects (for the facet
-pane), and the text with a facet selection or a range replaced (the user's other words kept
-byte for byte)."""
+pane and its counts), and the text with a facet selection or a range replaced (the user's other
+words kept byte for byte)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from vidbrowse.core.options import FACET_FIELDS
-from vidbrowse.core.query.language import ParsedQuery, Token, format_value, parse_tokens
+from vidbrowse.core.options import FACET_FIELDS, ONE_VALUE_FACETS
+from vidbrowse.core.query.facets import value_key
+from vidbrowse.core.query.language import ParsedQuery, Token, exact_text, parse_tokens
 from vidbrowse.core.query.nodes import (
     FIELD_NAMES,
     RANGE_FIELDS,
@@ -19,7 +20,6 @@ from vidbrowse.core.query.nodes import (
     Or,
     QueryError,
     Range,
-    Term,
     span_end,
     span_start,
 )
@@ -36,18 +36,18 @@ class FacetSelection:
     mode: str = "and"
 
 
-def _top_items(node: Node) -> tuple[Node, ...]:
+def top_items(node: Node) -> tuple[Node, ...]:
+    """The items the whole query requires (one unless it is an And; none for the empty query)."""
     if isinstance(node, Everything):
         return ()
     return node.items if isinstance(node, And) else (node,)
 
 
 def _facet_item(node: Node) -> tuple[str, str] | None:
-    """(field, value) of a facet selection item: an Exact, or `channel:word`/`channel:"a b"`."""
-    if isinstance(node, Exact):
+    """(field, value) of a facet selection item: an exact value (`tag:x`, `channel="x"`). A
+    channel's words (`channel:cnn`) are not one: they also match longer names."""
+    if isinstance(node, Exact) and node.field in FACET_FIELDS:
         return node.field, node.value
-    if isinstance(node, Term) and node.field == "channel" and node.kind in ("word", "phrase"):
-        return "channel", node.text
     return None
 
 
@@ -61,47 +61,79 @@ def _facet_group(node: Node) -> tuple[str, list[str]] | None:
     return items[0][0], [value for _, value in items]  # type: ignore[index,misc]
 
 
-def _facet_field(node: Node) -> str | None:
-    found = _facet_item(node) or _facet_group(node)
-    return found[0] if found else None
+def facet_selections(node: Node) -> dict[str, tuple[FacetSelection, tuple[int, ...]]]:
+    """Per facet field, what the query selects and the indexes of the `top_items` that hold it:
+    its plain top-level items (mode "and"), else its first top-level OR group (mode "or").
+    Those items are what `with_facets` replaces and what the counts of a field's other values
+    leave out (search.py), so a count is what a tick finds."""
+    items = top_items(node)
+    plain: dict[str, dict[str, None]] = {}  # field → values (in order, once each)
+    plain_at: dict[str, list[int]] = {}
+    groups: dict[str, tuple[FacetSelection, tuple[int, ...]]] = {}
+    for k, item in enumerate(items):
+        if (single := _facet_item(item)) is not None:
+            plain.setdefault(single[0], {})[single[1]] = None
+            plain_at.setdefault(single[0], []).append(k)
+        elif (group := _facet_group(item)) is not None and group[0] not in groups:
+            groups[group[0]] = FacetSelection(tuple(dict.fromkeys(group[1])), "or"), (k,)
+    for name, values in plain.items():
+        groups[name] = FacetSelection(tuple(values), "and"), tuple(plain_at[name])
+    return groups
 
 
 def selected_facets(query: ParsedQuery | str) -> dict[str, FacetSelection]:
-    """What the facet pane should show as selected, per facet field. Plain top-level items win
-    (mode "and"); otherwise the first top-level OR group (mode "or"). Query text that does not
-    parse selects nothing."""
+    """What the facet pane should show as selected, per facet field (see `facet_selections`).
+    Query text that does not parse selects nothing."""
     if isinstance(query, str):
         try:
             query = ParsedQuery.parse(query)
         except QueryError:
             return {}
-    plain: dict[str, list[str]] = {}
-    groups: dict[str, list[str]] = {}
-    for item in _top_items(query.tree):
-        if (single := _facet_item(item)) is not None:
-            values = plain.setdefault(single[0], [])
-            if single[1] not in values:
-                values.append(single[1])
-        elif (group := _facet_group(item)) is not None and group[0] not in groups:
-            groups[group[0]] = list(dict.fromkeys(group[1]))
-    out = {name: FacetSelection(tuple(values), "or") for name, values in groups.items()}
-    out.update((name, FacetSelection(tuple(values), "and")) for name, values in plain.items())
-    return out
+    return {name: found[0] for name, found in facet_selections(query.tree).items()}
 
 
 def with_facets(text: str, field_name: str, values: list[str] | tuple[str, ...], mode: str) -> str:
-    """`text` with the facet selection of `field_name` replaced: its top-level Exact items and
-    OR groups are cut out (with an `AND` joining them), then `tag:a tag:b` (mode "and") or
-    `(tag:a OR tag:b)` (mode "or") is appended; no values just removes. The rest of the text is
-    kept byte for byte, except that a top-level `x OR y` is put in parentheses before appending
-    so the new filter applies to all of it. Raises QueryError if `text` does not parse."""
+    """`text` with the facet selection of `field_name` replaced: the items holding it (see
+    `facet_selections`) are cut out (with an `AND` joining them), then `tag:a tag:b` (mode "and")
+    or `(tag:a OR tag:b)` (mode "or") is appended, each value written exactly (`exact_text`:
+    `channel="A"`); no values just removes. The rest of the text is kept byte for byte, except
+    that a top-level `x OR y` is put in parentheses before appending so the new filter applies
+    to all of it. Raises QueryError if `text` does not parse."""
     canonical = FIELD_NAMES.get(field_name, field_name)
     if canonical not in FACET_FIELDS:
         raise ValueError(f"{field_name!r} is not a facet field")
     if mode not in ("and", "or"):
         raise ValueError(f"mode must be 'and' or 'or', not {mode!r}")
     addition = _facet_text(canonical, list(dict.fromkeys(values)), mode)
-    return _replace_top_items(text, lambda item: _facet_field(item) == canonical, addition)
+
+    def held(node: Node) -> tuple[int, ...]:
+        found = facet_selections(node).get(canonical)
+        return found[1] if found else ()
+
+    return _replace_top_items(text, held, addition)
+
+
+def tick_mode(field_name: str, selection: FacetSelection | None, pane_mode: str) -> str:
+    """How a tick of `field_name` combines with its `selection`: "or" for a field with one value
+    per post (two channels can only mean either), a selection of two or more keeps its own
+    mode, else the facet pane's `pane_mode`."""
+    if field_name in ONE_VALUE_FACETS:
+        return "or"
+    if selection is not None and len(selection.values) > 1:
+        return selection.mode
+    return pane_mode
+
+
+def ticked(text: str, field_name: str, value: str, on: bool, pane_mode: str) -> str:
+    """`text` after the facet pane ticks (`on`) or unticks `value` of `field_name`: the value
+    joins or leaves the field's selection (compared as the counts compare values), combined as
+    `tick_mode` says. Raises QueryError if `text` does not parse."""
+    current = selected_facets(text).get(field_name)
+    key = value_key(value)
+    values = [v for v in (current.values if current else ()) if value_key(v) != key]
+    if on:
+        values.append(value)
+    return with_facets(text, field_name, values, tick_mode(field_name, current, pane_mode))
 
 
 def with_range(text: str, field_name: str, value: str) -> str:
@@ -113,16 +145,21 @@ def with_range(text: str, field_name: str, value: str) -> str:
         raise ValueError(f"{field_name!r} is not a range field")
     parse_range(canonical, value)
     addition = f"{canonical}:{value}"
-    return _replace_top_items(
-        text, lambda item: isinstance(item, Range) and item.field == canonical, addition
-    )
+
+    def ranges(node: Node) -> list[int]:
+        items = enumerate(top_items(node))
+        return [k for k, item in items if isinstance(item, Range) and item.field == canonical]
+
+    return _replace_top_items(text, ranges, addition)
 
 
-def _replace_top_items(text: str, cut: Callable[[Node], bool], addition: str) -> str:
-    """Cut the top-level items `cut` selects (with an `AND` joining them), then append
-    `addition`, parenthesising a top-level `x OR y` so the addition applies to all of it."""
+def _replace_top_items(text: str, cut: Callable[[Node], Iterable[int]], addition: str) -> str:
+    """Cut the top-level items `cut` picks (their indexes in `top_items`, with an `AND` joining
+    them), then append `addition`, parenthesising a top-level `x OR y` so the addition applies
+    to all of it."""
     tokens, node = parse_tokens(text)
-    cuts = [_cut_span(tokens, item) for item in _top_items(node) if cut(item)]
+    items = top_items(node)
+    cuts = [_cut_span(tokens, items[k]) for k in sorted(cut(node))]
     rest = text
     for start, end in reversed(cuts):
         before, after = rest[:start].rstrip(), rest[end:].lstrip()
@@ -163,7 +200,7 @@ def _cut_span(tokens: list[Token], item: Node) -> tuple[int, int]:
 
 
 def _facet_text(name: str, values: list[str], mode: str) -> str:
-    parts = [f"{name}:{format_value(v)}" for v in values]
+    parts = [exact_text(name, v) for v in values]
     if mode == "or" and len(parts) > 1:
         return "(" + " OR ".join(parts) + ")"
     return " ".join(parts)

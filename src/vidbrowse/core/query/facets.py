@@ -24,6 +24,12 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def value_key(value: str) -> str:
+    """What a facet value is counted and matched under (`tag:x`, `channel="x"`): outer spaces
+    dropped, folded. The one key for both, so a value's count is what its filter finds."""
+    return fold(value.strip())
+
+
 class Facet:
     """A multi-valued text column (tags, categories, channel) as flat entries: entry i says that
     row `rows[i]` holds value `ids[i]`. Values are counted case- and accent-insensitively and shown
@@ -54,7 +60,7 @@ class Facet:
         best: list[int] = []  # id → count of the display spelling
         key_of_spelling = np.empty(len(spellings), dtype=np.int32)
         for spelling, sid in spellings.items():
-            key = fold(spelling.strip())
+            key = value_key(spelling)
             kid = self.index.get(key)
             count = int(spelling_counts[sid])
             if kid is None:
@@ -139,7 +145,7 @@ class Facet:
     def matching(self, value: str, size: int) -> np.ndarray:
         """Mask of the rows holding `value` (case- and accent-insensitive)."""
         mask = np.zeros(size, dtype=bool)
-        kid = self.index.get(fold(value.strip()))
+        kid = self.index.get(value_key(value))
         if kid is not None:
             mask[self.rows[self.ids == kid]] = True
         return mask
@@ -204,7 +210,7 @@ class _SpellingTable:
         its value's id."""
         found = self._found.get(spelling)
         if found is None:
-            key = fold(spelling.strip())
+            key = value_key(spelling)
             vid = facet.index.get(key)
             sids = [] if vid is None else self._old_group(vid)
             sid = next((s for s in sids if self._facet.spellings[s] == spelling), None)

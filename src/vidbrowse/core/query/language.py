@@ -9,7 +9,7 @@ Grammar (precedence NOT > AND > OR; AND may be implicit):
     or_expr := and_expr ("OR" and_expr)*
     and_expr:= unary (["AND"] unary)*
     unary   := "NOT" unary | "-" primary | primary
-    primary := "(" or_expr ")" | word | "phrase" | field ":" value
+    primary := "(" or_expr ")" | word | "phrase" | field ":" value | field "=" value
 
 The tree's nodes and fields are in nodes.py, the values of range fields in values.py, rewriting
 a query's filters in editing.py.
@@ -32,6 +32,7 @@ from vidbrowse.core.query.nodes import (
     MAX_FUZZY_DISTANCE,
     RANGE_FIELDS,
     TEXT_FIELDS,
+    VALUE_FIELDS,
     And,
     Everything,
     Exact,
@@ -60,6 +61,7 @@ class Token(NamedTuple):
 
 
 _FIELD_RE = re.compile(r"([A-Za-z_]+):")
+_VALUE_RE = re.compile(r"([A-Za-z_]+)=")  # `channel="CNN"`: a field only when the name is one
 _STOPS = frozenset(' \t\r\n\f\v()"')
 
 
@@ -138,6 +140,29 @@ def _field_atom(
     return term and replace(term, start=name_start)
 
 
+def _value_atom(
+    text: str, name: str, value: str, name_start: int, value_start: int, end: int
+) -> tuple[Node, int]:
+    """`field="whole value"` or `field=value`: an Exact of one of VALUE_FIELDS, and the offset
+    after it."""
+    canonical = _canonical_field(name, name_start)
+    if canonical not in VALUE_FIELDS:
+        known = ", ".join(f"{f}=" for f in VALUE_FIELDS)
+        raise QueryError(
+            f"'{name}=' takes no whole value ('=' is for {known}): write {name}:", name_start
+        )
+    nxt = text[end] if end < len(text) else ""
+    if not value and nxt == '"':
+        value, end = _read_quoted(text, value_start)
+    elif not value and nxt == "(":
+        raise QueryError(
+            f'\'{name}=\' cannot take a (group): write {name}="a" OR {name}="b"', value_start
+        )
+    if not value.strip():
+        raise QueryError(f"empty value after '{name}='", value_start)
+    return Exact(canonical, value, start=name_start, end=end), end
+
+
 def _mark_atom(
     name: str, canonical: str, value: str, value_start: int, name_start: int, end: int
 ) -> Node:
@@ -207,7 +232,11 @@ def _word_tokens(text: str, start: int, end: int, tokens: list[Token]) -> int:
             return end
     node: Node | None
     m = _FIELD_RE.match(word)
-    if m is None:
+    exact = None if m else _VALUE_RE.match(word)
+    if exact is not None and exact.group(1).lower() in FIELD_NAMES:
+        value_start = start + exact.end()
+        node, end = _value_atom(text, exact.group(1), word[exact.end() :], start, value_start, end)
+    elif m is None:
         if word == "*":
             raise QueryError("a bare '*' matches nothing: put 2+ letters before it", start)
         node = _word_term(word, None, start, end)
@@ -394,6 +423,17 @@ def format_value(value: str) -> str:
         or value in KEYWORDS
         or any(c.isspace() or c in '"():' for c in value)
     )
-    if not needs_quotes:
-        return value
+    return quoted(value) if needs_quotes else value
+
+
+def quoted(value: str) -> str:
+    """`value` in double quotes, `\"` and `\\` escaped: read back as itself."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def exact_text(field_name: str, value: str) -> str:
+    """A query item that matches the whole value `value` of `field_name` (one of VALUE_FIELDS)
+    and parses back to it: `tag:x` where `field:` is already exact, else `field="x"`."""
+    if field_name in EXACT_FIELDS:
+        return f"{field_name}:{format_value(value)}"
+    return f"{field_name}={quoted(value)}"

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 TEXT_FIELDS = ("title", "channel", "text")
 # Fields matched exactly (case- and accent-insensitive) against the columns.
 EXACT_FIELDS = ("tag", "category", "id")
+# Fields that take `field="whole value"`: the whole value, exactly (case- and accent-insensitive,
+# outer spaces ignored). For a channel, `channel:` finds words and `channel=` the whole name.
+VALUE_FIELDS = ("channel", *EXACT_FIELDS)
 # Fields with ranges. Values are integers: seconds for duration, counts for views/likes/dislikes,
 # POSIX timestamps (UTC seconds) for uploaded/posted.
 RANGE_FIELDS = ("duration", "views", "likes", "dislikes", "uploaded", "posted")
@@ -82,7 +85,8 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Exact:
-    """`tag:x`, `category:x`, `id:x`: an exact, case-insensitive value."""
+    """`tag:x`, `category:x`, `id:x`, `channel="x"` (any of VALUE_FIELDS written `field="x"`):
+    an exact, case-insensitive value."""
 
     field: str
     value: str

@@ -26,6 +26,7 @@ from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.query.columns import Columns
+from vidbrowse.core.query.editing import facet_selections, top_items
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.nodes import (
     And,
@@ -96,6 +97,10 @@ class Results:
     reverse: bool
     total: int
     facets: dict[str, list[tuple[str, int]]]  # field → [(value, count)], most frequent first
+    # For each facet field the query selects values of (editing.facet_selections): the counts
+    # over the results of the query without that selection, i.e. what each value finds in its
+    # place. The facet pane shows them where a tick adds an alternative (`channel="A" OR …`).
+    alternatives: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     # Column positions of the matches in display order, and their relevance scores when ranked;
     # with the columns they are all `rows()` needs.
@@ -145,6 +150,14 @@ class Results:
     def __len__(self) -> int:
         return self.total
 
+    def counts_for(self, field_name: str, mode: str) -> list[tuple[str, int]]:
+        """The counts the facet pane shows for `field_name` when a tick there writes `mode`
+        (editing.tick_mode): what a value finds once ticked ("and"), or in place of the
+        field's selection ("or"; with no selection, the same)."""
+        if mode == "or" and field_name in self.alternatives:
+            return self.alternatives[field_name]
+        return self.facets.get(field_name, [])
+
 
 def execute(
     query: ParsedQuery,
@@ -177,9 +190,11 @@ def execute(
     started = time.perf_counter()
     doc_positions, _ = columns.docnum_positions(docnum_rowids)
     evaluator = _Evaluator(columns, searcher, doc_positions, marks)
-    mask = evaluator.mask(query.tree)
-    if mask is None:
-        mask = np.ones(len(columns), dtype=bool)
+    # The items the whole query requires, each evaluated once: a facet field's alternatives are
+    # counted over all of them but those holding its selection.
+    items = top_items(query.tree)
+    item_masks = [evaluator.mask(item) for item in items]
+    mask = _all_of(item_masks, len(columns))
     evaluated = time.perf_counter()
 
     terms = list(query.terms) if sort == "relevance" else []
@@ -196,11 +211,15 @@ def execute(
     sorted_at = time.perf_counter()
 
     # facet_limit 0: the caller shows no facets (a CLI search), so none are counted.
-    facets = (
-        {name: columns.facets[name].counts(mask, facet_limit) for name in FACET_FIELDS}
-        if facet_limit != 0
-        else {}
-    )
+    facets: dict[str, list[tuple[str, int]]] = {}
+    alternatives: dict[str, list[tuple[str, int]]] = {}
+    if facet_limit != 0:
+        facets = {name: columns.facets[name].counts(mask, facet_limit) for name in FACET_FIELDS}
+        for name, (_, held) in facet_selections(query.tree).items():
+            others = [m for k, m in enumerate(item_masks) if k not in held]
+            alternatives[name] = columns.facets[name].counts(
+                _all_of(others, len(columns)), facet_limit
+            )
     done = time.perf_counter()
     return Results(
         query=query,
@@ -208,6 +227,7 @@ def execute(
         reverse=reverse,
         total=len(positions),
         facets=facets,
+        alternatives=alternatives,
         timings={
             "match": evaluator.word_seconds,
             "filter": evaluated - started - evaluator.word_seconds,
@@ -217,6 +237,15 @@ def execute(
         order=order,
         columns=columns,
     )
+
+
+def _all_of(masks: list[np.ndarray | None], size: int) -> np.ndarray:
+    """The posts every mask holds (None: a mask that constrains nothing)."""
+    combined = np.ones(size, dtype=bool)
+    for mask in masks:
+        if mask is not None:
+            combined &= mask
+    return combined
 
 
 class _Evaluator:

@@ -51,7 +51,8 @@ RARE = 2
 FAR = 50
 # Term fields → the spellings they are corrected with (None: a word in any field).
 _WORD_FIELDS = {None: None, "title": "title", "channel": "channel", "text": None}
-_VALUE_FIELDS = ("tag", "category")
+_VALUE_FIELDS = ("tag", "category", "channel")  # whole values (`channel="…"` for a channel)
+_FIELD_NAME = re.compile(r"[A-Za-z_]+[:=]")
 
 
 def budget(length: int) -> int:
@@ -191,9 +192,10 @@ def correct(
     spots: list[tuple[int, int, list[str]]] = []  # (start, end, replacements) in the text
     for item in _positive_atoms(node):
         if isinstance(item, Exact) and item.field in _VALUE_FIELDS and not found:
-            name = text[item.start : text.index(":", item.start)]
+            name = _FIELD_NAME.match(text, item.start)  # as typed: `cat:`, `channel=`…
+            assert name is not None
             labels = vocabulary.near_values(item.field, item.value)
-            spots.append((item.start, item.end, [f"{name}:{format_value(v)}" for v in labels]))
+            spots.append((item.start, item.end, [name.group() + format_value(v) for v in labels]))
         elif isinstance(item, Term) and item.kind == "word" and item.field in _WORD_FIELDS:
             start = item.end - len(item.text)
             if text[start : item.end] == item.text:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vidbrowse.core.query.language import format_value
+from vidbrowse.core.query.language import exact_text
 from vidbrowse.core.review.searches import SavedSearch, counts
 
 if TYPE_CHECKING:
@@ -37,8 +37,8 @@ def overview(
     library: Library, saved: list[SavedSearch], marks: Marks | None, *, top: int = 10
 ) -> Overview:
     """A few ms plus one search per saved search (~1–20 ms each at 30k posts): run it in a
-    worker. Channels are word-searched (`channel:` is a text field), so their query is a
-    quoted phrase and may also match a longer channel name."""
+    worker. Each value's query is its exact form (`tag:x`, `channel="x"`), so its count is what
+    the query finds."""
     everything = library.search("", facet_limit=top, marks=marks)
     mark_lines = tuple(
         Line(label, library.search(query, facet_limit=0, marks=marks).total, query)
@@ -47,7 +47,7 @@ def overview(
     live = counts(library, saved, marks)
     saved_lines = tuple(Line(s.name, live[s.name], s.query) for s in saved)
     facets = {
-        name: tuple(Line(value, count, f"{name}:{format_value(value)}") for value, count in values)
+        name: tuple(Line(value, count, exact_text(name, value)) for value, count in values)
         for name, values in everything.facets.items()
     }
     return Overview(everything.total, mark_lines, saved_lines, facets)

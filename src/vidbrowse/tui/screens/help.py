@@ -32,11 +32,11 @@ Query language (the same as `vidbrowse search`)
   "a phrase"       these words in this order
   surg*  surgry~   a prefix; a word within 1 edit (surgry~2: 2 edits)
   a OR b, a AND b, NOT a, -a, ( … )
-  title:word  channel:"Some Channel"  text:word      words in one field only
-  tag:music  category:Music  id:VQuegI_wGhk          exact values (quote values with spaces)
+  title:word  channel:word  text:word               words in one field only
+  tag:music  category:Music  channel="CNN"           whole values (quote values with spaces)
   duration:>10m  views:>1M  likes:1k..  uploaded:2014  posted:>=2021-06-01     ranges
   is:starred  is:unread  has:note  note:word         your marks and notes
-Ticking a tag or category rewrites the query: the query is always the whole truth."""
+Ticking a tag, channel or category rewrites the query: the query is always the whole truth."""
 
 
 class HelpScreen(ModalScreen[None]):
