@@ -18,6 +18,7 @@ from helpers.tui import (
     SIZE,
     make_archive,
     screen_text,
+    scrolled_text,
     settle,
     settle_update,
     static_text,
@@ -343,7 +344,7 @@ async def test_help_lists_every_command_with_its_keys(library: Library) -> None:
         await settle(pilot, app)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        shown = screen_text(app)
+        shown = await scrolled_text(pilot, app)
         keys = app.key_display()
         for command in COMMANDS:
             assert command.description in shown

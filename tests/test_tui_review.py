@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList
 
-from helpers.tui import make_review_archive, screen_text, settle, synchronous, type_query
+from helpers.tui import (
+    make_review_archive,
+    screen_text,
+    scrolled_text,
+    settle,
+    synchronous,
+    type_query,
+)
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import format_value
 from vidbrowse.core.review.config import Config
@@ -248,8 +255,9 @@ async def test_keymap_overrides_apply_and_help_shows_them(library: Library) -> N
         assert isinstance(app.screen, TimelineScreen)
         await pilot.press("escape", "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert re.search(r"\bf2 +Overview +Show the overview", screen_text(app))
-        assert not re.search(r"\bh +Overview", screen_text(app))
+        shown = await scrolled_text(pilot, app)
+        assert re.search(r"\bf2 +Overview +Show the overview", shown)
+        assert not re.search(r"\bh +Overview", shown)
 
 
 def test_block_bars_are_proportional_and_never_hide_a_count() -> None:

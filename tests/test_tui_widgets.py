@@ -11,6 +11,7 @@ import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
+from vidbrowse.core.options import DEFAULT_COLUMNS, RESULT_COLUMNS
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.nodes import Term
 from vidbrowse.core.query.search import Results, Row
@@ -19,7 +20,14 @@ from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.commands import APP, COMMANDS, MAIN, READER, bindings
 from vidbrowse.tui.screens.main import MainScreen
 from vidbrowse.tui.terms import TermMatcher
-from vidbrowse.tui.widgets.results import ColumnLayout, ResultsList, fit, one_line
+from vidbrowse.tui.widgets.results import (
+    COLUMNS,
+    MIN_TITLE,
+    ColumnLayout,
+    ResultsList,
+    fit,
+    one_line,
+)
 
 TITLES = ("東京タワー 夜景 🎉 emoji", "plain title", "[bold]markup[/] \x1b[2J", "ñandú café")
 
@@ -71,12 +79,24 @@ def test_fit_counts_wide_characters_as_two_cells() -> None:
 
 @pytest.mark.parametrize("width", [30, 56, 80, 120, 200])
 def test_columns_always_fill_the_width_exactly(width: int) -> None:
-    columns = ColumnLayout.fit(width)
-    shown = [cell for cell in (columns.title, columns.channel, columns.uploaded) if cell]
-    gaps = len(shown) + (columns.duration > 0) + (columns.views > 0) - 1
-    total = sum(shown) + columns.duration + columns.views + gaps
-    assert total == width
-    assert cell_len(str(columns.header())) == width
+    for names in (DEFAULT_COLUMNS, RESULT_COLUMNS, ("views", "tags")):
+        columns = ColumnLayout.fit(width, names)
+        cells = [cells for _, cells in columns.shown]
+        assert sum(cells) + len(cells) - 1 == width
+        assert cell_len(str(columns.header())) == width
+        assert columns.names[0] == "title" or "title" in names
+        assert dict(columns.shown)["title"] >= min(MIN_TITLE, width)
+
+
+def test_columns_keep_their_order_and_leave_when_there_is_no_room() -> None:
+    chosen = ("title", "views", "likes", "tags", "channel", "posted")
+    assert ColumnLayout.fit(200, chosen).names == chosen
+    assert ColumnLayout.fit(80, chosen).names == chosen
+    assert ColumnLayout.fit(60, chosen).names == chosen[:-1]  # `posted` leaves first
+    assert ColumnLayout.fit(50, chosen).names == ("title", "views", "likes", "posted")
+    assert ColumnLayout.fit(30, chosen).names == ("title", "views", "likes")
+    assert ColumnLayout.fit(120, ("views", "duration")).names == ("title", "views", "duration")
+    assert set(COLUMNS) == set(RESULT_COLUMNS)
 
 
 def test_the_list_fetches_only_a_window_of_100k_results() -> None:
@@ -106,7 +126,7 @@ def test_the_list_fetches_only_a_window_of_100k_results() -> None:
                 assert "\x1b" not in strip.text
                 # Every column starts at the same cell on every row, wide characters or not.
                 title = next(iter(strip)).text
-                assert cell_len(title) == listing.columns.title
+                assert cell_len(title) == dict(listing.columns.shown)["title"]
 
     asyncio.run(run())
 

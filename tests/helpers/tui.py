@@ -82,6 +82,16 @@ def screen_text(app: VidbrowseApp) -> str:
     return "\n".join(lines[number] for number in sorted(lines))
 
 
+async def scrolled_text(pilot: Pilot[Any], app: VidbrowseApp, pages: int = 6) -> str:
+    """The screen's text, then again after each PgDn (e.g. the help, longer than the screen)."""
+    shown = [screen_text(app)]
+    for _ in range(pages):
+        await pilot.press("pagedown")
+        await pilot.pause()
+        shown.append(screen_text(app))
+    return "\n".join(shown)
+
+
 def static_text(app: VidbrowseApp, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
 

@@ -10,3 +10,10 @@ ONE_VALUE_FACETS = ("channel",)
 SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
 # Export formats (core/export.py writes them).
 FORMATS = ("csv", "json", "md", "urls")
+# Columns the app's results list can show (config `columns`, the column dialog), and its default.
+# The title is always shown: the marks' flags stand before it.
+RESULT_COLUMNS = (
+    "title", "channel", "uploaded", "posted", "duration", "views", "likes", "dislikes", "tags",
+    "categories",
+)  # fmt: skip
+DEFAULT_COLUMNS = ("title", "channel", "uploaded", "duration", "views")

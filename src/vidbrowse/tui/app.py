@@ -20,11 +20,12 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList
 
 from vidbrowse.core.library.library import Library
-from vidbrowse.core.options import SORT_KEYS
+from vidbrowse.core.options import DEFAULT_COLUMNS, SORT_KEYS
 from vidbrowse.core.review.config import Config, load_config
 from vidbrowse.core.review.settings import Settings, load_settings, save_settings
 from vidbrowse.tui.commands import APP, COMMANDS, VidbrowseCommands, bindings
 from vidbrowse.tui.review_file import ReviewFile
+from vidbrowse.tui.screens.columns import ColumnChoice
 from vidbrowse.tui.screens.help import HelpScreen
 from vidbrowse.tui.screens.main import MainScreen
 from vidbrowse.tui.screens.overview import OverviewScreen
@@ -85,6 +86,11 @@ class VidbrowseApp(App[int]):
             needs_update=needs_update,
             overview_first=overview_first,
             key_display=self.key_display,
+            columns=ColumnChoice(
+                config.columns or self.settings.columns or DEFAULT_COLUMNS,
+                save=lambda names: self.remember(columns=names),
+                from_config=config.columns is not None,
+            ),
         )
         self.install_screen(self.main_screen, "main")
 
@@ -108,7 +114,7 @@ class VidbrowseApp(App[int]):
         self.remember(theme=theme)
 
     def remember(self, **changes: object) -> None:
-        """Save settings for the next session (the theme)."""
+        """Save settings for the next session (the theme, the columns)."""
         settings = replace(self.settings, **changes)  # type: ignore[arg-type]
         if settings == self.settings:
             return

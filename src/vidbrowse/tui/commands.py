@@ -101,14 +101,15 @@ COMMANDS: tuple[Command, ...] = (
         "toggle_star",
         "asterisk",
         "Star",
-        "Star or unstar the highlighted post (find starred posts with is:starred).",
+        "Star or unstar the highlighted post, or the selection (find them with is:starred).",
         where=(MAIN, READER),
     ),
     Command(
         "toggle_read",
         "u",
         "Read/unread",
-        "Mark the highlighted post read or unread; reading it full-screen marks it read.",
+        "Mark the highlighted post (or the selection) read or unread; reading a post "
+        "full-screen marks it read.",
         where=(MAIN, READER),
     ),
     Command(
@@ -117,6 +118,43 @@ COMMANDS: tuple[Command, ...] = (
         "Note",
         "Write a note on the highlighted post (find notes with has:note or note:word).",
         where=(MAIN, READER),
+    ),
+    Command(
+        "undo",
+        "U",
+        "Undo",
+        "Undo the last star, read or note change (on one post or a selection); again for the "
+        "one before.",
+        where=(MAIN, READER),
+    ),
+    Command(
+        "next_unread",
+        "N",
+        "Next unread",
+        "Go to the next unread result (round to the top); in the reader, read it.",
+        where=(MAIN, READER),
+    ),
+    Command(
+        "previous_unread",
+        "P",
+        "Previous unread",
+        "Go to the previous unread result (round to the bottom); in the reader, read it.",
+        where=(MAIN, READER),
+    ),
+    Command(
+        "toggle_selection",
+        "space",
+        "Select",
+        "Select or unselect the highlighted post and go to the next; with a selection, star, "
+        "read and export act on it. A new query clears it.",
+    ),
+    Command("select_all", "a", "Select all", "Select every result of the query."),
+    Command("clear_selection", "A", "Select none", "Clear the selection."),
+    Command(
+        "choose_columns",
+        "C",
+        "Columns",
+        "Choose and order the result columns (remembered; config.toml's columns win).",
     ),
     Command(
         "copy_url",
@@ -147,7 +185,8 @@ COMMANDS: tuple[Command, ...] = (
         "export",
         "e",
         "Export",
-        "Write the results to a new CSV, JSON, Markdown or URL-list file in the current folder.",
+        "Write the results (or the selection) to a new CSV, JSON, Markdown or URL-list file in "
+        "the current folder.",
     ),
     Command(
         "timeline",

@@ -134,21 +134,23 @@ class ReviewActions:
     # ------------------------------------------------------------------ export
 
     def export(self) -> None:
-        results = self.screen.results
+        """The results, or the selection when there is one."""
+        picked = self.screen.posts.selected()
+        results = picked if picked is not None else self.screen.results
         if results is None or results.total == 0:
             self.screen.notify("No results to export.", severity="warning")
             return
-
+        what = "selected" if picked is not None else "shown"
         folder = export_folder(self.library.archive)
 
         def chosen(fmt: str | None) -> None:
             if fmt is not None:
-                export = partial(self._export, results, fmt, export_path(fmt, folder))
+                export = partial(self._export, results, fmt, export_path(fmt, folder), what)
                 self.screen.run_worker(export, thread=True, group="export", exit_on_error=False)
 
-        self.screen.app.push_screen(ExportDialog(results.total, str(folder)), chosen)
+        self.screen.app.push_screen(ExportDialog(results.total, str(folder), what), chosen)
 
-    def _export(self, results: Results, fmt: str, path: Path) -> None:
+    def _export(self, results: Results, fmt: str, path: Path, what: str) -> None:
         """In a thread worker."""
         app = self.screen.app
         review = self.review.open()
@@ -160,7 +162,9 @@ class ReviewActions:
                 app.notify, str(error), title="Export failed", severity="error", markup=False
             )
             return
-        posts = f"{count:,} post" + ("" if count == 1 else "s")
+        posts = f"{count:,} {'selected ' if what == 'selected' else ''}post" + (
+            "" if count == 1 else "s"
+        )
         app.call_from_thread(
             app.notify, str(path.resolve()), title=f"Exported {posts}", timeout=10, markup=False
         )

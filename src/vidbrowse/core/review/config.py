@@ -6,6 +6,7 @@ one line each (file, key, what is wrong) and the defaults are used for those key
     sort = "views"                # relevance, uploaded, posted, views, likes, duration, title
     reverse = false
     debounce_ms = 150             # wait after a keystroke before searching, 0–2000
+    columns = ["title", "channel", "views"]   # the results' columns, in order (RESULT_COLUMNS)
 
     [keymap]                      # action id = "key" or "key1,key2" or ["key1", "key2"]
     quit = "ctrl+q"
@@ -24,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from vidbrowse.core.locations import config_dir
-from vidbrowse.core.options import SORT_KEYS
+from vidbrowse.core.options import RESULT_COLUMNS, SORT_KEYS
 
 DEBOUNCE_MAX_MS = 2000
 # A Textual key: modifiers then a key name ("ctrl+shift+f1", "question_mark", "G"), or one
 # printable character.
 _KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[A-Za-z0-9_]+|[^\s,+])$")
-_KNOWN = ("archive", "theme", "sort", "reverse", "debounce_ms", "keymap")
+_KNOWN = ("archive", "theme", "sort", "reverse", "debounce_ms", "columns", "keymap")
 
 
 def config_path() -> Path:
@@ -44,6 +45,7 @@ class Config:
     sort: str | None = None
     reverse: bool | None = None
     debounce_ms: int | None = None
+    columns: tuple[str, ...] | None = None  # the results' columns in order, title included
     keymap: dict[str, str] = field(default_factory=dict)  # action id → "key1,key2"
     errors: tuple[str, ...] = field(default=())  # one line each, already saying where
     source: Path | None = None  # the file read, if one was
@@ -110,6 +112,12 @@ def load_config(path: Path | None = None) -> Config:
             values[key] = convert(value)
         else:
             bad(key, problem.format(value=value))
+    if "columns" in data:
+        columns, wrong = check_columns(data["columns"])
+        if wrong is not None:
+            bad("columns", wrong)
+        if columns is not None:
+            values["columns"] = columns
     keymap = data.get("keymap")
     if keymap is not None:
         if isinstance(keymap, dict):
@@ -117,6 +125,23 @@ def load_config(path: Path | None = None) -> Config:
         else:
             bad("keymap", 'must be a table: [keymap] then lines like quit = "ctrl+q"')
     return Config(**values, errors=tuple(errors), source=path)
+
+
+def check_columns(value: object) -> tuple[tuple[str, ...] | None, str | None]:
+    """(the columns to show, what is wrong with `value`): names of RESULT_COLUMNS in order,
+    the title first when left out; unknown names are named and left out. (None, why) when
+    nothing usable is left."""
+    known = ", ".join(RESULT_COLUMNS)
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        return None, f'must be a list of column names like ["title", "views"] ({known})'
+    names = [name.strip().lower() for name in value]
+    unknown = [name for name in names if name not in RESULT_COLUMNS]
+    columns = tuple(dict.fromkeys(name for name in names if name in RESULT_COLUMNS))
+    if "title" not in columns:
+        columns = ("title", *columns)
+    if not unknown:
+        return columns, None
+    return columns, f"has unknown columns {', '.join(map(repr, unknown))} (known: {known})"
 
 
 def _keymap(table: dict[str, Any], path: Path, errors: list[str]) -> dict[str, str]:

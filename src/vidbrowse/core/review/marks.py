@@ -9,9 +9,10 @@ has committed a change.
 from __future__ import annotations
 
 import gc
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,9 +46,16 @@ class Mark:
 DEFAULT = Mark()
 
 
-def post_key(post: Keyed) -> tuple[str, str]:
+Key = tuple[str, str]  # ("id", vid_id) or ("path", path): what a mark is stored under
+
+
+def post_key(post: Keyed) -> Key:
     """("id", vid_id), or ("path", path) for a post without an id."""
-    return ("id", post.vid_id) if post.vid_id else ("path", post.path)
+    return key_of(post.vid_id, post.path)
+
+
+def key_of(vid_id: str, path: str) -> Key:
+    return ("id", vid_id) if vid_id else ("path", path)
 
 
 READ, STARRED = 1, 2  # bits of the flags kept in memory
@@ -230,20 +238,63 @@ class Marks:
         given = {name: int(value) for name, value in values.items() if value is not None}
         if not given or not posts:
             return
-        names = ", ".join(given)
-        sets = ", ".join(f"{name} = excluded.{name}" for name in given)
-        now = time.time()
         keys = list(dict.fromkeys(post_key(post) for post in posts))
         with self._lock, self._db.transaction() as db:
-            db.executemany(
-                f"INSERT INTO marks (by, key, {names}, changed) "
-                f"VALUES (?, ?, {', '.join('?' * len(given))}, ?) "
-                f"ON CONFLICT (by, key) DO UPDATE SET {sets}, changed = excluded.changed",
-                [(by, key, *given.values(), now) for by, key in keys],
-            )
-            db.execute("DELETE FROM marks WHERE read = 0 AND starred = 0 AND note = ''")
+            _upsert(db, tuple(given), [(by, key, *given.values()) for by, key in keys])
             self._version = -1  # reload on next read: simpler than patching many entries
         self._refresh()
+
+    def write(self, part: str, values: Mapping[Key, bool | str]) -> dict[Key, bool | str]:
+        """Set one part ("read", "starred" or "note") of the marks of many keys (post_key's)
+        in one transaction, all or none; returns each key's value before, which is what undoing
+        the change writes back (only that part: another part changed since is kept)."""
+        if part not in FLAGS:
+            raise ValueError(f"unknown mark {part!r}: use one of {', '.join(FLAGS)}")
+        if not values:
+            return {}
+        self._refresh()
+        with self._lock:
+            before = {key: self._part(key, part) for key in values}
+            clean = {
+                key: value.strip() if isinstance(value, str) else bool(value)
+                for key, value in values.items()
+            }
+            with self._db.transaction() as db:
+                _upsert(db, (part,), [(by, key, value) for (by, key), value in clean.items()])
+            for key, value in clean.items():  # our own commit: patch the cache, no reload
+                self._patch(key, part, value)
+            self._masks.clear()
+        return before
+
+    def _part(self, key: Key, part: str) -> bool | str:
+        flags, note = self._state[key[0]].get(key[1], (0, ""))
+        return note if part == "note" else bool(flags & _BITS[part])
+
+    def _patch(self, key: Key, part: str, value: bool | str) -> None:
+        by, name = key
+        flags, note = self._state[by].get(name, (0, ""))
+        if part == "note":
+            note = str(value)
+        else:
+            flags = flags | _BITS[part] if value else flags & ~_BITS[part]
+        if flags or note:
+            self._state[by][name] = (flags, note)
+        else:
+            self._state[by].pop(name, None)
+
+
+def _upsert(db: sqlite3.Connection, names: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """Write the columns `names` of many marks (rows: by, key, then a value per name), then drop
+    the rows left with nothing marked (the default needs no row)."""
+    sets = ", ".join(f"{name} = excluded.{name}" for name in names)
+    now = time.time()
+    db.executemany(
+        f"INSERT INTO marks (by, key, {', '.join(names)}, changed) "
+        f"VALUES (?, ?, {', '.join('?' * len(names))}, ?) "
+        f"ON CONFLICT (by, key) DO UPDATE SET {sets}, changed = excluded.changed",
+        [(*row, now) for row in rows],
+    )
+    db.execute("DELETE FROM marks WHERE read = 0 AND starred = 0 AND note = ''")
 
 
 def _test(flag: str) -> Callable[[int, str], bool]:

@@ -1,4 +1,5 @@
-"""Small UI choices remembered between runs (the theme), as JSON in the user data folder.
+"""Small UI choices remembered between runs (the theme, the results' columns), as JSON in the
+user data folder.
 (The sort is not one: a sort chosen in one archive once became the next session's order in
 every archive, even for a word query the README says is sorted by relevance.)
 
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from vidbrowse.core.locations import data_dir
+from vidbrowse.core.review.config import check_columns
 
 FILE_NAME = "settings.json"
 
@@ -22,6 +24,7 @@ FILE_NAME = "settings.json"
 @dataclass(frozen=True, slots=True)
 class Settings:
     theme: str = "textual-dark"
+    columns: tuple[str, ...] = ()  # chosen in the app (empty: not chosen, the default)
 
 
 def settings_path() -> Path:
@@ -40,9 +43,12 @@ def load_settings(path: Path | None = None) -> Settings:
     values = {}
     # Each value is checked on its own: one bad entry does not cost the others.
     for item in fields(Settings):
-        value = data.get(item.name, getattr(defaults, item.name))
-        ok = isinstance(value, type(getattr(defaults, item.name)))
-        values[item.name] = value if ok else getattr(defaults, item.name)
+        default = getattr(defaults, item.name)
+        value = data.get(item.name, default)
+        if isinstance(default, tuple):  # the columns: a JSON list of names, checked
+            usable = isinstance(value, list) and value and check_columns(value)[0]
+            value = usable or default
+        values[item.name] = value if isinstance(value, type(default)) else default
     return Settings(**values)
 
 

@@ -98,16 +98,18 @@ class ExportDialog(ModalScreen[str | None]):
         DIALOG_CSS.format(name="ExportDialog") + "ExportDialog OptionList { height: auto; }"
     )
 
-    def __init__(self, count: int, folder: str) -> None:
+    def __init__(self, count: int, folder: str, what: str = "shown") -> None:
+        """`what`: which posts, "shown" (the results) or "selected"."""
         super().__init__()
         self.count = count
         self.folder = folder
+        self.what = what
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Export"
             posts = f"{self.count:,} post" + ("" if self.count == 1 else "s")
-            yield Static(Text(f"Write the {posts} shown to a new file in {self.folder}"))
+            yield Static(Text(f"Write the {posts} {self.what} to a new file in {self.folder}"))
             yield OptionList(
                 *(Option(Text(label), id=fmt) for fmt, label in EXPORT_CHOICES), id="formats"
             )

@@ -28,11 +28,13 @@ from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import SORT_KEYS
 from vidbrowse.core.query.language import ParsedQuery, QueryError
 from vidbrowse.core.query.search import Results, Row
+from vidbrowse.core.review.unread import next_unread
 from vidbrowse.tui.commands import MAIN, bindings
 from vidbrowse.tui.facet_filters import FacetFilters
 from vidbrowse.tui.post_actions import PostActions
 from vidbrowse.tui.review import ReviewActions
 from vidbrowse.tui.review_file import ReviewFile
+from vidbrowse.tui.screens.columns import ColumnChoice, ColumnsDialog
 from vidbrowse.tui.screens.reader import ReaderScreen
 from vidbrowse.tui.terms import TermMatcher
 from vidbrowse.tui.widgets.correction import CorrectionBanner
@@ -60,13 +62,16 @@ def next_sort(current: str | None, query: str) -> str:
     return keys[(position + 1) % len(keys)]
 
 
-def status_line(results: Results | None, *, indexing: bool) -> Text:
-    """The line over the list: how many posts, their order, whether the index is growing."""
+def status_line(results: Results | None, *, indexing: bool, selected: int = 0) -> Text:
+    """The line over the list: how many posts, their order, how many are selected, whether the
+    index is growing."""
     status = Text()
     if results is not None:
         status.append(f"{results.total:,}", style="bold")
         status.append(" post" if results.total == 1 else " posts")
         status.append(f"  ·  sorted by {results.sort} {'↑' if results.reverse else '↓'}")
+    if selected:
+        status.append(f"  ·  {selected:,} selected", style="bold")
     if indexing:
         status.append("  ·  indexing, results grow", style="italic")
     return status
@@ -88,9 +93,11 @@ class MainScreen(Screen[None]):
         needs_update: bool,
         overview_first: bool,
         key_display: Callable[[], dict[str, str]],
+        columns: ColumnChoice,
     ) -> None:
         """`overview_first`: show the overview over this screen at start (no query given);
-        `key_display()` gives each command's keys as shown (config's keymap included)."""
+        `key_display()` gives each command's keys as shown (config's keymap included);
+        `columns`: the results' columns, and where a choice of them is remembered."""
         super().__init__()
         self.library = library
         self.review = review
@@ -110,6 +117,7 @@ class MainScreen(Screen[None]):
         self.filters = FacetFilters(self)
         self.posts = PostActions(self, review)
         self.reviewing = ReviewActions(self, library, review, key_display)
+        self.columns = columns
 
     # ------------------------------------------------------------------ layout
 
@@ -123,6 +131,7 @@ class MainScreen(Screen[None]):
         header = Static(id="results-columns")
         self.results_list = ResultsList(header=header, id="results")
         self.results_list.marker = self.posts.marker
+        self.results_list.column_names = self.columns.names
         self.detail = DetailView(id="detail")
         yield self.query_bar
         yield self.update_row
@@ -229,14 +238,16 @@ class MainScreen(Screen[None]):
             self.update_row.start_soon()
             return
         self.results = results
-        text = self.query_text = results.query.text
+        text, before = results.query.text, self.query_text
+        self.query_text = text
+        self._follow_selection(results, changed=text != before)
         if typed is None:
             self.correction.hide()
         else:
             self.correction.show(*typed, text)
         self.query_bar.show_error(None)
         self.matcher = TermMatcher.from_terms(results.query.terms)
-        self._show_status()
+        self.show_status()
         # The list is what the user waits for; the facet lists are rebuilt after it is drawn.
         self.call_after_refresh(self.filters.show)
         self.call_after_refresh(self.update_row.start_soon)
@@ -249,9 +260,23 @@ class MainScreen(Screen[None]):
             listing.empty_message = "This archive has no posts (or none could be read)."
         listing.show(results, keep_row=keep_row)
 
-    def _show_status(self) -> None:
+    def show_status(self) -> None:
         indexing = self.update_row.updating and self.update_row.shown
-        self.status.update(status_line(self.results, indexing=indexing))
+        selected = len(self.posts.selection)
+        self.status.update(status_line(self.results, indexing=indexing, selected=selected))
+
+    def _follow_selection(self, results: Results, *, changed: bool) -> None:
+        """A new query clears the selection (it was of the posts another query showed: acting
+        on posts out of sight would surprise); the same one searched again keeps it."""
+        selection = self.posts.selection
+        if not len(selection):
+            return
+        if changed:
+            count = selection.clear()
+            posts = f"{count:,} post" + ("" if count == 1 else "s")
+            self.notify(f"Selection cleared ({posts}): the query changed.")
+        else:
+            selection.keep(results)
 
     @on(CorrectionBanner.Declined)
     def _search_as_typed(self) -> None:
@@ -304,10 +329,30 @@ class MainScreen(Screen[None]):
         row = self.results_list.current
         if row is None or not self.is_active:
             return
+        self.app.push_screen(ReaderScreen(self, row, self._reading(row)))
+
+    def _reading(self, row: Row) -> Rendered:
+        """The highlighted post, marked read, rendered for the reader."""
         post = self.still_there(row, self.current_post())
         self.posts.mark_read_quietly(row)
-        mark = self.review.mark(row)
-        self.app.push_screen(ReaderScreen(self, row, render_post(row, post, self.matcher, mark)))
+        return render_post(row, post, self.matcher, self.review.mark(row))
+
+    def _to_unread(self, step: int) -> None:
+        """Next (1) or previous (-1) unread result; the reader over this screen reads it."""
+        listing = self.results_list
+        if self.results is None:
+            return
+        found = next_unread(self.results, self.review.marks, listing.cursor, step)
+        if found is None:
+            self.notify("No more unread posts in these results.")
+            return
+        if (found < listing.cursor) == (step > 0):
+            self.notify(f"No more unread posts {'below' if step > 0 else 'above'}: went round.")
+        listing.cursor = found
+        reader = self.app.screen
+        if isinstance(reader, ReaderScreen) and (row := listing.current) is not None:
+            reader.row = row
+            reader.view.show(self._reading(row))
 
     # ------------------------------------------------------------------ commands
 
@@ -351,6 +396,32 @@ class MainScreen(Screen[None]):
     def action_clear_filters(self) -> None:
         self.filters.clear()
 
+    def action_next_unread(self) -> None:
+        self._to_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._to_unread(-1)
+
+    def action_toggle_selection(self) -> None:
+        self.posts.toggle_selection()
+
+    def action_select_all(self) -> None:
+        self.posts.select_all()
+
+    def action_clear_selection(self) -> None:
+        self.posts.clear_selection()
+
+    def action_undo(self) -> None:
+        self.posts.undo()
+
+    def action_choose_columns(self) -> None:
+        def chosen(names: tuple[str, ...] | None) -> None:
+            if names is not None:
+                self.results_list.choose_columns(names)
+                self.notify(self.columns.remember(names), markup=False)
+
+        self.app.push_screen(ColumnsDialog(self.results_list.column_names), chosen)
+
     def action_toggle_star(self) -> None:
         self.posts.toggle_star()
 
@@ -379,7 +450,7 @@ class MainScreen(Screen[None]):
 
     @on(UpdateRow.Shown)
     def _update_shown(self) -> None:
-        self._show_status()
+        self.show_status()
 
     @on(UpdateRow.Committed)
     def _update_committed(self) -> None:
@@ -387,7 +458,7 @@ class MainScreen(Screen[None]):
 
     @on(UpdateRow.Finished)
     def _update_finished(self, event: UpdateRow.Finished) -> None:
-        self._show_status()
+        self.show_status()
         if event.summary is None:
             self.notify(str(event.error), title="Indexing stopped", severity="error", timeout=10)
             return

@@ -6,7 +6,7 @@ around the visible part and caches it, so 100,000 results cost what 40 do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,6 +22,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from vidbrowse.core.display import day, human_count, printable, short_clock
+from vidbrowse.core.options import DEFAULT_COLUMNS
 from vidbrowse.core.query.search import Results, Row
 
 GAP = 1  # cells between columns
@@ -34,50 +35,87 @@ def one_line(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ColumnLayout:
-    """Cell widths of the columns for a given width (0 hides a column)."""
+class Column:
+    header: str
+    right: bool  # right-aligned (numbers)
+    text: Callable[[Row], str]
+    width: Callable[[int], int]  # its cells for the list's width (0: no room, hidden)
 
-    title: int
-    channel: int
-    uploaded: int
-    duration: int
-    views: int
+
+def _flexible(most: int) -> Callable[[int], int]:
+    """A text column's width: a fifth of the list, 10 to `most` cells; none under 60 cells."""
+    return lambda width: max(10, min(most, width // 5)) if width >= 60 else 0
+
+
+def _fixed(cells: int) -> Callable[[int], int]:
+    return lambda _: cells
+
+
+COLUMNS: dict[str, Column] = {
+    "title": Column("Title", False, lambda row: one_line(row.title), _fixed(0)),
+    "channel": Column("Channel", False, lambda row: one_line(row.channel), _flexible(24)),
+    "uploaded": Column("Uploaded", False, lambda row: day(row.uploaded), _fixed(10)),
+    "posted": Column("Posted", False, lambda row: day(row.posted), _fixed(10)),
+    "duration": Column("Length", True, lambda row: short_clock(row.duration), _fixed(7)),
+    "views": Column("Views", True, lambda row: human_count(row.views), _fixed(5)),
+    "likes": Column("Likes", True, lambda row: human_count(row.likes), _fixed(5)),
+    "dislikes": Column("Dislikes", True, lambda row: human_count(row.dislikes), _fixed(8)),
+    "tags": Column("Tags", False, lambda row: one_line(", ".join(row.tags)), _flexible(30)),
+    "categories": Column(
+        "Category", False, lambda row: one_line(", ".join(row.categories)), _flexible(16)
+    ),
+}
+MIN_TITLE = 12  # cells the title keeps: columns leave, in DROP_ORDER, until it has them
+DROP_ORDER = (
+    "posted", "dislikes", "likes", "categories", "tags", "uploaded", "channel", "views", "duration",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLayout:
+    """The columns shown, in order, with their widths for a given list width."""
+
+    shown: tuple[tuple[str, int], ...]  # (column name, cells)
     width: int
 
     @classmethod
-    def fit(cls, width: int) -> ColumnLayout:
-        uploaded, duration, views = 10, 7, 5
-        channel = max(10, min(24, width // 5)) if width >= 60 else 0
-        fixed = uploaded + duration + views + channel + GAP * (4 if channel else 3)
-        if width - fixed < 12:  # a very narrow pane keeps the title readable
-            uploaded = 0
-            fixed -= 10 + GAP
-        return cls(max(1, width - fixed), channel, uploaded, duration, views, width)
+    def fit(cls, width: int, names: Sequence[str] = DEFAULT_COLUMNS) -> ColumnLayout:
+        """`names` in order (the title always, first unless placed); what does not fit leaves."""
+        names = [name for name in names if name in COLUMNS]
+        if "title" not in names:
+            names.insert(0, "title")
+        cells = {name: COLUMNS[name].width(width) for name in names if name != "title"}
+
+        def room() -> int:  # for the title
+            used = [cell for cell in cells.values() if cell]
+            return width - sum(used) - GAP * len(used)
+
+        for name in DROP_ORDER:
+            if room() >= MIN_TITLE:
+                break
+            cells[name] = 0
+        cells["title"] = max(1, room())
+        return cls(tuple((name, cells[name]) for name in names if cells.get(name)), width)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.shown)
 
     def cells(self, row: Row, marker: str = "") -> list[tuple[str, int, bool]]:
         """(text, width, right-aligned) for each shown column of one row; `marker` (e.g. "★ • ")
         goes before the title."""
         return [
-            cell
-            for cell in (
-                (marker + one_line(row.title), self.title, False),
-                (one_line(row.channel), self.channel, False),
-                (day(row.uploaded), self.uploaded, False),
-                (short_clock(row.duration), self.duration, True),
-                (human_count(row.views), self.views, True),
-            )
-            if cell[1]
-        ]
+            ((marker if name == "title" else "") + COLUMNS[name].text(row), cells,
+             COLUMNS[name].right)
+            for name, cells in self.shown
+        ]  # fmt: skip
 
     def header(self) -> Text:
-        names = [
-            ("Title", self.title, False),
-            ("Channel", self.channel, False),
-            ("Uploaded", self.uploaded, False),
-            ("Length", self.duration, True),
-            ("Views", self.views, True),
-        ]
-        return Text(" ".join(fit(name, width, right) for name, width, right in names if width))
+        return Text(
+            " ".join(
+                fit(COLUMNS[name].header, cells, COLUMNS[name].right) for name, cells in self.shown
+            )
+        )
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
@@ -135,6 +173,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         self.empty_message = ""  # shown when there are no rows; the app words it
         self._window_start = 0
         self._window: list[Row] = []
+        self.column_names: tuple[str, ...] = DEFAULT_COLUMNS  # chosen (config, the dialog)
         self.columns = ColumnLayout.fit(0)
 
     @property
@@ -157,6 +196,11 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         if target == 0:
             self.scroll_to(y=0, animate=False)
         self.cursor = target
+        self.refresh()
+
+    def choose_columns(self, names: Sequence[str]) -> None:
+        self.column_names = tuple(names)
+        self.columns = ColumnLayout.fit(0)  # fitted again at the next line drawn
         self.refresh()
 
     def _rows_around(self, index: int) -> list[Row]:
@@ -188,7 +232,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         # Checked per line, not only on resize: the scrollbar appearing narrows the content
         # without a Resize event.
         if self.columns.width != width:
-            self.columns = ColumnLayout.fit(width)
+            self.columns = ColumnLayout.fit(width, self.column_names)
             if self.header is not None:
                 self.header.update(self.columns.header())
 
