@@ -49,6 +49,9 @@ class ColumnsDialog(ModalScreen[tuple[str, ...] | None]):
         Binding("K,shift+up", "move(-1)", "Move up", show=True),
         Binding("J,shift+down", "move(1)", "Move down", show=True),
         Binding("escape", "cancel", "Cancel", show=True, priority=True),
+        # The app's j/k are not offered over a modal screen: the list's own, as ↓/↑.
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
     ]
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="ColumnsDialog") + "ColumnsDialog OptionList { height: auto; }"
@@ -79,6 +82,10 @@ class ColumnsDialog(ModalScreen[tuple[str, ...] | None]):
         options = self.query_one(OptionList)
         options.set_options(self._lines())
         options.highlighted = highlighted
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
 
     def action_show_or_hide(self) -> None:
         index = self.query_one(OptionList).highlighted
