@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.binding import Binding
@@ -46,9 +47,26 @@ def marks_of(library: Library) -> Review:
     return Review.open(library.archive)
 
 
+HEARD: dict[int, list[str]] = {}
+
+
+def listened(app: VidbrowseApp) -> VidbrowseApp:
+    """`app`, its notifications kept for `said` (a toast expires: under load, before it is read;
+    and a toast wraps its lines)."""
+    heard = HEARD[id(app)] = []
+    notify = app.notify
+
+    def record(message: str, *, title: str = "", **options: Any) -> None:
+        heard.append(f"{title} {message}")
+        notify(message, title=title, **options)
+
+    app.notify = record  # type: ignore[method-assign]
+    return app
+
+
 def said(app: VidbrowseApp) -> str:
-    """The notifications shown (a toast wraps its lines: they are read whole here)."""
-    return "\n".join(f"{n.title or ''} {n.message}" for n in app._notifications)
+    """Every notification the app gave, in order."""
+    return "\n".join(HEARD[id(app)])
 
 
 def row_lines(app: VidbrowseApp, count: int = 10) -> list[str]:
@@ -62,7 +80,7 @@ async def test_next_and_previous_unread_skip_read_posts_and_go_round(library: Li
     rows = library.search("", sort="title").rows(0, POSTS)
     with marks_of(library) as review:  # every post read but three
         review.marks.set_many([r for i, r in enumerate(rows) if i not in (2, 5, 40)], read=True)
-    app = VidbrowseApp(library, needs_update=False)
+    app = listened(VidbrowseApp(library, needs_update=False))
     app.main_screen.sort = "title"
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -86,7 +104,7 @@ async def test_next_unread_in_the_reader_reads_it(library: Library) -> None:
     rows = library.search("", sort="title").rows(0, POSTS)
     with marks_of(library) as review:
         review.marks.set_many([r for i, r in enumerate(rows) if i not in (0, 7)], read=True)
-    app = VidbrowseApp(library, needs_update=False)
+    app = listened(VidbrowseApp(library, needs_update=False))
     app.main_screen.sort = "title"
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -111,7 +129,7 @@ async def test_select_star_and_undo_on_the_selection(
 ) -> None:
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
-    app = VidbrowseApp(library, needs_update=False)
+    app = listened(VidbrowseApp(library, needs_update=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert not any(line.startswith("+") for line in row_lines(app))
@@ -145,7 +163,7 @@ async def test_select_star_and_undo_on_the_selection(
 
 @synchronous
 async def test_select_all_marks_all_read_and_a_new_query_clears_it(library: Library) -> None:
-    app = VidbrowseApp(library, query="views:>1K", needs_update=False)
+    app = listened(VidbrowseApp(library, query="views:>1K", needs_update=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         total = app.main_screen.results.total  # type: ignore[union-attr]
@@ -166,7 +184,7 @@ async def test_select_all_marks_all_read_and_a_new_query_clears_it(library: Libr
 
 @synchronous
 async def test_export_with_a_selection_writes_only_it(library: Library, tmp_path: Path) -> None:
-    app = VidbrowseApp(library, needs_update=False)
+    app = listened(VidbrowseApp(library, needs_update=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         results = app.main_screen.results
@@ -185,7 +203,7 @@ async def test_export_with_a_selection_writes_only_it(library: Library, tmp_path
 
 @synchronous
 async def test_undo_a_note_then_a_star_then_nothing(library: Library) -> None:
-    app = VidbrowseApp(library, needs_update=False)
+    app = listened(VidbrowseApp(library, needs_update=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         row = app.main_screen.results_list.current
@@ -213,7 +231,7 @@ CHOSEN = ["Title", "Likes", "Uploaded", "Length", "Views"]
 
 @synchronous
 async def test_choose_and_order_columns_then_they_are_remembered(library: Library) -> None:
-    app = VidbrowseApp(library, needs_update=False)
+    app = listened(VidbrowseApp(library, needs_update=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("C")
@@ -228,7 +246,7 @@ async def test_choose_and_order_columns_then_they_are_remembered(library: Librar
         assert not isinstance(app.screen, ColumnsDialog)
         assert static_text(app, "#results-columns").split() == CHOSEN
     assert load_settings().columns == ("title", "likes", "uploaded", "duration", "views")
-    again = VidbrowseApp(library, needs_update=False)
+    again = listened(VidbrowseApp(library, needs_update=False))
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot, again)
         assert static_text(again, "#results-columns").split() == CHOSEN
@@ -241,7 +259,7 @@ async def test_config_columns_with_an_unknown_name_warn_and_fit_80_columns(
     path = tmp_path / "config.toml"
     names = '"views", "likes", "dislikes", "tags", "categories", "posted", "bogus"'
     path.write_text(f'columns = ["title", "channel", "uploaded", {names}]\n', encoding="utf-8")
-    app = VidbrowseApp(library, needs_update=False, config=load_config(path))
+    app = listened(VidbrowseApp(library, needs_update=False, config=load_config(path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         shown = screen_text(app)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vidbrowse.core.query.search import Results, Row
-from vidbrowse.core.review.marks import Key, Marks, post_key
+from vidbrowse.core.review.marks import Key, Mark, Marks, post_key
 from vidbrowse.core.review.selection import Selection, keys
 from vidbrowse.core.review.state import ReviewError
 from vidbrowse.core.review.undo import History
+from vidbrowse.core.review.unread import next_unread
 from vidbrowse.tui.review_file import ReviewFile
 from vidbrowse.tui.screens.dialogs import NoteScreen
 from vidbrowse.tui.screens.reader import ReaderScreen
@@ -112,33 +113,35 @@ class PostActions:
         self._redraw(row)
         self.screen.search_now(keep_row=row)  # `is:unread` may no longer hold
 
+    def _highlighted(self) -> tuple[Row, Mark] | None:
+        """The highlighted post and its mark; None when there is none (or, said, no marks)."""
+        row = self.screen.results_list.current
+        if row is None:
+            return None
+        mark = self.review.mark(row)
+        if mark is None:
+            self._marks()  # says why
+            return None
+        return row, mark
+
     def toggle_star(self) -> None:
         if (picked := self.selected()) is not None:
             self._set_selected(picked, "starred", "Starred", "Unstarred")
-        elif (row := self.screen.results_list.current) is not None and (
-            mark := self.review.mark(row)
-        ) is not None:
+        elif (found := self._highlighted()) is not None:
+            row, mark = found
             self._set(row, "starred", not mark.starred, "Unstarred" if mark.starred else "Starred")
-        elif row is not None:
-            self._marks()  # says why not
 
     def toggle_read(self) -> None:
         if (picked := self.selected()) is not None:
             self._set_selected(picked, "read", "Marked read", "Marked unread")
-        elif (row := self.screen.results_list.current) is not None and (
-            mark := self.review.mark(row)
-        ) is not None:
+        elif (found := self._highlighted()) is not None:
+            row, mark = found
             self._set(row, "read", not mark.read, "Marked unread" if mark.read else "Marked read")
-        elif row is not None:
-            self._marks()
 
     def edit_note(self) -> None:
-        row = self.screen.results_list.current
-        current = self.review.mark(row) if row is not None else None
-        if row is None or current is None:
-            if row is not None:
-                self._marks()
+        if (found := self._highlighted()) is None:
             return
+        row, current = found
 
         def save(note: str | None) -> None:
             if note is not None:
@@ -162,6 +165,23 @@ class PostActions:
         self._redraw(row)
         self.screen.notify(f"Undid: {change.what}.", markup=False)
         self.screen.search_now(keep_row=row)
+
+    def to_unread(self, step: int) -> None:
+        """Next (1) or previous (-1) unread result; the reader over the list reads it."""
+        screen, listing = self.screen, self.screen.results_list
+        if screen.results is None:
+            return
+        found = next_unread(screen.results, self.review.marks, listing.cursor, step)
+        if found is None:
+            screen.notify("No more unread posts in these results.")
+            return
+        if (found < listing.cursor) == (step > 0):
+            screen.notify(f"No more unread posts {'below' if step > 0 else 'above'}: went round.")
+        listing.cursor = found
+        reader = screen.app.screen
+        if isinstance(reader, ReaderScreen) and (row := listing.current) is not None:
+            reader.row = row
+            reader.view.show(screen.reading(row))
 
     # ------------------------------------------------------------------ the selection
 

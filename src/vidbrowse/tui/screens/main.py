@@ -28,7 +28,6 @@ from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import SORT_KEYS
 from vidbrowse.core.query.language import ParsedQuery, QueryError
 from vidbrowse.core.query.search import Results, Row
-from vidbrowse.core.review.unread import next_unread
 from vidbrowse.tui.commands import MAIN, bindings
 from vidbrowse.tui.facet_filters import FacetFilters
 from vidbrowse.tui.post_actions import PostActions
@@ -329,30 +328,13 @@ class MainScreen(Screen[None]):
         row = self.results_list.current
         if row is None or not self.is_active:
             return
-        self.app.push_screen(ReaderScreen(self, row, self._reading(row)))
+        self.app.push_screen(ReaderScreen(self, row, self.reading(row)))
 
-    def _reading(self, row: Row) -> Rendered:
+    def reading(self, row: Row) -> Rendered:
         """The highlighted post, marked read, rendered for the reader."""
         post = self.still_there(row, self.current_post())
         self.posts.mark_read_quietly(row)
         return render_post(row, post, self.matcher, self.review.mark(row))
-
-    def _to_unread(self, step: int) -> None:
-        """Next (1) or previous (-1) unread result; the reader over this screen reads it."""
-        listing = self.results_list
-        if self.results is None:
-            return
-        found = next_unread(self.results, self.review.marks, listing.cursor, step)
-        if found is None:
-            self.notify("No more unread posts in these results.")
-            return
-        if (found < listing.cursor) == (step > 0):
-            self.notify(f"No more unread posts {'below' if step > 0 else 'above'}: went round.")
-        listing.cursor = found
-        reader = self.app.screen
-        if isinstance(reader, ReaderScreen) and (row := listing.current) is not None:
-            reader.row = row
-            reader.view.show(self._reading(row))
 
     # ------------------------------------------------------------------ commands
 
@@ -397,10 +379,10 @@ class MainScreen(Screen[None]):
         self.filters.clear()
 
     def action_next_unread(self) -> None:
-        self._to_unread(1)
+        self.posts.to_unread(1)
 
     def action_previous_unread(self) -> None:
-        self._to_unread(-1)
+        self.posts.to_unread(-1)
 
     def action_toggle_selection(self) -> None:
         self.posts.toggle_selection()
