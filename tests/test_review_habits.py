@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import RESULT_COLUMNS
+from vidbrowse.core.query.ranking import Listed
 from vidbrowse.core.reports.export import export_file
 from vidbrowse.core.review.config import load_config
 from vidbrowse.core.review.database import ReviewError
@@ -184,3 +186,20 @@ def test_settings_remember_columns_and_ignore_bad_ones(tmp_path: Path) -> None:
     path.write_text('{"columns": [1, 2]}', encoding="utf-8")
     assert load_settings(path).columns == ()
     assert set(RESULT_COLUMNS) >= {"title", "views", "likes", "tags"}
+
+
+def test_selecting_100k_results_builds_no_row() -> None:
+    """Select-all and acting on the selection go by arrays: results whose rows cannot be built
+    (no `rows`) are selected, narrowed and counted all the same."""
+    total = 100_000
+    positions = np.random.default_rng(1).permutation(total)
+    columns = types.SimpleNamespace(rowids=np.arange(total, dtype=np.int64) * 3)
+    results = types.SimpleNamespace(
+        columns=columns, positions=positions, order=Listed(positions), total=total
+    )
+    selection = Selection()
+    selection.add_all(results)  # type: ignore[arg-type]
+    assert len(selection) == total and selection.rowids.dtype == np.int64
+    selection.toggle(int(columns.rowids[positions[0]]))
+    selection.keep(results)  # type: ignore[arg-type]
+    assert len(selection) == total - 1

@@ -65,7 +65,7 @@ COLUMNS: dict[str, Column] = {
         "Category", False, lambda row: one_line(", ".join(row.categories)), _flexible(16)
     ),
 }
-MIN_TITLE = 12  # cells the title keeps: columns leave, in DROP_ORDER, until it has them
+MIN_TITLE = 20  # cells the title keeps (flags included): columns leave, in DROP_ORDER, until then
 DROP_ORDER = (
     "posted", "dislikes", "likes", "categories", "tags", "uploaded", "channel", "views", "duration",
 )  # fmt: skip
