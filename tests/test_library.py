@@ -1,5 +1,6 @@
 """The Library end to end on small generated archives: build, update, repair, concurrency."""
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -180,28 +181,70 @@ def test_scan_problems_replace_each_other(posts: Path):
         assert lib.problems() == []
 
 
-def test_cold_build_commits_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_cold_build_publishes_each_job_as_it_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Growth you can watch: every builder job is committed and searchable when it is done
+    (the first jobs 5, 10 and 15 posts: one per builder, so they finish in turn)."""
     root = make_archive(tmp_path / "big", 30)
-    monkeypatch.setattr(writing, "FIRST_BATCH", 10)
-    monkeypatch.setattr(writing, "BULK_MIN", 10)  # exercise the parallel writer too
-    seen: list[tuple[Progress, int]] = []
+    monkeypatch.setattr(writing, "FIRST_JOB", 5)
+    monkeypatch.setattr(writing, "BULK_MIN", 10)
+    monkeypatch.setattr(index, "BULK_PROCS", 3)
+    seen: list[tuple[int, int, int]] = []
+    phases: list[str] = []
     with Library.open(root) as lib:
 
         def progress(p: Progress) -> None:
+            phases.append(p.phase)
             if p.phase == "commit":
-                seen.append((p, lib.search("video").total))
+                seen.append((p.done, p.total, lib.search("video").total))
 
         lib.update(progress=progress)
-        assert [(p.done, p.total, found) for p, found in seen] == [(10, 30, 10), (30, 30, 30)]
         assert lib.search("number29").total == 1
+        segments = len(lib._home.need_view().searcher.reader().leaf_readers())
+    assert [found for done, _, found in seen] == [done for done, _, _ in seen]  # all shown
+    assert len(seen) == 3 and seen[-1] == (30, 30, 30)
+    done = [0] + [d for d, _, _ in seen]
+    assert sorted(b - a for a, b in itertools.pairwise(done)) == [5, 10, 15]
+    assert segments == 3  # one per job
+    assert phases[0] == "scan" and phases[-1] == "commit"
+    assert not (root.parent / "building").exists()
+
+
+def test_job_sizes_stagger_then_follow_the_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writing, "FIRST_JOB", 100)
+    monkeypatch.setattr(writing, "JOB_SECONDS", 2.0)
+    sizes = writing.JobSizes(3)
+    assert [sizes.next() for _ in range(3)] == [100, 200, 300]  # the builders finish in turn
+    assert sizes.next() == 200  # twice the last one, no pace known yet: at least 1/8 of 600
+    sizes.done(1000, 1.0)  # 1000 posts a second a builder: 6000 posts in 2 s
+    assert [sizes.next() for _ in range(3)] == [400, 800, 1600]  # doubling towards the pace
+    assert sizes.next() == 3200
+    assert sizes.next() == 6000  # the pace: a commit every ~2 s
+    sizes.done(10, 1.0)  # a very slow machine: never below 1/8 of the posts handed out
+    assert sizes.next() == (100 + 200 + 300 + 200 + 400 + 800 + 1600 + 3200 + 6000) // 8
+
+
+def test_a_cold_build_says_it_is_writing_once_every_post_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar never sits on "indexing" at 100% while the last segments are written."""
+    root = make_archive(tmp_path / "big", 40)
+    monkeypatch.setattr(writing, "BULK_MIN", 10)
+    monkeypatch.setattr(index, "BULK_PROCS", 1)
+    events: list[Progress] = []
+    with Library.open(root) as lib:
+        lib.update(progress=events.append)
+    phases = [p.phase for p in events]
+    assert phases[phases.index("write") :] == ["write", "commit"]
+    assert events[phases.index("write")].done == 40
 
 
 def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Forked once, at the first bulk batch (while this process is small), then reused; gone
     when the update ends."""
     root = make_archive(tmp_path / "big", 40)
-    monkeypatch.setattr(writing, "FIRST_BATCH", 10)
-    monkeypatch.setattr(writing, "BATCH_GROWTH", 1)
+    monkeypatch.setattr(writing, "FIRST_JOB", 5)  # jobs of 5, 10, 15, then the rest
     monkeypatch.setattr(writing, "BULK_MIN", 10)
     forks: list[int] = []
     real = Builders.__init__
@@ -221,13 +264,12 @@ def test_one_builder_process_serves_every_batch(tmp_path: Path, monkeypatch: pyt
         assert stored is not None and stored.title == "Video number39"
 
 
-
 def test_a_bulk_batch_is_indexed_by_the_builders_with_progress(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """This process indexes nothing itself: the builders' progress is what the display shows."""
     root = make_archive(tmp_path / "big", 600)
-    monkeypatch.setattr(writing, "FIRST_BATCH", 600)
+    monkeypatch.setattr(writing, "FIRST_JOB", 300)  # one job of 300 posts a builder
     monkeypatch.setattr(index, "BULK_PROCS", 2)
     events: list[Progress] = []
     with Library.open(root) as lib:
@@ -235,9 +277,10 @@ def test_a_bulk_batch_is_indexed_by_the_builders_with_progress(
         assert summary.posts == 600
         assert lib.search("video").total == 600
         assert lib.search("number599").total == 1
-    indexed = [p.done for p in events if p.phase == "index"]
-    assert indexed == [250, 500]  # 300 posts a builder, each reporting its 250th
-    assert all(p.total == 600 for p in events if p.phase == "index")
+    indexed = [p.done for p in events if p.phase in ("index", "write")]
+    # Each builder reports its 250th post, then its last: the sum only grows, up to all.
+    assert indexed and indexed == sorted(indexed) and indexed[-1] <= 600
+    assert all(p.total == 600 for p in events if p.phase in ("index", "write"))
 
 
 DAMAGES = {
@@ -393,8 +436,13 @@ def test_store_round_trips_every_post_field(tmp_path: Path, monkeypatch: pytest.
     assert store.posts_by_vid_id("abc") == [post]
     columns = store.columns()
     row = ColumnRow(
-        int(columns.rowids[0]), columns.paths[0], columns.vid_ids[0], columns.titles[0],
-        columns.channels[0], columns.tags[0], columns.categories[0],
+        int(columns.rowids[0]),
+        columns.paths[0],
+        columns.vid_ids[0],
+        columns.titles[0],
+        columns.channels[0],
+        columns.tags[0],
+        columns.categories[0],
         *(columns.numeric[name].get(0) for name in NUMERIC_FIELDS),
     )
     assert len(columns) == 1
@@ -443,6 +491,13 @@ def test_cache_cleared_while_open(posts: Path):
 def test_many_new_posts_go_through_the_parallel_writer(
     posts: Path, writers: list[bool], monkeypatch: pytest.MonkeyPatch
 ):
+    jobs: list[int] = []
+    real = Builders.send
+    monkeypatch.setattr(
+        Builders,
+        "send",
+        lambda self, worker, job: jobs.append(len(job[1])) or real(self, worker, job),
+    )
     with Library.open(posts) as lib:
         lib.update()
         for i in range(20):
@@ -452,7 +507,8 @@ def test_many_new_posts_go_through_the_parallel_writer(
         monkeypatch.setattr(writing, "BULK_MIN", 20)
         summary = lib.update()
         assert (summary.added, summary.changed, summary.removed, summary.posts) == (20, 1, 1, 31)
-        assert writers == [False, True]
+        assert writers == [False, False]  # a small update's, then the commit of the builders'
+        assert jobs == [21]
         assert lib.search("extra").total == 20
         assert paths(lib, "renamed") == ["_posts/p001.md"]
         assert paths(lib, "number1") == paths(lib, "number2") == []

@@ -7,7 +7,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from whoosh.index import FileIndex
@@ -99,32 +99,48 @@ class Builders:
     ) -> list[tuple[list[Any], list[Segment]]]:
         """Each (ix, items, max_docs) job to a worker of its own (no more shares than workers);
         their results, in the order of `shares`. `progress` gets the items done by all."""
-        workers = self._workers[: len(shares)]
-        for (_, conn), share in zip(workers, shares, strict=True):
-            conn.send(share)
-        done = [0] * len(workers)
-        out: list[Any] = [None] * len(workers)
-        waiting = {conn: i for i, (_, conn) in enumerate(workers)}
+        for worker, share in enumerate(shares):
+            self.send(worker, share)
+        done = [0] * len(shares)
+        out: list[Any] = [None] * len(shares)
+        waiting = set(range(len(shares)))
         while waiting:
-            for conn in multiprocessing.connection.wait(list(waiting)):
-                i = waiting[conn]
-                try:
-                    status, value = workers[i][1].recv()
-                except EOFError:
-                    child = workers[i][0]
-                    child.join(timeout=5)  # its exit code: a signal (the OOM killer's) or not
-                    code = child.exitcode
-                    how = f"was killed (signal {-code})" if code and code < 0 else "died"
-                    raise BuildError(f"an index process {how}") from None
+            for i, status, value in self.receive(waiting):
                 if status == "progress":
                     done[i] = value
                     if progress is not None:
                         progress(sum(done))
                     continue
-                if status != "ok":
-                    raise BuildError(f"an index process failed: {value.splitlines()[0]}", value)
                 out[i] = value
-                del waiting[conn]
+                waiting.discard(i)
+        return out
+
+    def send(self, worker: int, job: tuple[FileIndex, Sequence[Any], int]) -> None:
+        """Hand (ix, items, max_docs) to an idle `worker` (0 to procs - 1): it builds segments
+        of at most max_docs documents in `ix`'s folder (never committed there)."""
+        self._workers[worker][1].send(job)
+
+    def receive(self, busy: Collection[int]) -> list[tuple[int, str, Any]]:
+        """What the `busy` workers sent, waiting for at least one message: (worker, "progress",
+        its job's items done) or (worker, "ok", (results, segments)). Raises BuildError when one
+        failed or died."""
+        conns = {self._workers[i][1]: i for i in busy}
+        out = []
+        for ready in multiprocessing.connection.wait(list(conns)):
+            i = conns[ready]
+            status: str
+            value: Any
+            try:
+                status, value = self._workers[i][1].recv()
+            except EOFError:
+                child = self._workers[i][0]
+                child.join(timeout=5)  # its exit code: a signal (the OOM killer's) or not
+                code = child.exitcode
+                how = f"was killed (signal {-code})" if code and code < 0 else "died"
+                raise BuildError(f"an index process {how}") from None
+            if status not in ("progress", "ok"):
+                raise BuildError(f"an index process failed: {value.splitlines()[0]}", value)
+            out.append((i, status, value))
         return out
 
     def close(self, *, kill: bool = False) -> None:
@@ -173,6 +189,13 @@ def build_parallel(
         builders.close(kill=True)
         raise
     return results, segments
+
+
+def fast(ix: FileIndex) -> bool:
+    """Whether `BulkWriter` serves `ix` (else `PublicBulkWriter`: see index.writer)."""
+    from vidbrowse.core.engine import whoosh_formats
+
+    return whoosh_formats.fast_writing(ix.schema)
 
 
 class BulkWriter:

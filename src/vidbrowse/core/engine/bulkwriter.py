@@ -180,7 +180,8 @@ def build_segments(
 ) -> tuple[list[R], list[Segment]]:
     """`prepare` each item (e.g. parse a file) into a result and maybe a document; the
     documents go into new segments of at most `max_docs` each (which bounds the memory the
-    grouped postings take). Returns the results in order and the segments."""
+    grouped postings take). Returns the results in order and the segments. `progress` gets the
+    items prepared every 250 and when all are (the last segment's postings then written)."""
     results: list[R] = []
     segments: list[Segment] = []
     builder: _SegmentBuilder | None = None
@@ -197,6 +198,8 @@ def build_segments(
                     builder = None
             if progress is not None and count % 250 == 0:
                 progress(count)
+        if progress is not None and len(items) % 250:
+            progress(len(items))  # all prepared: what is left is writing the postings
         if builder is not None:
             segments.append(builder.finish())
             builder = None
@@ -217,3 +220,10 @@ def commit(writer: SegmentWriter, segments: Sequence[Segment]) -> None:
     new TOC after the existing ones. No merge: merging costs more than building in parallel
     saved (docs/measurements.md, "Building an index")."""
     writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
+
+
+def adopt(staging: FileIndex, ix: FileIndex, segments: Sequence[Segment]) -> None:
+    """Move `segments`, built in the `staging` index's folder, into `ix`'s, for a commit to
+    list them. Building them apart keeps them out of reach of `ix`'s commits meanwhile (a
+    commit deletes the files of segments its TOC does not list)."""
+    formats.move_segments(staging, ix, segments)

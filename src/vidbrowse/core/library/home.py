@@ -2,8 +2,9 @@
 clearing it, the inter-process update lock, and the store and view it currently serves.
 
 Layout: `store.sqlite3` (manifest, posts, problems), `text/` (the Whoosh index), `update.lock`,
-and two caches: the columns (columncache) and the last scan (update), each named for the state it
-stands for. Nothing is ever written in the archive.
+`building/` while an update's builders build segments (update.py), and two caches: the columns
+(columncache) and the last scan (update), each named for the state it stands for. Nothing is
+ever written in the archive.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class LibraryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    phase: str  # "wait" (for another process's update), "scan", "parse", "index", "commit"
+    # "wait" (for another process's update), "scan", "parse", "index", "write", "commit"
+    phase: str
     done: int
     total: int
 

@@ -34,6 +34,7 @@ import contextlib
 import itertools
 import os
 import pickle
+import shutil
 import sqlite3
 import threading
 import time
@@ -52,8 +53,11 @@ from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.view import Change
 
 if TYPE_CHECKING:
+    from whoosh.index import FileIndex
+
     from vidbrowse.core.engine.builders import Builders
 
+STAGING_DIR = "building"  # where the builders build segments during an update
 SCAN_FILE = "scan.pickle"  # + "-<fingerprint>": the scan the store was last brought up to date with
 
 
@@ -204,14 +208,85 @@ class Updater:
         cold = len(self.home.need_view().live_rowids) == 0
         builders = _Builders(self.archive)
         try:
-            self._batches(plan, scan, todo, writing.batches(todo, cold=cold), builders, report)
+            if len(todo) >= writing.BULK_MIN and builders.fast(self.home.need_view().ix):
+                self._pipelined(plan, scan, todo, builders, report)
+            else:
+                batches = writing.batches(todo, cold=cold)
+                self._batches(plan, scan, todo, batches, builders, report)
         except LibraryError:  # a builder killed or failing: the others' work is lost anyway
             builders.close(kill=True)
             raise
         finally:
             builders.close()
+            shutil.rmtree(self.home.path / STAGING_DIR, ignore_errors=True)
         self.record(scan, fingerprint)
         return len(diff.added), len(diff.changed), len(diff.removed)
+
+    def _pipelined(
+        self,
+        plan: Plan,
+        scan: archive_scan.Scan,
+        todo: list[str],
+        builders: _Builders,
+        report: ProgressFn,
+    ) -> None:
+        """Many posts to read: the builders build segments in a folder of their own, and each
+        one is committed and shown as it is done (writing.pipeline), so results grow steadily."""
+        from vidbrowse.core.engine.builders import BuildError
+        from vidbrowse.core.engine.bulkwriter import adopt
+
+        store = self.home.need_store()
+        diff, rowid_of = plan.diff, plan.rowid_of
+        stats = scan.stats(todo)
+        next_rowid = store.next_rowid()
+        items = []
+        for path in todo:
+            rowid = rowid_of.get(path)
+            if rowid is None:
+                rowid, next_rowid = next_rowid, next_rowid + 1
+            items.append((path, rowid))
+        # What only the first commit does: delete what the store does not know or the archive
+        # lost, and replace the scan's problems.
+        first = [True]
+        staging_path = self.home.path / STAGING_DIR
+        shutil.rmtree(staging_path, ignore_errors=True)  # a crashed update's leftovers
+        staging = index.create(staging_path)
+        done = [0]
+
+        def built(job: list[tuple[str, int]], results: list[object], segments: list) -> None:
+            deletes = [rowid for path, rowid in job if path in rowid_of]  # their old versions
+            if first[0]:
+                deletes += plan.orphans + [rowid_of[p] for p in diff.removed if p in rowid_of]
+            ix = self.home.need_view().ix
+            adopt(staging, ix, segments)
+            writing.commit_segments(ix, segments, deletes)
+            packed: list[tuple[int, bytes, archive_scan.Stat]] = []
+            problems: list[tuple[Problem, archive_scan.Stat]] = []
+            for (path, rowid), parsed in zip(job, results, strict=True):
+                if isinstance(parsed, Problem):
+                    problems.append((parsed, stats[path]))
+                else:
+                    packed.append((rowid, parsed, stats[path]))  # type: ignore[arg-type]
+            store.apply(
+                writing.unpickled(packed),
+                problems,
+                diff.removed if first[0] else (),
+                scan_problems=scan.problems if first[0] else None,
+                next_rowid=next_rowid,
+                updated=time.time(),
+            )
+            first[0] = False
+            change = Change([rowid for rowid, _, _ in packed], deletes)
+            del packed[:]
+            writing.release_free_memory()
+            self.home.reload_view(change)
+            done[0] += len(job)
+            report(Progress("commit", done[0], len(todo)))
+
+        try:
+            writing.pipeline(staging, builders.get(), items, built, report)
+        except BuildError as exc:
+            raise writing.build_failed(exc) from exc
 
     def _batches(
         self,
@@ -314,6 +389,12 @@ class _Builders:
         if self._builders is None:
             self._builders = Builders(writing.prepare(self._archive), index.BULK_PROCS)
         return self._builders
+
+    def fast(self, ix: FileIndex) -> bool:
+        """Whether the builders build segments themselves (else Whoosh's writer does)."""
+        from vidbrowse.core.engine.builders import fast
+
+        return fast(ix)
 
     def close(self, *, kill: bool = False) -> None:
         if self._builders is not None:

@@ -1,14 +1,16 @@
-"""An update's batches and its two ways of writing one to the index, each one Whoosh commit:
-Whoosh's own writer for a few posts, the builder processes (engine.bulkwriter) for many. Who
-runs where is told in update.py."""
+"""An update's batches and its ways of writing them to the index: Whoosh's own writer for a few
+posts; for many, the builder processes (engine.bulkwriter), either as a pipeline of jobs each
+committed as it finishes (`pipeline`) or, when the fast writer is unusable, in batches through
+Whoosh's writer (`write_bulk`). Who runs where is told in update.py."""
 
 from __future__ import annotations
 
 import ctypes
 import pickle
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh.index import FileIndex
 
@@ -20,6 +22,7 @@ from vidbrowse.core.library.home import LibraryError, Progress, ProgressFn
 if TYPE_CHECKING:
     from vidbrowse.core.engine.builders import Builders
     from vidbrowse.core.engine.bulkwriter import Document
+    from vidbrowse.core.engine.whoosh_formats.segments import Segment
 
 # A cold build commits this many posts first so words become searchable within a second or two,
 FIRST_BATCH = 1_000
@@ -29,11 +32,22 @@ BATCH_GROWTH = 5
 # …up to about this many posts: a batch's parsed posts (pickled) and postings stay in memory
 # until its commit (one batch of 79k posts took 1.4 GB; at 25k a 100k build peaked near 315 MB in
 # this process and 220 MB in a builder, 20k and 15k batches no lower; now that this process
-# indexes nothing and builds no columns, ~240 MB).
+# indexes nothing and builds no columns, ~240 MB). Also the largest pipeline job.
 MAX_BATCH = 25_000
 # A batch of at least this many posts to parse is parsed and indexed by bulkwriter, in parallel
 # processes, as new segments; smaller ones go through Whoosh's own writer.
 BULK_MIN = 500
+# The pipeline's first jobs: this many posts for the first builder, twice as many for the
+# second…, so the first hits come within a second and the builders finish their jobs in turn,
+# not all at once (each job is one segment and one commit)…
+FIRST_JOB = 250
+# …then jobs sized from the builders' pace for one commit about this often (seconds), each at
+# most twice the last one: results grow steadily, with one segment per ~this many seconds…
+JOB_SECONDS = 2.5
+# …but never smaller than this share of the posts handed out before it, so that a slow machine
+# (or a huge archive) does not end up with hundreds of small segments: their number grows with
+# the log of the posts (every segment costs each search a term lookup).
+JOB_SHARE = 1 / 8
 
 _malloc_trim: Callable[[int], int] | None
 try:
@@ -107,15 +121,33 @@ def write_bulk(
         from vidbrowse.core.engine.builders import BuildError  # loaded: the builders ran
 
         if isinstance(exc, BuildError):
-            # Killed (the OOM killer) or failed (a full disk, a file-size limit): nothing of
-            # this batch is committed, so the index is as its last commit left it.
-            raise LibraryError(
-                f"cannot build the index: {exc}; what was indexed is kept: "
-                "run the command again to finish"
-            ) from exc
+            raise build_failed(exc) from exc
         raise
     writer.commit()
     return parsed
+
+
+def build_failed(exc: Exception) -> LibraryError:
+    """A builder killed (the OOM killer) or failing (a full disk, a file-size limit): what it
+    was building is not committed, so the index is as its last commit left it."""
+    return LibraryError(
+        f"cannot build the index: {exc}; what was indexed is kept: run the command again to finish"
+    )
+
+
+def commit_segments(ix: FileIndex, segments: Sequence[Segment], deletes: list[int]) -> None:
+    """One commit listing `segments` (built for `ix`, in its folder) and deleting the
+    documents of `deletes` (rowids)."""
+    from vidbrowse.core.engine.bulkwriter import commit
+
+    writer = index.writer(ix)
+    try:
+        for rowid in deletes:
+            writer.delete_by_term("rowid", rowid)
+    except BaseException:
+        writer.cancel()
+        raise
+    commit(writer, segments)
 
 
 def prepare(archive: Path) -> Callable[[tuple[str, int]], tuple[bytes | Problem, Document | None]]:
@@ -148,3 +180,82 @@ def release_free_memory() -> None:
     ones; a build's next batch then grows the heap past them, and its peak with it)."""
     if _malloc_trim is not None:
         _malloc_trim(0)
+
+
+class JobSizes:
+    """The sizes of a pipeline's jobs (see FIRST_JOB and JOB_SECONDS), from the pace of the
+    jobs done so far."""
+
+    def __init__(self, procs: int) -> None:
+        self._procs = max(procs, 1)
+        self._jobs = 0
+        self._posts = 0  # handed out so far
+        self._last = FIRST_JOB
+        self._pace: float | None = None  # posts a second, one builder
+
+    def next(self) -> int:
+        self._jobs += 1
+        if self._jobs <= self._procs:
+            size = FIRST_JOB * self._jobs
+        else:
+            size = 2 * self._last
+            if self._pace is not None:
+                size = min(size, int(self._pace * self._procs * JOB_SECONDS))
+            size = max(FIRST_JOB, int(self._posts * JOB_SHARE), min(size, MAX_BATCH))
+            self._last = size = min(size, MAX_BATCH)
+        self._posts += size
+        return size
+
+    def done(self, size: int, seconds: float) -> None:
+        if seconds > 0:
+            self._pace = size / seconds
+
+
+Item = tuple[str, int]  # (path, rowid)
+Built = Callable[[list[Item], list[Any], list["Segment"]], None]
+
+
+def pipeline(
+    staging: FileIndex,
+    builders: Builders,
+    items: list[Item],
+    built: Built,
+    report: ProgressFn,
+) -> None:
+    """Hand `items` to the builders in jobs (JobSizes), each one segment built in `staging`'s
+    folder; as each job finishes, the builder gets its next job and `built(job's items, their
+    parsed results, its segments)` commits it. Progress: "index" (posts read and indexed),
+    "write" (all posts read, postings still being written)."""
+    sizes = JobSizes(builders.procs)
+    free = list(range(builders.procs))
+    busy: dict[int, tuple[list[Item], float, int]] = {}  # worker → (job, sent at, prepared)
+    at = committed = 0
+
+    def hand_out() -> None:
+        nonlocal at
+        while free and at < len(items):
+            size = sizes.next()
+            job = items[at : at + size]
+            at += len(job)
+            worker = free.pop(0)
+            builders.send(worker, (staging, job, len(job)))
+            busy[worker] = (job, time.monotonic(), 0)
+
+    hand_out()
+    while busy:
+        finished = []
+        for worker, status, value in builders.receive(list(busy)):
+            job, sent, _ = busy.pop(worker)
+            if status == "progress":
+                busy[worker] = (job, sent, value)
+                prepared = committed + sum(done for _, _, done in busy.values())
+                read = at == len(items) and all(n == len(j) for j, _, n in busy.values())
+                report(Progress("write" if read else "index", prepared, len(items)))
+                continue
+            sizes.done(len(job), time.monotonic() - sent)
+            free.append(worker)
+            finished.append((job, value))
+        hand_out()  # before committing: the builders stay busy meanwhile
+        for job, (results, segments) in finished:
+            built(job, results, segments)
+            committed += len(job)

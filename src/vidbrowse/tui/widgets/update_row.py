@@ -24,8 +24,9 @@ PHASES = {
     "wait": "Waiting for another vidbrowse to finish indexing…",
     "scan": "Scanning the archive…",
     "parse": "Reading posts…",
-    "index": "Indexing words…",
-    "commit": "Saving…",
+    "index": "Reading and indexing posts…",
+    "write": "Writing the index…",  # every post read: the last segments' words being written
+    "commit": "Saving…",  # a batch searchable: the results grow
 }
 
 

@@ -8,8 +8,10 @@ lists. `tests/test_index_build.py` compares every file byte by byte with Whoosh'
 
 from __future__ import annotations
 
+import os
 import zlib
 from array import array
+from collections.abc import Sequence
 from pickle import dumps
 
 from whoosh.codec import default_codec
@@ -23,7 +25,14 @@ from whoosh.writing import SegmentWriter
 
 from vidbrowse.core.engine.whoosh_formats.common import BLOCK_MAGIC, TERMINFO
 
-__all__ = ["Segment", "SegmentFiles", "codec_supported", "stored_length", "write_term"]
+__all__ = [
+    "Segment",
+    "SegmentFiles",
+    "codec_supported",
+    "move_segments",
+    "stored_length",
+    "write_term",
+]
 
 
 def codec_supported() -> bool:
@@ -84,6 +93,18 @@ class SegmentFiles:
     def cancel(self) -> None:
         # Leftover files of a segment no TOC lists are deleted by the next commit.
         self._writer.is_closed = True
+
+
+def move_segments(source: FileIndex, target: FileIndex, segments: Sequence[Segment]) -> None:
+    """Move the files of `segments` (named for the segment's id) from `source`'s folder into
+    `target`'s, on the same file system."""
+    src, dst = source.storage.folder, target.storage.folder
+    names = os.listdir(src)
+    for segment in segments:
+        prefix = segment.segment_id() + "."
+        for name in names:
+            if name.startswith(prefix):
+                os.replace(os.path.join(src, name), os.path.join(dst, name))
 
 
 def write_term(
