@@ -53,3 +53,14 @@ def text_cells(svg: str) -> list[Cell]:
                 foreground = fills.get(name, DEFAULT_FOREGROUND)
                 cells.append(Cell(*position, char, foreground, under.get(position)))
     return cells
+
+
+def screen_lines(svg: str) -> list[str]:
+    """The screen as text, each character in its column (spaces where nothing is drawn):
+    columns are read from the SVG's positions, so text cut or run into a neighbour shows."""
+    cells = text_cells(svg)
+    height = max((cell.line for cell in cells), default=-1) + 1
+    rows = [[" "] * (max((c.column for c in cells), default=0) + 1) for _ in range(height)]
+    for cell in cells:
+        rows[cell.line][cell.column] = cell.char
+    return ["".join(row).rstrip() for row in rows]

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -41,14 +42,15 @@ SECTIONS = {
 }
 
 
-def line_prompt(line: Line) -> Text:
+def line_prompt(line: Line) -> Content:
     """`  count  label`, notmuch-hello style: the count first, so it lines up whatever the
-    list's width. The label is post or user data: plain Text, controls made visible."""
+    list's width; a label too long for its column is cut with '…' (never wrapped into the
+    lines below). The label is post or user data: plain Content, controls made visible."""
     count = "?" if line.count is None else f"{line.count:,}"
-    out = Text()
-    out.append(fit(count, COUNT_CELLS, right=True), style="bold" if line.count else "dim")
-    out.append("  " + printable(line.label).replace("\n", " "))
-    return out
+    return Content.assemble(
+        (fit(count, COUNT_CELLS, right=True), "bold" if line.count else "dim"),
+        "  " + printable(line.label).replace("\n", " "),
+    )
 
 
 class OverviewScreen(Screen[str | None]):
@@ -68,6 +70,7 @@ class OverviewScreen(Screen[str | None]):
     OverviewScreen OptionList {
         height: 1fr; border: none; border-top: solid $panel-lighten-2; padding: 0;
         border-title-color: $text-accent; scrollbar-size-vertical: 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
     }
     OverviewScreen OptionList:focus { border: none; border-top: solid $accent; }
     OverviewScreen #ov-marks { height: 5; }
@@ -160,7 +163,7 @@ class OverviewScreen(Screen[str | None]):
                 options.append(Option(line_prompt(line), id=option_id))
             if not options:
                 hint = (
-                    f"None yet: press {self.save_key} on the results to save the query."
+                    f"None yet: {self.save_key} saves one."  # short: a line never wraps
                     if list_id == "ov-saved"
                     else "None."
                 )

@@ -6,14 +6,18 @@ text, and the new results come back with new counts. The query string is the onl
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.message import Message
 from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
@@ -25,10 +29,35 @@ FIELDS = {"tag": "Tags", "channel": "Channels", "category": "Categories"}
 MODES = ("all", "any")  # all = AND, any = OR (tags and categories; channels are always any)
 
 
-def facet_prompt(value: str, count: int | None) -> Content:
-    """A facet line from post data: plain Content (never markup), controls made visible."""
-    shown = printable(value).replace("\n", " ")
-    return Content.assemble(shown, (f" {count:,}", "dim")) if count is not None else Content(shown)
+class FacetRow(Visual):
+    """A facet line at whatever width the list has: the value, a gap, its count right-aligned.
+    A value too long for the line is cut with '…'; the count never is."""
+
+    def __init__(self, value: str, count: int | None) -> None:
+        # Post data: plain Content (never markup), controls made visible.
+        self.label = Content(printable(value).replace("\n", " "))
+        self.count = "" if count is None else f"{count:,}"
+
+    def line(self, width: int) -> Content:
+        """The line at `width` cells."""
+        count = self.count
+        room = width - cell_len(count) - (1 if count else 0)  # a gap of at least one cell
+        label = self.label
+        if label.cell_length > room:
+            label = label.truncate(max(room, 1), ellipsis=True)
+        gap = max(width - label.cell_length - cell_len(count), 0)
+        return Content.assemble(label, " " * gap, (count, "dim"))
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.line(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.label.cell_length + 1 + cell_len(self.count)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 1
 
 
 class FacetList(SelectionList[str]):
@@ -46,15 +75,17 @@ class FacetList(SelectionList[str]):
         missing = [
             (value, counted.get(value)) for value in sorted(selected) if value not in counted
         ]
-        options = [
-            Selection(facet_prompt(value, count), value, value in selected)
-            for value, count in [*missing, *values]
-        ]
+        rows = [*missing, *values]
         with self.prevent(SelectionList.SelectedChanged):
             self.clear_options()
-            self.add_options(options)
-        if options:
-            self.highlighted = min(highlighted or 0, len(options) - 1)
+            self.add_options(
+                [Selection(Content(value), value, value in selected) for value, _ in rows]
+            )
+            # A Selection takes text only; its prompt becomes the row drawn at the list's width.
+            for index, (value, count) in enumerate(rows):
+                self.replace_option_prompt_at_index(index, FacetRow(value, count))
+        if rows:
+            self.highlighted = min(highlighted or 0, len(rows) - 1)
 
     def render_line(self, y: int) -> Strip:
         """SelectionList's tick box as `[x]`/`[ ]`: its own differs by colour only, invisible
