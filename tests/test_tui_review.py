@@ -334,7 +334,7 @@ async def test_names_with_markup_and_escapes_are_shown_literally(library: Librar
         assert isinstance(app.screen, OverviewScreen)
         [line] = options(app.screen.lists["ov-saved"])
         assert "[bold]x[/] [@click=app.quit]y[/]" in line and "\x1b" not in line
-        assert "[@click=app.quit]y[/]" in screen_text(app)
+        assert "[bold]x[/] [@click=" in screen_text(app)  # the rest is cut with … to fit
         await pilot.press("enter")  # runs the query; the click markup did not quit
         await settle(pilot, app)
         assert app.is_running and app.main_screen.query_bar.text == "music"
