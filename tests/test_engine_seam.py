@@ -149,6 +149,7 @@ def _break_block_reader(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(terms, "decode", broken)
     monkeypatch.setattr(terms, "term_blocks", broken)
+    monkeypatch.setattr(probe, "_key", lambda: "another-whoosh3")  # verdicts noted: not its
 
 
 def test_a_broken_block_reader_is_noticed(
@@ -219,10 +220,11 @@ def test_a_schema_the_bulk_writer_cannot_build_goes_to_whoosh_writer(
 
 BROKEN_RUN = """
 import sys
-from vidbrowse.core.engine.whoosh_formats import terms
+from vidbrowse.core.engine.whoosh_formats import probe, terms
 def broken(*_):
     raise ValueError("not a postings list")
 terms.decode = terms.term_blocks = broken
+probe._key = lambda: "another-whoosh3"  # the sound run's verdict is not this whoosh3's
 from vidbrowse import cli
 sys.exit(cli.main(sys.argv[1:]))
 """

@@ -144,7 +144,7 @@ def test_diff_of_two_scans_equals_diff_of_their_files(seed: int) -> None:
     old = random_scan(rng, rng.sample(everything, rng.randrange(30)))
     new = random_scan(rng, rng.sample(everything, rng.randrange(30)))
     if seed % 4 == 0:  # mostly the same files and stats, two removed and two added
-        paths, sizes, mtimes, _ = old.__getstate__()
+        paths, sizes, mtimes, *_ = old.__getstate__()
         new = Scan()
         state = ([*paths[2:], "a.md", "b.md"], [*sizes[2:], 0, 1], [*mtimes[2:], 5, 5], [])
         new.__setstate__(state)

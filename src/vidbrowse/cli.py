@@ -96,17 +96,23 @@ def _one_blas_thread() -> Iterator[None]:
 
 
 def open_library(archive: Path, index_dir: Path | None, *, update: bool = True) -> Library:
+    from vidbrowse.core import locations
+    from vidbrowse.core.archive import freshness
     from vidbrowse.core.archive.scan import BackgroundFingerprint
 
-    # Started before the engine's imports, which it overlaps.
-    pending = BackgroundFingerprint(archive.expanduser().resolve()) if update else None
+    root = archive.expanduser().resolve()
+    check = locations.archive_home(root, index_dir) / freshness.CHECK_FILE
+    # The archive's folders as the last full scan left them: no scan (freshness.py).
+    recent = freshness.recent_fingerprint(check) if update else None
+    # Else a full scan, started before the engine's imports, which it overlaps.
+    pending = BackgroundFingerprint(root, check) if update and recent is None else None
     with _one_blas_thread():
         from vidbrowse.core.library.library import Library, LibraryError
 
     scan = None
     try:
         library = Library.open(archive, cache_dir=index_dir)
-        needed = update and library.needs_update(pending.result() if pending else None)
+        needed = update and library.needs_update(recent or (pending.result() if pending else None))
         if needed and pending:
             scan = pending.scan()  # the child's: the update need not walk the archive again
     except LibraryError as error:

@@ -23,11 +23,13 @@ import pickle
 import re
 import stat
 import threading
+import time
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 from vidbrowse.core.archive.names import UNSAFE, path_text
 from vidbrowse.core.archive.post import Problem
@@ -40,6 +42,7 @@ NOT_POSTS = frozenset(
 )
 
 Stat = tuple[int, int]  # (size, mtime_ns)
+FolderStat = tuple[int, int, int, int]  # (device, inode, mtime_ns, ctime_ns): see freshness.py
 
 # Outside a `_posts` or `_drafts` folder, a file is a post only if its front matter has a video's
 # keys: a site's pages, READMEs and build output are not broken posts.
@@ -51,9 +54,12 @@ _VIDEO_KEY = re.compile(
 
 class Scan:
     """Every post file under the archive (relative POSIX path → (size, mtime_ns)) and the
-    problems met. `files` is built on first use: a no-change check needs only `fingerprint`."""
+    problems met. `files` is built on first use: a no-change check needs only `fingerprint`.
+    `folders`: each folder walked (its bytes path) and its stat taken before it was listed, and
+    `started_ns` the walk's start (the quick check in freshness.py); `folders` is None when a
+    folder could not be stat'ed (no quick check then)."""
 
-    __slots__ = ("_files", "_mtimes", "_paths", "_sizes", "problems")
+    __slots__ = ("_files", "_mtimes", "_paths", "_sizes", "folders", "problems", "started_ns")
 
     def __init__(self) -> None:
         self._paths: list[str] = []
@@ -61,6 +67,8 @@ class Scan:
         self._mtimes: list[int] = []
         self._files: dict[str, Stat] | None = None
         self.problems: list[Problem] = []
+        self.folders: list[tuple[bytes, FolderStat]] | None = []
+        self.started_ns = time.time_ns()
 
     def add(self, paths: list[str], stats: list[os.stat_result]) -> None:
         self._paths += paths
@@ -73,11 +81,14 @@ class Scan:
 
     # Pickled: sent by BackgroundFingerprint's child, and saved by the library as the archive
     # its store was last brought up to date with.
-    def __getstate__(self) -> tuple[list[str], list[int], list[int], list[Problem]]:
-        return self._paths, self._sizes, self._mtimes, self.problems
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self._paths, self._sizes, self._mtimes, self.problems, self.folders, self.started_ns
 
-    def __setstate__(self, state: tuple[list[str], list[int], list[int], list[Problem]]) -> None:
-        self._paths, self._sizes, self._mtimes, self.problems = state
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        paths, sizes, mtimes, problems, *rest = state
+        self._paths, self._sizes, self._mtimes, self.problems = paths, sizes, mtimes, problems
+        # A scan saved by an older vidbrowse has no folders: it allows no quick check.
+        self.folders, self.started_ns = rest if len(rest) == 2 else (None, 0)
         self._files = None
 
     def stats(self, paths: Iterable[str]) -> dict[str, Stat]:
@@ -196,6 +207,7 @@ def scan(root: Path) -> Scan:
     result = Scan()
     root_bytes = os.fsencode(root)
     root_stat = os.stat(root_bytes)
+    _add_folder(result, root_bytes, root_stat)
     top = os.path.realpath(root_bytes)
     skipped = NOT_POSTS if is_site(root_bytes) else frozenset()
     seen = {(root_stat.st_dev, root_stat.st_ino)}
@@ -233,6 +245,16 @@ def scan(root: Path) -> Scan:
     return result
 
 
+def folder_stat(st: os.stat_result) -> FolderStat:
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _add_folder(result: Scan, path: bytes, st: os.stat_result) -> None:
+    """Note a folder about to be listed, with its stat from before the listing."""
+    if result.folders is not None:
+        result.folders.append((path, folder_stat(st)))
+
+
 def _add_other(
     result: Scan,
     prefix: str,
@@ -262,10 +284,12 @@ def _add_other(
             st = entry.stat()
         except OSError as exc:
             result.problems.append(Problem(path, f"cannot read folder: {exc.strerror or exc}"))
+            result.folders = None
             return
         key = (st.st_dev, st.st_ino)
         if key not in seen:
             seen.add(key)
+            _add_folder(result, entry.path, st)
             stack.append((entry.path, path + "/"))
     elif is_file:
         if not is_post_name:
@@ -328,9 +352,10 @@ class BackgroundFingerprint:
     100k, medians of 4). `result()` is None when the child could not answer; the caller then
     scans by itself, which also reports why. When the fingerprint says that something changed,
     `scan()` has the child send the scan itself, so the update does not walk the archive again
-    (the child holds it until asked or `close`d)."""
+    (the child holds it until asked or `close`d). `check`: where the child notes the scan's
+    folders for the next quick check (freshness.py)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, check: Path | None = None) -> None:
         self._pid = 0
         self._answers = self._requests = -1
         self._fingerprint: str | None = None
@@ -349,7 +374,12 @@ class BackgroundFingerprint:
                 # walk it (and the parent's objects) in vain (100k posts: 278 → 247 ms of user CPU).
                 gc.disable()
                 found = scan(Path(root))
-                _write_all(answer, found.fingerprint().encode() + b"\n")
+                fingerprint = found.fingerprint()
+                _write_all(answer, fingerprint.encode() + b"\n")
+                if check is not None:
+                    from vidbrowse.core.archive import freshness
+
+                    freshness.save(check, found, fingerprint)
                 if os.read(request, 1):  # the scan itself is wanted (else: closed, done)
                     _write_all(answer, pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
             finally:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidbrowse.core import locations
-from vidbrowse.core.engine import index
+from vidbrowse.core.engine import index, whoosh_formats
 from vidbrowse.core.library.store import FILENAME as STORE_FILE
 from vidbrowse.core.library.store import Store, StoreError
 from vidbrowse.core.library.view import Change, View, open_view
@@ -82,6 +82,7 @@ class Home:
                 raise
             return read_only
         home = cls(archive, path)
+        whoosh_formats.remember_probes(path.parent)  # beside the homes: one probe per cache
         try:
             home._load(create=False)
         except _Damaged as exc:

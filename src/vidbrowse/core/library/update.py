@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidbrowse.core.archive import freshness
 from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.engine import index
@@ -109,7 +110,9 @@ class Updater:
         if self.home.rebuilt_reason is not None or self.home.is_stale():
             return True
         if fingerprint is None:
-            fingerprint = self.scan().fingerprint()
+            scan = self.scan()
+            fingerprint = scan.fingerprint()
+            freshness.save(self.home.path / freshness.CHECK_FILE, scan, fingerprint)
         return self._scan_record(fingerprint) != self.home.need_store().scan_record()
 
     def run(
@@ -180,6 +183,7 @@ class Updater:
                     pickle.dump(scan, f, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(partial, saved)
         self.home.need_store().record_scan(self._scan_record(fingerprint))
+        freshness.save(self.home.path / freshness.CHECK_FILE, scan, fingerprint)
 
     def _scan_record(self, fingerprint: str) -> str:
         """The scan's fingerprint and the text index's generation. `run` notes it in the

@@ -30,6 +30,7 @@ import logging
 import os
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import whoosh
@@ -60,6 +61,7 @@ __all__ = [
     "leaf_postings",
     "note_fallback",
     "public",
+    "remember_probes",
     "term_table",
 ]
 
@@ -67,10 +69,19 @@ ENGINE_VARIABLE = "VIDBROWSE_ENGINE"
 _LOG = logging.getLogger("vidbrowse")
 
 
+def remember_probes(folder: Path) -> None:
+    """Keep the reading probe's verdict in `folder` (an index cache) for later processes."""
+    Ways.verdicts = folder
+
+
 def fast_reading() -> bool:
-    """Whether reading takes the fast way: probed on the first call."""
+    """Whether reading takes the fast way: probed on the first call (or read from
+    `remember_probes`'s folder, where an earlier process probed this very whoosh3)."""
     if Ways.read is None:
-        Ways.read = _decide(probe.reading, "read", "searching through Whoosh's public API")
+        folder = Ways.verdicts
+        check = probe.reading if folder is None else partial(probe.remembered, folder, "read",
+                                                             probe.reading)
+        Ways.read = _decide(check, "read", "searching through Whoosh's public API")
     return Ways.read
 
 

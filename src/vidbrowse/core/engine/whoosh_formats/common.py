@@ -6,6 +6,7 @@ import pickle
 import struct
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -31,6 +32,7 @@ class Ways:
 
     read: bool | None = None
     write: bool | None = None
+    verdicts: Path | None = None  # where the reading probe's verdict is kept (remember_probes)
     fallbacks = 0  # reads through the public API while the fast way is on (see public.py)
 
 

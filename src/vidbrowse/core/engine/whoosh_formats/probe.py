@@ -1,6 +1,8 @@
 """The capability probe: a tiny index in memory, read (and written) both ways, once per process.
 
 Each check says why the fast way disagrees with Whoosh's public API, or None when it agrees.
+The reading verdict is kept in the index cache (`remembered`), for the installed whoosh3 and
+the seam's code as they are: a search process then reads it instead of probing (~15 ms).
 Reading: two segments by Whoosh's own writer, one with a deleted document, terms found once
 (their postings inlined in the term table) and in every document (a compressed block). Writing:
 the same documents as a bulk segment and by Whoosh's writer, compared through the public API.
@@ -8,10 +10,16 @@ the same documents as a bulk segment and by Whoosh's writer, compared through th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import whoosh
 from whoosh.fields import NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.index import FileIndex
@@ -32,6 +40,41 @@ def _texts(count: int) -> Iterator[str]:
     """Texts sharing some words, each with a word of its own."""
     for i in range(count):
         yield " ".join([*_WORDS[i % 3 : i % 3 + 4], f"only{i}", *_WORDS[:i]])
+
+
+def remembered(folder: Path, verb: str, check: Callable[[], str | None]) -> str | None:
+    """`check()`, or its verdict noted in `folder` by an earlier process for this very whoosh3,
+    Python and seam (a cache: failing to read or write it only costs the probe)."""
+    path = folder / f"probe-{verb}-{_key()}"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        verdict, _, noted = path.read_text(encoding="utf-8").partition("\n")
+        if verdict == "agrees":
+            return None
+        if verdict == "differs" and noted:
+            return noted
+    why = check()
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(f"differs\n{why}" if why is not None else "agrees\n", "utf-8")
+        os.replace(partial, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    return why
+
+
+def _key() -> str:
+    """Names what the verdict depends on: whoosh3 (its version, where and when installed),
+    Python's version, and every file of this seam as it is now."""
+    here = Path(__file__).parent
+    parts = [whoosh.versionstring(), whoosh.__file__, sys.version]
+    with contextlib.suppress(OSError):
+        parts.append(str(os.stat(whoosh.__file__).st_mtime_ns))
+        for entry in sorted(os.scandir(here), key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                st = entry.stat()
+                parts.append(f"{entry.name} {st.st_size} {st.st_mtime_ns}")
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=8).hexdigest()
 
 
 def reading() -> str | None:
