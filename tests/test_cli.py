@@ -275,7 +275,10 @@ def test_a_change_after_a_quick_search_is_seen_by_the_next(tmp_path: Path) -> No
     (root / "_posts" / "0001-01-01-new.md").write_text(post, encoding="utf-8")
     done = run("search", str(root), "zzqxv", "--format", "urls", env=env)
     assert (done.returncode, done.stdout) == (0, "https://www.youtube.com/watch?v=VQuegI_wGhk\n")
-    (root / "_posts" / "0001-01-01-new.md").write_text(post.replace("zzqxv", "other"), "utf-8")
+    # Saved as editors do (a new file renamed over the old): its folder changes, so even the
+    # quick check sees it at once (a file written over in place: tests/test_quick_check.py).
+    (root / "_posts" / "new.tmp").write_text(post.replace("zzqxv", "other"), "utf-8")
+    (root / "_posts" / "new.tmp").replace(root / "_posts" / "0001-01-01-new.md")
     assert run("search", str(root), "zzqxv", env=env).returncode == 1
 
 

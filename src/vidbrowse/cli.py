@@ -161,7 +161,30 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(index_summary(summary))
     if summary.posts == 0:
         raise _no_posts(args.archive, summary.problems)
+    if args.optimize:
+        _optimize(library, quiet=args.quiet)
     return EXIT_OK
+
+
+def _optimize(library: Library, *, quiet: bool) -> None:
+    from vidbrowse.core.library.library import LibraryError
+
+    progress = None if quiet else _progress_printer()
+    try:
+        merged = library.optimize(progress)
+    except LibraryError as error:
+        raise CliError(str(error)) from error
+    finally:
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+    if quiet:
+        return
+    if merged.segments <= 1 and not merged.deleted:
+        print("index: one segment already, nothing to merge")
+    else:
+        dropped = f", {plural(merged.deleted, 'old version')} dropped" if merged.deleted else ""
+        print(f"index: {merged.segments} segments merged into one{dropped}; "
+              f"{merged.seconds:.2f} s")
 
 
 def index_summary(summary: UpdateSummary) -> str:

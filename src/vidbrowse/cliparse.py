@@ -114,13 +114,16 @@ def build_parser() -> Parser:
     add = parser.commands
 
     add["index"] = index = _command(
-        commands, "index", "[ARCHIVE] [--rebuild] [--quiet]",
+        commands, "index", "[ARCHIVE] [--rebuild] [--optimize] [--quiet]",
         help="build or update the index of an archive",
         description="Build the index, or bring it up to date (only added, changed and removed "
                     "posts are touched).")  # fmt: skip
     _archive(index)
     index.add_argument("--rebuild", action="store_true", help="start again from nothing")
     index.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    index.add_argument("--optimize", action="store_true",
+                       help="then merge the index into one segment (searches open fewer files; "
+                            "takes about a minute per 30,000 posts)")  # fmt: skip
 
     add["search"] = search = _command(
         commands, "search", "[ARCHIVE] [QUERY] [options]", help="search an archive",

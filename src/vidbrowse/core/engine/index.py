@@ -164,6 +164,21 @@ def deleted_docnums(searcher: Searcher) -> np.ndarray:
     return whoosh_formats.deleted_docnums(searcher.reader())
 
 
+def segment_count(searcher: Searcher) -> int:
+    return len(searcher.reader().leaf_readers())
+
+
+def deleted_count(searcher: Searcher) -> int:
+    reader = searcher.reader()
+    return reader.doc_count_all() - reader.doc_count()
+
+
+def merge_all(ix: FileIndex) -> None:
+    """Every segment merged into one, deleted documents dropped: Whoosh's own merge (see
+    library/upkeep.py for its cost)."""
+    writer(ix).commit(optimize=True)
+
+
 @overload
 def writer(ix: FileIndex, *, bulk: Literal[True]) -> builders.BulkUpdate: ...
 

@@ -19,6 +19,7 @@ from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.update import Updater, UpdateSummary
+from vidbrowse.core.library.upkeep import Merged, merge_all
 from vidbrowse.core.query import spelling
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.search import Results
@@ -26,7 +27,7 @@ from vidbrowse.core.query.search import Results
 if TYPE_CHECKING:
     from vidbrowse.core.review.marks import Marks
 
-__all__ = ["Library", "LibraryError", "Progress", "Stats", "UpdateSummary"]
+__all__ = ["Library", "LibraryError", "Merged", "Progress", "Stats", "UpdateSummary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,12 @@ class Library:
         if self.read_only:
             raise LibraryError(f"cannot update the index in {self.home}: {self.read_only}")
         return self._updater.run(rebuild=rebuild, report=report, scan=scan)
+
+    def optimize(self, progress: Callable[[Progress], None] | None = None) -> Merged:
+        """Merge the text index into one segment (see upkeep.py)."""
+        if self.read_only:
+            raise LibraryError(f"cannot merge the index in {self.home}: {self.read_only}")
+        return merge_all(self._home, self._updater, progress or (lambda _: None))
 
     # --- reading ------------------------------------------------------------------------------
 

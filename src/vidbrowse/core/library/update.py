@@ -185,6 +185,16 @@ class Updater:
         self.home.need_store().record_scan(self._scan_record(fingerprint))
         freshness.save(self.home.path / freshness.CHECK_FILE, scan, fingerprint)
 
+    def is_noted(self) -> bool:
+        """Whether the store notes the index as it is now (no update needed since)."""
+        noted = self.home.need_store().scan_record()
+        return bool(noted) and noted == self._scan_record(noted.partition(":")[0])
+
+    def note_merged(self) -> None:
+        """After a merge that followed `is_noted`: the same scan, the index's new generation."""
+        store = self.home.need_store()
+        store.record_scan(self._scan_record(store.scan_record().partition(":")[0]))
+
     def _scan_record(self, fingerprint: str) -> str:
         """The scan's fingerprint and the text index's generation. `run` notes it in the
         store when done; while both stay the same, neither the archive nor the index changed
