@@ -42,6 +42,8 @@ NOT_POSTS = frozenset(
 )
 
 Stat = tuple[int, int]  # (size, mtime_ns)
+# A folder's plain post files are added this many at a time (see _add_listing).
+PLAIN_CHUNK = 4096
 FolderStat = tuple[int, int, int, int]  # (device, inode, mtime_ns, ctime_ns): see freshness.py
 
 # Outside a `_posts` or `_drafts` folder, a file is a post only if its front matter has a video's
@@ -216,7 +218,7 @@ def scan(root: Path) -> Scan:
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            others = _add_listing(result, folder, prefix, skipped)
         except OSError as exc:
             if not prefix:  # the archive itself: the caller says what to do
                 raise
@@ -224,9 +226,21 @@ def scan(root: Path) -> Scan:
                 Problem(prefix.rstrip("/"), f"cannot read folder: {exc.strerror or exc}")
             )
             continue
-        plain: list[os.DirEntry[bytes]] = []
-        others: list[os.DirEntry[bytes]] = []
-        for entry in entries:
+        for entry in others:
+            _add_other(result, prefix, entry, top, seen, stack)
+    return result
+
+
+def _add_listing(
+    result: Scan, folder: bytes, prefix: str, skipped: frozenset[bytes]
+) -> list[os.DirEntry[bytes]]:
+    """Add a folder's plain post files as its listing goes, PLAIN_CHUNK at a time; the entries
+    left for `_add_other`. Never the whole listing at once: a million entries and their stats
+    took ~1 GB (676k files: 870 MB peak, now ~the scan's own lists)."""
+    others: list[os.DirEntry[bytes]] = []
+    plain: list[os.DirEntry[bytes]] = []
+    with os.scandir(folder) as listing:
+        for entry in listing:
             raw = entry.name
             if raw.startswith(b".") or (not prefix and raw in skipped):
                 continue
@@ -238,11 +252,13 @@ def scan(root: Path) -> Scan:
                 others.append(entry)
             elif raw.lower().endswith(POST_SUFFIXES):
                 plain.append(entry)
-        if plain and not _add_plain(result, prefix, plain):
-            others += plain
-        for entry in others:
-            _add_other(result, prefix, entry, top, seen, stack)
-    return result
+                if len(plain) == PLAIN_CHUNK:
+                    if not _add_plain(result, prefix, plain):
+                        others += plain
+                    plain = []
+    if plain and not _add_plain(result, prefix, plain):
+        others += plain
+    return others
 
 
 def folder_stat(st: os.stat_result) -> FolderStat:
