@@ -216,11 +216,16 @@ def bench_big(count: int, args: argparse.Namespace) -> dict[str, Any]:
     """A size past BIG (opt-in: `--sizes 1m`): the cold build with the whole process group's
     memory, re-runs, the query mix and the indexed app start; no peers, no unindexed start
     (each would be another build of the size)."""
-    say = lambda text: print(f"[{count:,}] {text}", file=sys.stderr, flush=True)  # noqa: E731
-    archive, gen_s = dataset(args.root, count, args.seed, keep=args.keep_data)
-    say(f"data set {archive} ({f'generated in {gen_s:.1f} s' if gen_s else 'reused'})")
+    out: dict[str, Any] = {"posts": count, "load_before": os.getloadavg()}
+    partial = args.root / f"partial-n{count}.json"  # each step's figures as soon as measured
+
+    def say(text: str) -> None:
+        partial.write_text(json.dumps(out, indent=1))
+        print(f"[{count:,}] {text}", file=sys.stderr, flush=True)
+
+    archive, out["generate_s"] = dataset(args.root, count, args.seed, keep=args.keep_data)
+    say(f"data set {archive} ({'generated' if out['generate_s'] else 'reused'})")
     cache = args.root / "index" / f"n{count}"
-    out: dict[str, Any] = {"posts": count, "generate_s": gen_s, "load_before": os.getloadavg()}
     say("cold build")
     out["build"] = run_task("vb_build", timeout=7200, archive=archive, cache=cache)
     out["load_after_build"] = os.getloadavg()
@@ -242,6 +247,7 @@ def bench_big(count: int, args: argparse.Namespace) -> dict[str, Any]:
     starts = [run_task("vb_app", archive=archive, cache=cache, query="") for _ in range(3)]
     out["app"] = _app_times(starts)
     out["load_after"] = os.getloadavg()
+    say("done")
     return out
 
 
