@@ -16,7 +16,9 @@ from textual.widgets import Input, Static
 from helpers.tui import (
     POSTS,
     SIZE,
+    listened,
     make_archive,
+    said,
     screen_text,
     scrolled_text,
     settle,
@@ -394,12 +396,12 @@ async def test_background_update_fills_the_list(tmp_path: Path) -> None:
     generate_archive(archive, 40, seed=3)
     library = Library.open(archive, cache_dir=cache)
     try:
-        app = VidbrowseApp(library, needs_update=True)
+        app = listened(VidbrowseApp(library, needs_update=True))
         async with app.run_test(size=SIZE) as pilot:
             await settle_update(pilot, app, 40)
             assert app.main_screen.results is not None and app.main_screen.results.total == 40
             assert not app.query_one("#update").has_class("-active")
-            assert any("40 posts indexed" in n.message for n in app._notifications)
+            assert "40 posts indexed" in said(app)
     finally:
         library.close()
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.binding import Binding
 
 from helpers.tui import (
+    listened,
     make_review_archive,
+    said,
     screen_text,
     settle,
     static_text,
@@ -46,28 +47,6 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def marks_of(library: Library) -> Review:
     return Review.open(library.archive)
-
-
-HEARD: dict[int, list[str]] = {}
-
-
-def listened(app: VidbrowseApp) -> VidbrowseApp:
-    """`app`, its notifications kept for `said` (a toast expires: under load, before it is read;
-    and a toast wraps its lines)."""
-    heard = HEARD[id(app)] = []
-    notify = app.notify
-
-    def record(message: str, *, title: str = "", **options: Any) -> None:
-        heard.append(f"{title} {message}")
-        notify(message, title=title, **options)
-
-    app.notify = record  # type: ignore[method-assign]
-    return app
-
-
-def said(app: VidbrowseApp) -> str:
-    """Every notification the app gave, in order."""
-    return "\n".join(HEARD[id(app)])
 
 
 def row_lines(app: VidbrowseApp, count: int = 10) -> list[str]:

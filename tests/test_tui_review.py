@@ -13,7 +13,9 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from helpers.tui import (
+    listened,
     make_review_archive,
+    said,
     screen_text,
     scrolled_text,
     settle,
@@ -164,7 +166,7 @@ async def test_export_writes_a_file_that_parses_back(
 ) -> None:
     query = "views:>1K"
     expected = library.search(query)
-    app = VidbrowseApp(library, query=query, needs_update=False)
+    app = listened(VidbrowseApp(library, query=query, needs_update=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("e")
@@ -172,7 +174,7 @@ async def test_export_writes_a_file_that_parses_back(
         await pilot.press(*["down"] * down, "enter")
         await settle(pilot, app)
         [path] = tmp_path.glob(f"vidbrowse-*.{suffix}")
-        assert any(str(path) in n.message for n in app._notifications)
+        assert str(path) in said(app)
     text = path.read_text(encoding="utf-8")
     paths = [row.path for row in expected.rows(0, expected.total)]
     if suffix == "csv":

@@ -145,3 +145,25 @@ def steps(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         await pilot.pause(0.1)
 
     return run
+
+
+HEARD: dict[int, list[str]] = {}
+
+
+def listened(app: VidbrowseApp) -> VidbrowseApp:
+    """`app`, its notifications kept for `said` (a toast expires: under load, before it is read;
+    and a toast wraps its lines)."""
+    heard = HEARD[id(app)] = []
+    notify = app.notify
+
+    def record(message: str, *, title: str = "", **options: Any) -> None:
+        heard.append(f"{title} {message}")
+        notify(message, title=title, **options)
+
+    app.notify = record  # type: ignore[method-assign]
+    return app
+
+
+def said(app: VidbrowseApp) -> str:
+    """Every notification the app gave, in order."""
+    return "\n".join(HEARD[id(app)])
