@@ -75,10 +75,27 @@ def test_clean_body_text(raw: str, text: str) -> None:
             '<a href="https://a.com/?q=1&amp;r=2">https://a.com/?q=1&amp;r=2</a> and https://c.com',
             ("https://a.com/?q=1&r=2", "https://c.com"),
         ),
+        # An anchor's caption repeats its href, often shortened: not a link of its own.
         (
             "<a href='https://long.example/full/path'>https://long.example/fu...</a>",
-            ("https://long.example/full/path", "https://long.example/fu"),
+            ("https://long.example/full/path",),
         ),
+        # ...unless the href leads nowhere a browser goes.
+        ('<a href="#top">https://real.example/x</a>', ("https://real.example/x",)),
+        # Bare `www.` names are links (opened with http://, which redirects), not inside an
+        # address, a word or another URL.
+        (
+            "Social: www.facebook.com/Dragonhanx<br />www.twitter.com/x, (www.a.co.uk).",
+            (
+                "http://www.facebook.com/Dragonhanx",
+                "http://www.twitter.com/x",
+                "http://www.a.co.uk",
+            ),
+        ),
+        ("me@www.mail.com bare:www.no.com awww.no.com www.nodot", ()),
+        ('<a href="https://b.com/">www.b.com</a>', ("https://b.com/",)),
+        # Entities are decoded in bare URLs and hrefs alike; no host, no link.
+        ("http://x.com/a?b=1&amp;c=2 and https://?q", ("http://x.com/a?b=1&c=2",)),
         ("dup https://a.com and again https://a.com", ("https://a.com",)),
         ('<a href="mailto:x@y.z">mail</a> <a href="/rel">r</a>', ()),
         (

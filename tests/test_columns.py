@@ -137,7 +137,7 @@ def test_save_and_load(columns: Columns, tmp_path: Path) -> None:
     assert loaded.exact("tag", "CAFE").tolist() == columns.exact("tag", "cafe").tolist()
     everything = np.ones(len(columns), dtype=bool)
     assert loaded.facets["tag"].counts(everything, 2) == columns.facets["tag"].counts(everything, 2)
-    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories"):
+    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories", "sites"):
         assert list(getattr(loaded, name)) == list(getattr(columns, name)), name
     assert not list(tmp_path.glob("*.partial"))
 
@@ -161,7 +161,8 @@ def test_a_value_named_twice_in_a_row_counts_once() -> None:
 def test_columns_read_a_field_at_a_time_equal_columns_built_from_rows() -> None:
     rows = [
         ColumnRow(i, f"p{i}.md", f"v{i}", f"Tïtle {i} 🎵", f"Chan {i % 3}", ("Rock", "rock", "x")
-                  if i % 2 else (), ("Music",), i, 2 * i, None if i == 3 else i, 10 * i, None, 0)
+                  if i % 2 else (), ("Music",), i, 2 * i, None if i == 3 else i, 10 * i, None, 0,
+                  ("bit.ly",) * (i % 3))
         for i in range(1, 9)
     ]  # fmt: skip
     asked: list[str] = []
@@ -172,7 +173,7 @@ def test_columns_read_a_field_at_a_time_equal_columns_built_from_rows() -> None:
 
     built, streamed = Columns.build(rows), Columns.from_source(column)
     assert sorted(asked) == sorted(ColumnRow._fields)  # each field once
-    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories"):
+    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories", "sites"):
         assert list(getattr(streamed, name)) == list(getattr(built, name)) != []
     assert streamed.rowids.tolist() == built.rowids.tolist()
     for name, numeric in built.numeric.items():
@@ -196,6 +197,7 @@ def random_row(rng: random.Random, rowid: int) -> ColumnRow:
         tuple(rng.choice(words) for _ in range(rng.randrange(4))),
         tuple(rng.choice(words[:3]) for _ in range(rng.randrange(2))),
         maybe(1000), maybe(1000), maybe(50), maybe(10), maybe(10), maybe(3),
+        tuple(rng.choice(["patreon.com", "bit.ly", "x.co.uk"]) for _ in range(rng.randrange(3))),
     )  # fmt: skip
 
 

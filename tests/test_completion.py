@@ -57,5 +57,8 @@ def test_bash_offers_commands_options_sort_keys_and_fields(tmp_path: Path) -> No
     assert complete("search", "--sort", "d", here=tmp_path) == ["duration"]
     assert complete("search", "du", here=tmp_path) == ["duration:"]
     assert complete("search", "v", here=tmp_path) == ["views:", "videos"]
-    assert complete("facets", "--field", "", here=tmp_path) == ["tag", "channel", "category"]
+    fields = ["tag", "channel", "category", "site"]
+    assert complete("facets", "--field", "", here=tmp_path) == fields
+    assert complete("search", "lin", here=tmp_path) == ["link:"]
+    assert complete("search", "has:l", here=tmp_path) == ["has:link", "has:links"]
     assert complete("completion", "", here=tmp_path) == ["bash", "zsh", "fish"]

@@ -169,7 +169,7 @@ ERRORS: list[tuple[str, str, int]] = [
     ("foo:x", "fields: title:, channel:", 0),
     ("is:watched", "unknown 'is:' value 'watched'", 3),
     ("a is:stared", "did you mean is:starred?", 5),
-    ("has:tags", "unknown 'has:' value 'tags' (try has:note)", 4),
+    ("has:tags", "unknown 'has:' value 'tags' (try has:note, has:link)", 4),
     ("note:", "empty value after 'note:'", 5),
     ('note:""', "empty value after 'note:'", 5),
     ("title:", "empty value after 'title:'", 6),

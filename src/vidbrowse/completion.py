@@ -22,11 +22,13 @@ def query_words() -> list[str]:
         EXACT_FIELDS,
         HAS_VALUES,
         IS_VALUES,
+        LINK_FIELDS,
         RANGE_FIELDS,
         TEXT_FIELDS,
     )
 
-    fields = [f"{name}:" for name in (*TEXT_FIELDS, *EXACT_FIELDS, *RANGE_FIELDS, "note")]
+    names = (*TEXT_FIELDS, *EXACT_FIELDS, *LINK_FIELDS, *RANGE_FIELDS, "note")
+    fields = [f"{name}:" for name in names]
     return [*fields, *(f"is:{v}" for v in IS_VALUES), *(f"has:{v}" for v in HAS_VALUES)]
 
 

@@ -10,7 +10,7 @@ from vidbrowse.core.query.columns import Columns
 def assert_same_columns(got: Columns, want: Columns) -> None:
     """Everything a search can see of two columns is the same."""
     assert got.rowids.tolist() == want.rowids.tolist()
-    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories"):
+    for name in ("paths", "vid_ids", "titles", "channels", "tags", "categories", "sites"):
         assert list(getattr(got, name)) == list(getattr(want, name)), name
     for name, numeric in want.numeric.items():
         assert got.numeric[name].values.tolist() == numeric.values.tolist(), name

@@ -3,7 +3,7 @@ checking a name (building `--help`, validating the config) must not import numpy
 
 # Fields the facet pane counts and selects; selecting a value writes it exactly (`tag:x`,
 # `channel="Name"`: `channel:` would match its words).
-FACET_FIELDS = ("tag", "channel", "category")
+FACET_FIELDS = ("tag", "channel", "category", "site")
 # Facet fields with one value per post: ticking a second value means either of them.
 ONE_VALUE_FACETS = ("channel",)
 # Orders the engine knows.

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from vidbrowse.core.links import host
+
 # C0 controls except \t and \n (handled as whitespace), DEL, C1 controls; bidi embeddings,
 # overrides, isolates and marks; zero-width space, word joiner, invisible operators, BOM.
 # One character per match: re scans a bare class about 3x faster than `[...]+`.
@@ -28,12 +30,22 @@ _RAW_MARKER = re.compile(r"\{%-?\s*(end)?raw\s*-?%\}")
 _LIQUID = re.compile(r"\{%[^{}]*?%\}|\{\{[^{}]*\}\}")
 _BREAK = re.compile(r"<(?:br\s*/?|/?p(?:\s[^<>]*)?)>", re.IGNORECASE)
 _TAG = re.compile(r"<(?:!|/?[A-Za-z])[^<>]*>")  # also comments and <!DOCTYPE>
-# An anchor with an href, or a bare URL; one pass keeps the links in reading order. It opens
-# with a one-character class (`<` or `h`) because re finds such candidates several times faster.
+# An anchor with an href, a bare URL or a bare `www.` name; one pass keeps the links in reading
+# order. It opens with a one-character class (`<`, `h`, `w`) because re finds such candidates
+# several times faster. A `www.` starts a link only after a space or markup, not inside a word,
+# an address or another URL.
 _LINK = re.compile(
-    r"""[<hH](?:(?<=<)[aA]\s[^<>]*?\b[hH][rR][eE][fF]\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>"""
-    r"""|(?<=[hH])[tT][tT][pP][sS]?://[^\s<>"'\]]+)"""
+    r"""[<hHwW](?:(?<=<)[aA]\s[^<>]*?\b[hH][rR][eE][fF]\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>"""
+    r"""|(?<=[hH])[tT][tT][pP][sS]?://[^\s<>"'\]]+"""
+    r"""|(?<=[wW])(?<![\w.@/:-][wW])[wW][wW]\.[\w-]+\.[^\s<>"'\]]+)"""
 )
+# A URL left in the clean text (an anchor's caption, a bare link), as `_LINK` finds them.
+_URL_TEXT = re.compile(
+    r"""[hHwW](?:(?<=[hH])[tT][tT][pP][sS]?://[^\s<>"'\]]+"""
+    r"""|(?<=[wW])(?<![\w.@/:-][wW])[wW][wW]\.[\w-]+\.[^\s<>"'\]]+)"""
+)
+# An anchor's text is its caption: a URL there repeats the href (or a shortened form of it).
+_ANCHOR_END = re.compile(r"</[aA]\s*>")
 _URL_TAIL = ".,;:!?'\"»…"
 _BLANK_RUN = re.compile(r"\n{3,}")
 
@@ -80,15 +92,22 @@ def _trim_url(url: str) -> str:
 
 def _links(body: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
+    caption_end = 0  # the end of the last anchor's text: no links are read before it
     for m in _LINK.finditer(body):
         href = m.group(1) if m.group(1) is not None else m.group(2)
         if href is not None:
             url = _drop_invisible(unescape(href)).strip()
             if not url.lower().startswith(("http://", "https://")):
                 continue
+            closing = _ANCHOR_END.search(body, m.end())
+            caption_end = closing.start() if closing else m.end()
+        elif m.start() < caption_end:
+            continue
         else:
             url = _trim_url(_drop_invisible(unescape(m.group(0))))
-        if len(url) > len("https://"):
+            if url[:1] in "wW":
+                url = "http://" + url  # no scheme given: browsers try http, which redirects
+        if host(url):  # a link without a host leads nowhere
             seen.setdefault(url, None)
     return tuple(seen)
 
@@ -99,7 +118,7 @@ def clean_body(raw: str) -> tuple[str, tuple[str, ...]]:
     body = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
     if "{%" in body or "{{" in body:
         body = _strip_liquid(body)
-    links = _links(body) if "://" in body else ()
+    links = _links(body) if "://" in body or "www." in body or "WWW." in body else ()
     if "<" in body:
         body = _TAG.sub("", _BREAK.sub("\n", body))
     if "&" in body:
@@ -109,3 +128,11 @@ def clean_body(raw: str) -> tuple[str, tuple[str, ...]]:
     if "\n\n\n" in body:
         body = _BLANK_RUN.sub("\n\n", body)
     return body.strip("\n"), links
+
+
+def without_urls(text: str) -> str:
+    """Clean text with its URLs blanked: the words the index reads. A link's parts are indexed
+    apart (core/links.py), so `com`, `https` or a video id in a URL are no words of the post."""
+    if "://" not in text and "www." not in text and "WWW." not in text:
+        return text
+    return _URL_TEXT.sub(" ", text)

@@ -1,4 +1,5 @@
-"""The Whoosh full-text index: only words live here (title, body, channel, tag words).
+"""The Whoosh full-text index: only words live here (title, body, channel, tag words), and the
+parts of each post's links, apart from its words (core/links.py).
 
 Everything else (dates, counts, exact tags, sorting, facets) lives in the columns.
 """
@@ -12,11 +13,13 @@ from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 import whoosh.index
-from whoosh.fields import NUMERIC, TEXT, Schema
+from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
+from vidbrowse.core import links
+from vidbrowse.core.archive.clean import without_urls
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.analysis import ANALYZER
@@ -31,7 +34,8 @@ if TYPE_CHECKING:
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 # 3: every word indexed (stop words too) at its true position; punctuation splits words;
 # combining marks stay inside them; CJK runs as pairs (analysis.py).
-SCHEMA_VERSION = 3
+# 4: the parts of the links (`links`), `www.` links.
+SCHEMA_VERSION = 4
 
 SCHEMA = Schema(
     # docnum → rowid goes through this column; rowid is the store's primary key.
@@ -40,7 +44,11 @@ SCHEMA = Schema(
     channel=TEXT(analyzer=ANALYZER, field_boost=1.5),
     tags=TEXT(analyzer=ANALYZER, field_boost=1.5),
     text=TEXT(analyzer=ANALYZER),
+    # Whole parts (`patreon.com`, `patreon`, a path segment), folded by core/links.py, one
+    # posting a post: never stemmed, never scored, never searched by a plain word.
+    links=KEYWORD(),
 )
+LINKS_FIELD = "links"
 
 # A commit in another process replaces the TOC while we open it: try again a few times.
 _OPEN_TRIES = 5
@@ -104,7 +112,8 @@ def document(rowid: int, post: Post) -> dict[str, object]:
         "title": post.title,
         "channel": post.channel,
         "tags": " ".join(post.tags),
-        "text": post.text,
+        "text": without_urls(post.text),
+        LINKS_FIELD: links.index_text(post.links),
     }
 
 

@@ -22,11 +22,13 @@ import numpy as np
 
 from vidbrowse.core.archive.post import NOT_A_POST, Post, Problem
 from vidbrowse.core.archive.scan import Stat
+from vidbrowse.core.links import sites
 from vidbrowse.core.query.columns import Columns
 
 # Bump when what is stored changes, the parsing and cleaning of posts included: a store of
-# another version is rebuilt. 3: a zero-width non-joiner inside a word is kept.
-STORE_VERSION = 3
+# another version is rebuilt. 3: a zero-width non-joiner inside a word is kept. 4: `www.` links,
+# none in an anchor's caption; each post's `sites` (core/links.py).
+STORE_VERSION = 4
 FILENAME = "store.sqlite3"
 SEP = "\x1f"
 
@@ -34,9 +36,11 @@ _ROW_FIELDS = (
     "vid_id", "title", "channel", "tags", "categories", "posted", "uploaded", "duration",
     "views", "likes", "dislikes", "image", "url", "source", "warnings",
 )  # fmt: skip
+# Derived from the post (not a Post field): the sites of its links, for the Sites facet.
+_DERIVED_FIELDS = ("sites",)
 _BODY_FIELDS = ("text", "links")
 _POST_FIELDS = _ROW_FIELDS + _BODY_FIELDS
-_LIST_FIELDS = frozenset({"tags", "categories", "links", "warnings"})
+_LIST_FIELDS = frozenset({"tags", "categories", "links", "warnings", "sites"})
 _DATE_FIELDS = frozenset({"posted", "uploaded"})
 _CHUNK = 1_000  # posts turned into rows at a time by `apply`
 
@@ -47,7 +51,7 @@ CREATE TABLE posts (
     path TEXT NOT NULL UNIQUE,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
-    {", ".join(_ROW_FIELDS)},
+    {", ".join(_ROW_FIELDS + _DERIVED_FIELDS)},
     posted_ts INTEGER,
     uploaded_ts INTEGER
 );
@@ -265,7 +269,10 @@ class Store:
         """Write one update in one transaction. `scan_problems`, when given, replace the
         problems the previous scan found. `posts` are read a chunk at a time (a cold build's
         batch of 25k posts with their texts took ~100 MB more as rows all at once)."""
-        columns = ("rowid", "path", "size", "mtime_ns", *_ROW_FIELDS, "posted_ts", "uploaded_ts")
+        columns = (
+            "rowid", "path", "size", "mtime_ns", *_ROW_FIELDS, *_DERIVED_FIELDS, "posted_ts",
+            "uploaded_ts",
+        )  # fmt: skip
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
         with self._lock:
             db = self._db
@@ -335,6 +342,7 @@ class Store:
             elif name in _DATE_FIELDS:
                 value = None if value is None else value.isoformat()
             values.append(value)
+        values.append(_join(sites(post.links)))
         values.append(_timestamp(post.posted))
         values.append(_timestamp(post.uploaded))
         return tuple(values)

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from vidbrowse.core.links import site_of
 from vidbrowse.core.query.facets import Facet
 from vidbrowse.core.query.packed import Groups, Strings
 
@@ -41,10 +42,11 @@ class ColumnRow(NamedTuple):
     views: int | None
     likes: int | None
     dislikes: int | None
+    sites: tuple[str, ...] = ()  # the sites of its links (core/links.py)
 
 
 # Bump when what `save` writes changes: files of another version are ignored.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 NUMERIC_FIELDS = ("posted", "uploaded", "duration", "views", "likes", "dislikes")
 
 
@@ -113,6 +115,10 @@ class Columns:
         categories = list(column("categories"))
         self.categories: Groups = Groups.pack(categories)
         self.facets["category"] = Facet.multi(categories)
+        del categories
+        sites = list(column("sites"))
+        self.sites: Groups = Groups.pack(sites)
+        self.facets["site"] = Facet.multi(sites)
         self._reset_caches()
 
     def _reset_caches(self) -> None:
@@ -169,6 +175,7 @@ class Columns:
                 setattr(columns, name, Strings.concat(both).select(take))
             columns.tags = Groups.concat([self.tags, fresh.tags]).select(take)
             columns.categories = Groups.concat([self.categories, fresh.categories]).select(take)
+            columns.sites = Groups.concat([self.sites, fresh.sites]).select(take)
             gone_rows = np.flatnonzero(moved[:size] < 0).tolist()
             columns.facets = {
                 name: facet.patched(
@@ -194,7 +201,8 @@ class Columns:
         """The values that facet `facet` counts in row `position`."""
         if facet == "channel":
             return (self.channels[position],)
-        return (self.tags if facet == "tag" else self.categories)[position]
+        groups = {"tag": self.tags, "category": self.categories, "site": self.sites}
+        return groups[facet][position]
 
     def _title_key(self, position: int) -> tuple[str, int]:
         return self.titles[position].casefold(), int(self.rowids[position])
@@ -249,10 +257,19 @@ class Columns:
     # --- filters ---------------------------------------------------------------------------
 
     def exact(self, field: str, value: str) -> np.ndarray:
-        """Mask for `tag:`/`category:` (folded equality on any value) or `id:` (the vid_id)."""
+        """Mask for `tag:`/`category:`/`site:` (folded equality on any value) or `id:` (the
+        vid_id). A site may be given as a host or a URL (`www.patreon.com/x`)."""
         if field == "id":
             return np.fromiter((v == value for v in self.vid_ids), dtype=bool, count=self.size)
+        if field == "site":
+            value = site_of(value)
         return self.facets[field].matching(value, self.size)
+
+    def holding(self, field: str) -> np.ndarray:
+        """Mask of the rows holding any value of facet `field` (`has:link`: any site)."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.facets[field].rows] = True
+        return mask
 
     def in_range(self, field: str, low: int | None, high: int | None) -> np.ndarray:
         """Mask of low <= value < high; unknown values never match."""

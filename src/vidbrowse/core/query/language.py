@@ -22,12 +22,14 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from vidbrowse.core.links import query_parts
 from vidbrowse.core.query.nodes import (
     EXACT_FIELDS,
     FIELD_NAMES,
     HAS_VALUES,
     IS_VALUES,
     KEYWORDS,
+    LINK_FIELDS,
     MARK_FIELDS,
     MAX_FUZZY_DISTANCE,
     RANGE_FIELDS,
@@ -36,6 +38,7 @@ from vidbrowse.core.query.nodes import (
     And,
     Everything,
     Exact,
+    Link,
     MarkTest,
     Node,
     Not,
@@ -115,7 +118,8 @@ def _canonical_field(name: str, position: int) -> str:
     if canonical is None:
         close = difflib.get_close_matches(name.lower(), sorted(FIELD_NAMES), n=1)
         hint = f" — did you mean {close[0]}:?" if close else ""
-        main = ", ".join(f"{f}:" for f in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS + MARK_FIELDS)
+        known = TEXT_FIELDS + EXACT_FIELDS + LINK_FIELDS + RANGE_FIELDS + MARK_FIELDS
+        main = ", ".join(f"{f}:" for f in known)
         raise QueryError(f"unknown field '{name}:'{hint} (fields: {main})", position)
     return canonical
 
@@ -128,6 +132,8 @@ def _field_atom(
         return _mark_atom(name, canonical, value, value_start, name_start, end)
     if canonical in RANGE_FIELDS:
         return replace(parse_range(canonical, value, value_start), start=name_start, end=end)
+    if canonical in LINK_FIELDS:
+        return _link_atom(name, value, value_start, name_start, end)
     if canonical in EXACT_FIELDS:
         if not value.strip():
             raise QueryError(f"empty value after '{name}:'", value_start)
@@ -163,6 +169,22 @@ def _value_atom(
     return Exact(canonical, value, start=name_start, end=end), end
 
 
+def _link_atom(name: str, value: str, value_start: int, name_start: int, end: int) -> Link:
+    prefix = value.endswith("*")
+    stem = value[:-1] if prefix else value
+    parts = query_parts(stem)
+    if not parts or not all(parts):
+        raise QueryError(
+            f"'{name}:' needs a site, a URL or a word of one (e.g. {name}:patreon.com)",
+            value_start,
+        )
+    if prefix and (len(parts) > 1 or len(parts[0]) < 2):
+        raise QueryError(
+            f"'{clip(value)}': a prefix is one part of 2+ characters and '*'", value_start
+        )
+    return Link(stem, prefix, start=name_start, end=end)
+
+
 def _mark_atom(
     name: str, canonical: str, value: str, value_start: int, name_start: int, end: int
 ) -> Node:
@@ -172,6 +194,8 @@ def _mark_atom(
         return NoteMatch(value, start=name_start, end=end)
     known = IS_VALUES if canonical == "is" else HAS_VALUES
     mark = known.get(value.lower())
+    if mark == "link":
+        return Link("", start=name_start, end=end)
     if mark is None:
         choices = ", ".join(f"{canonical}:{v}" for v in dict.fromkeys(known.values()))
         close = difflib.get_close_matches(value.lower(), sorted(known), n=1)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 # Fields whose words live in the Whoosh index; None on a Term means "all of them".
 TEXT_FIELDS = ("title", "channel", "text")
 # Fields matched exactly (case- and accent-insensitive) against the columns.
-EXACT_FIELDS = ("tag", "category", "id")
+EXACT_FIELDS = ("tag", "category", "site", "id")
 # Fields that take `field="whole value"`: the whole value, exactly (case- and accent-insensitive,
 # outer spaces ignored). For a channel, `channel:` finds words and `channel=` the whole name.
 VALUE_FIELDS = ("channel", *EXACT_FIELDS)
+# Parts of a post's links (core/links.py), kept apart from its words.
+LINK_FIELDS = ("link",)
 # Fields with ranges. Values are integers: seconds for duration, counts for views/likes/dislikes,
 # POSIX timestamps (UTC seconds) for uploaded/posted.
 RANGE_FIELDS = ("duration", "views", "likes", "dislikes", "uploaded", "posted")
@@ -25,17 +27,20 @@ COUNT_FIELDS = ("views", "likes", "dislikes")
 DATE_FIELDS = ("uploaded", "posted")
 # Fields answered from the user's marks and notes (see marks.py), not from the archive.
 MARK_FIELDS = ("is", "has", "note")
-# `is:` values → the MarkTest name they stand for; `has:` takes only `note`.
+# `is:` values → the MarkTest name they stand for; `has:` values → the same, or `link` (any
+# link, not a mark: a Link node).
 IS_VALUES = {"starred": "starred", "star": "starred", "read": "read", "unread": "unread"}
-HAS_VALUES = {"note": "note", "notes": "note"}
+HAS_VALUES = {"note": "note", "notes": "note", "link": "link", "links": "link"}
 
 # Every name accepted before ':' → its canonical field. Extend here (e.g. `is:`, `note:`).
 FIELD_NAMES: dict[str, str] = {
-    name: name for name in TEXT_FIELDS + EXACT_FIELDS + RANGE_FIELDS + MARK_FIELDS
+    name: name for name in TEXT_FIELDS + EXACT_FIELDS + LINK_FIELDS + RANGE_FIELDS + MARK_FIELDS
 }
 FIELD_NAMES.update(
     tags="tag",
     categories="category",
+    sites="site",
+    links="link",
     cat="category",
     vid_id="id",
     desc="text",
@@ -107,6 +112,17 @@ class Range:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """`link:x`: posts with a link holding every part of `x` (see core/links.py); `prefix`:
+    a part starting with `x` (`link:patr*`). `has:link` is Link(""): any link."""
+
+    value: str
+    prefix: bool = False
+    start: int = _span()
+    end: int = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class MarkTest:
     """`is:starred`, `is:read`, `is:unread`, `has:note`: name is "starred", "read", "unread" or
     "note". Without marks (none saved, or none given to `execute`) every post is unread."""
@@ -147,7 +163,7 @@ class Not:
     end: int = _span()
 
 
-Node = Everything | Term | Exact | Range | MarkTest | NoteMatch | And | Or | Not
+Node = Everything | Term | Exact | Link | Range | MarkTest | NoteMatch | And | Or | Not
 
 
 def span_start(node: Node) -> int:

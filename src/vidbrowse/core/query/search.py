@@ -21,9 +21,10 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.engine.analysis import plain_words, words_of
-from vidbrowse.core.engine.index import field_lengths
+from vidbrowse.core.engine.index import LINKS_FIELD, field_lengths
 from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
+from vidbrowse.core.links import query_parts
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.editing import facet_selections, top_items
@@ -32,6 +33,7 @@ from vidbrowse.core.query.nodes import (
     And,
     Everything,
     Exact,
+    Link,
     MarkTest,
     Node,
     Not,
@@ -276,6 +278,8 @@ class _Evaluator:
             return self._words(node)
         if isinstance(node, Exact):
             return self.columns.exact(node.field, node.value)
+        if isinstance(node, Link):
+            return self._links(node)
         if isinstance(node, Range):
             return self.columns.in_range(node.field, node.low, node.high)
         if isinstance(node, MarkTest):
@@ -299,6 +303,27 @@ class _Evaluator:
                     combined |= m
             return combined
         raise TypeError(f"not a query node: {node!r}")
+
+    def _links(self, node: Link) -> np.ndarray:
+        """`link:`: every part of the value among a post's link parts (a prefix: any part
+        starting so); `has:link`: any site, from the columns."""
+        if not node.value:
+            return self.columns.holding("site")
+        started = time.perf_counter()
+        parts = query_parts(node.value)
+        if node.prefix:
+            parts = _prefix_terms(self.segments, LINKS_FIELD, parts[:1])
+        mask: np.ndarray | None = None
+        for docnums, _ in self._postings_of([(LINKS_FIELD, part) for part in parts]):
+            positions = self.doc_positions[docnums]
+            found = np.zeros(len(self.columns), dtype=bool)
+            found[positions[positions >= 0]] = True
+            if node.prefix:
+                mask = found if mask is None else mask | found
+            else:
+                mask = found if mask is None else mask & found
+        self.word_seconds += time.perf_counter() - started
+        return np.zeros(len(self.columns), dtype=bool) if mask is None else mask
 
     def _marked(self, name: str) -> np.ndarray:
         if name == "unread":

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 EXTENSIONS = {"csv": "csv", "json": "jsonl", "md": "md", "urls": "txt"}
 CSV_FIELDS = (
     "vid_id", "title", "channel", "url", "uploaded", "posted", "duration", "views", "likes",
-    "dislikes", "tags", "categories", "path", "source", "score", "starred", "read", "note",
+    "dislikes", "tags", "categories", "links", "path", "source", "score", "starred", "read",
+    "note",
 )  # fmt: skip
 # Multi-valued fields in one CSV cell.
 LIST_SEP = "; "
@@ -68,12 +69,12 @@ def post_record(
         "dislikes": post.dislikes,
         "tags": list(post.tags),
         "categories": list(post.categories),
+        "links": list(post.links),
         "path": post.path,
         "source": post.source,
     }
     if full:
-        record |= {"image": post.image, "links": list(post.links), "text": post.text,
-                   "warnings": list(post.warnings)}  # fmt: skip
+        record |= {"image": post.image, "text": post.text, "warnings": list(post.warnings)}
     else:
         record["score"] = score
     if mark is not None:
