@@ -123,14 +123,17 @@ def index_text(urls: Iterable[str]) -> str:
 
 def query_parts(value: str) -> list[str]:
     """What `link:value` requires, every part in one post's links: a URL or `host/path` gives
-    its host and its path's parts, a domain (`www.Patreon.com`) its normal form, a word
-    (`@handle`, `Patreon`) itself folded."""
+    its host and its path's parts, a domain (`www.Patreon.com`) its normal form, a path
+    (`user/Name`) its segments, a word (`@handle`, `Patreon`) itself folded."""
     value = value.strip()
-    if "/" in value:
+    head = value.split("/", 1)[0]
+    if "://" in value or ("/" in value and "." in head.strip(".")):
         if "://" not in value:
-            value = "http://" + value.lstrip("/")
+            value = "http://" + value
         name, rest = _split(value)
         return list(dict.fromkeys([name, *rest])) if name else []
+    if "/" in value:
+        return [word for segment in value.split("/") for word in _words(segment)]
     if "." in value.strip("."):
         return [normal_host(value)]
     return _words(value)
