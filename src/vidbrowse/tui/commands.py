@@ -168,6 +168,13 @@ COMMANDS: tuple[Command, ...] = (
         "open_url", "o", "Open URL", "Open the post's URL in a web browser.", where=(MAIN, READER)
     ),
     Command(
+        "links",
+        "L",
+        "Links",
+        "Pick one of the post's links: Enter or c copies it, o opens it.",
+        where=(MAIN, READER),
+    ),
+    Command(
         "overview",
         "h",
         "Overview",

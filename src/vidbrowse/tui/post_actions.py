@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vidbrowse.core.display import printable
 from vidbrowse.core.query.search import Results, Row
 from vidbrowse.core.review.marks import Key, Mark, Marks, post_key
 from vidbrowse.core.review.selection import Selection, keys
@@ -14,6 +15,7 @@ from vidbrowse.core.review.undo import History
 from vidbrowse.core.review.unread import next_unread
 from vidbrowse.tui.review_file import ReviewFile
 from vidbrowse.tui.screens.dialogs import NoteScreen
+from vidbrowse.tui.screens.links import LinksScreen
 from vidbrowse.tui.screens.reader import ReaderScreen
 from vidbrowse.tui.widgets.detail import render_post
 from vidbrowse.tui.widgets.results import one_line
@@ -229,13 +231,18 @@ class PostActions:
     def copy_url(self) -> None:
         url = self._url()
         if url is not None:
-            self.screen.app.copy_to_clipboard(url)
-            self.screen.notify(url, title="URL copied")
+            self._copy(url, "URL copied")
 
     def open_url(self) -> None:
         url = self._url()
-        if url is None:
-            return
+        if url is not None:
+            self._open(url)
+
+    def _copy(self, url: str, title: str) -> None:
+        self.screen.app.copy_to_clipboard(url)
+        self.screen.notify(printable(url), title=title, markup=False)
+
+    def _open(self, url: str) -> None:
         if not url.startswith(WEB_SCHEMES):
             self.screen.notify("Only http(s) URLs are opened.", severity="warning")
             return
@@ -253,4 +260,26 @@ class PostActions:
             self.screen.notify("No graphical web browser here; press c to copy the URL.")
             return
         browser.open(url)
-        self.screen.notify(url, title="Opened in the browser")
+        self.screen.notify(printable(url), title="Opened in the browser", markup=False)
+
+    # ------------------------------------------------------------------ its links
+
+    def pick_link(self) -> None:
+        """The picker of the post's links; the chosen one copied or opened."""
+        post = self.screen.current_post()
+        if post is None:
+            self.screen.notify("No post is highlighted.", severity="warning")
+            return
+        if not post.links:
+            self.screen.notify("This post has no links.")
+            return
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                what, url = answer
+                if what == "open":
+                    self._open(url)
+                else:
+                    self._copy(url, "Link copied")
+
+        self.screen.app.push_screen(LinksScreen(post.title, post.links), chosen)

@@ -35,6 +35,7 @@ Query language (the same as `vidbrowse search`)
   title:word  channel:word  text:word               words in one field only
   tag:music  category:Music  channel="CNN"           whole values (quote values with spaces)
   duration:>10m  views:>1M  likes:1k..  uploaded:2014  posted:>=2021-06-01     ranges
+  link:patreon  site:spotify.com  has:link           a post's links (apart from its words)
   is:starred  is:unread  has:note  note:word         your marks and notes
 Ticking a tag, channel or category rewrites the query: the query is always the whole truth."""
 

@@ -419,6 +419,9 @@ class MainScreen(Screen[None]):
     def action_open_url(self) -> None:
         self.posts.open_url()
 
+    def action_links(self) -> None:
+        self.posts.pick_link()
+
     def action_save_search(self) -> None:
         self.reviewing.save_search()
 

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.display import clock, printable
+from vidbrowse.core.links import sites
 from vidbrowse.core.query.search import Row
 from vidbrowse.core.review.marks import Mark
 from vidbrowse.tui.terms import TermMatcher
@@ -54,6 +55,19 @@ def _marks(mark: Mark) -> Text:
     return shown
 
 
+def _links(item: Row | Post) -> Text:
+    """`3 (L): patreon.com, spotify.com`: how many links, and their sites."""
+    if not isinstance(item, Post):
+        return Text("…")
+    if not item.links:
+        return Text("none")
+    shown = Text(f"{len(item.links)} ")
+    shown.append("(L)", style="dim")
+    shown.append(": ")
+    shown.append_text(_safe(", ".join(sites(item.links))))
+    return shown
+
+
 def describe(
     item: Row | Post, matcher: TermMatcher | None = None, mark: Mark | None = None
 ) -> Text:
@@ -75,6 +89,7 @@ def describe(
         [("Tags", _safe(", ".join(item.tags) or "none", matcher))],
         [("Categories", _safe(", ".join(item.categories) or "none"))],
         [("URL", _safe(url or "none"))],
+        [("Links", _links(item))],
         [("File", _safe(item.path))],
     ]
     if mark is not None:

@@ -1,4 +1,5 @@
-"""The filter pane: tags, channels and categories with their counts in the current results.
+"""The filter pane: tags, channels, categories and link sites with their counts in the current
+results.
 
 Ticking a value does not filter anything here: the pane tells the app, the app rewrites the query
 text, and the new results come back with new counts. The query string is the only state.
@@ -25,7 +26,7 @@ from textual.widgets.selection_list import Selection
 from vidbrowse.core.display import printable
 
 # field → heading, in the order shown
-FIELDS = {"tag": "Tags", "channel": "Channels", "category": "Categories"}
+FIELDS = {"tag": "Tags", "channel": "Channels", "category": "Categories", "site": "Sites"}
 MODES = ("all", "any")  # all = AND, any = OR (tags and categories; channels are always any)
 
 
