@@ -94,7 +94,7 @@ def found(library: Library, query: str) -> list[int]:
     ],
 )
 def test_url_parts(url: str, parts: list[str]) -> None:
-    assert links.url_parts(url) == parts
+    assert list(links.url_parts(url)) == parts
 
 
 @pytest.mark.parametrize(

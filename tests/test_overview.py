@@ -30,8 +30,10 @@ def test_every_line_runs_to_its_count(tmp_path: Path) -> None:
             ("Starred", 1), ("Unread", 79), ("With a note", 1),
         ]  # fmt: skip
         assert [line.label for line in seen.saved] == ["long ones", "seen"]
-        assert set(seen.facets) == {"tag", "channel", "category"}
-        for line in (*seen.saved, *seen.marks, *seen.facets["tag"], *seen.facets["category"]):
+        assert set(seen.facets) == {"tag", "channel", "category", "site"}
+        exact = (*seen.facets["tag"], *seen.facets["category"], *seen.facets["site"])
+        assert seen.facets["site"]
+        for line in (*seen.saved, *seen.marks, *exact):
             assert library.search(line.query, marks=review.marks).total == line.count, line
         for line in seen.facets["channel"]:  # word-searched: at least the channel's posts
             assert library.search(line.query).total >= line.count  # type: ignore[operator]
