@@ -28,8 +28,9 @@ _SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gov", "ne", "net", "or", "
 # A part longer than this is no word anyone types: left out of the index.
 MAX_PART = 100
 # URLs remembered with their parts and hosts: a channel's own links recur in its posts (though
-# across ../shared/corpus's mix of channels few do: 20,177 links, 19,130 URLs).
-_CACHED = 50_000
+# across ../shared/corpus's mix of channels few do: 20,177 links, 19,130 URLs). Small: each
+# builder process holds its own.
+_CACHED = 4096
 
 
 @functools.lru_cache(maxsize=_CACHED)
@@ -50,7 +51,7 @@ def normal_host(name: str) -> str:
 
 
 def site(name: str) -> str:
-    """The registrable-ish domain of a normalised host (see the module's table)."""
+    """The registrable-ish domain of a normalised host (see the module's docstring)."""
     if _is_ip(name):
         return name
     labels = name.split(".")
