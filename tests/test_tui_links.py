@@ -4,6 +4,7 @@ detail pane says how many links and their sites. Keys pressed, the screen read b
 
 from __future__ import annotations
 
+import re
 import webbrowser
 from pathlib import Path
 
@@ -177,7 +178,7 @@ async def test_ticking_a_site_filters_by_it_and_its_count_is_the_results(
         assert sites.border_title == "Sites"
         values = [sites.get_option_at_index(i).value for i in range(sites.option_count)]
         assert values == ["example.org", "patreon.com", "soundcloud.com", "youtube.com"]
-        assert "soundcloud.com 1" in screen_text(app)
+        assert re.search(r"soundcloud\.com +1\b", screen_text(app))
         sites.focus()
         sites.highlighted = values.index("soundcloud.com")
         await pilot.press("space")
