@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import webbrowser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,20 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return archive, cache
 
 
+def heard(app: VidbrowseApp) -> list[tuple[str, str, bool]]:
+    """Every notification from now on as (title, message, markup): kept, since a toast can
+    expire under load before it is read."""
+    notes: list[tuple[str, str, bool]] = []
+    notify = app.notify
+
+    def record(message: str, *, title: str = "", markup: bool = True, **options: Any) -> None:
+        notes.append((title, message, markup))
+        notify(message, title=title, markup=markup, **options)
+
+    app.notify = record  # type: ignore[method-assign]
+    return notes
+
+
 async def open_picker(app: VidbrowseApp, pilot: object, query: str) -> LinksScreen:
     await settle(pilot, app)  # type: ignore[arg-type]
     assert app.main_screen.results is not None and app.main_screen.results.total == 1, query
@@ -76,6 +91,7 @@ async def test_the_picker_lists_links_literally_and_copies_the_chosen_one(
     async with app.run_test(size=SIZE) as pilot:
         copied: list[str] = []
         app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        notes = heard(app)
         await open_picker(app, pilot, "link:patreon")
         shown = screen_text(app)
         assert "3 links" in shown and "Linked post" in shown
@@ -90,8 +106,7 @@ async def test_the_picker_lists_links_literally_and_copies_the_chosen_one(
         await settle(pilot, app)
         assert not isinstance(app.screen, LinksScreen)
         assert copied == [HOSTILE]
-        note = app._notifications
-        assert [(n.title, n.message, n.markup) for n in note] == [("Link copied", HOSTILE, False)]
+        assert notes == [("Link copied", HOSTILE, False)]
         # c copies too; Esc closes without doing anything
         await pilot.press("L", "c")
         assert copied == [HOSTILE, LINKS[0]]
@@ -149,12 +164,13 @@ async def test_the_picker_works_from_the_reader(library: Library) -> None:
 async def test_a_post_without_links_says_so(library: Library) -> None:
     app = VidbrowseApp(library, query="-has:link", needs_update=False)
     async with app.run_test(size=SIZE) as pilot:
+        notes = heard(app)
         await settle(pilot, app)
         assert "Links none" in static_text(app, "#detail-meta")
         await pilot.press("L")
         await settle(pilot, app)
         assert not isinstance(app.screen, LinksScreen)
-        assert [n.message for n in app._notifications] == ["This post has no links."]
+        assert [message for _, message, _ in notes] == ["This post has no links."]
 
 
 @synchronous
