@@ -4,6 +4,8 @@
     python scripts/bench.py --sizes 100k         # the big one, opt-in
     python scripts/bench.py --sizes 1m --root /work/data/1m --keep-data  # a million: trimmed
     python scripts/bench.py --sizes 200 --quick  # smoke run: no app start, no Whoosh baseline
+    python scripts/bench.py --sizes 10k,30k --builds 3   # cold build vs FTS5 peer build, x3 each
+    python scripts/bench.py --sizes none --corpus ../shared/corpus --builds 3  # real posts only
 
 Data sets and indexes live under --root (default /tmp/vidbrowse-bench), never in the repo; a data
 set is generated once per (size, seed, generator source) and reused. Every measurement where
@@ -209,6 +211,60 @@ def cli_search(archive: Path, cache: Path, words: list[str], repeat: int) -> dic
     return {"ms": out}
 
 
+# --------------------------------------------------------------------------- cold build vs FTS5
+
+
+def build_vs_fts5(archive: Path, root: Path, name: str, repeat: int) -> dict[str, Any]:
+    """The cold build and the FTS5 peer's build (same parser, full text + columns + tags, one
+    writer) of the same posts, alternated `repeat` times. CPU: each task's process with all its
+    children (the builder processes, the columns' subprocess), which a busy machine moves far
+    less than wall time. Medians, and each run."""
+    runs: dict[str, list[dict[str, Any]]] = {"vidbrowse": [], "fts5": []}
+    for _ in range(repeat):
+        runs["vidbrowse"].append(run_task("vb_build", archive=archive, cache=root / "index" / name))
+        runs["fts5"].append(
+            run_task("fts5", archive=archive, db=root / "peers" / f"fts5-{name}.db", queries=False)
+        )
+    out: dict[str, Any] = {"runs": runs, "load": round(os.getloadavg()[0], 1)}
+    for who, wall, cpu in (("vidbrowse", "seconds", "cpu_s"), ("fts5", "build_s", "build_cpu_s")):
+        done = [r for r in runs[who] if "error" not in r]
+        if not done:
+            return out | {"error": f"{who}: {runs[who][0]['error']}"}
+        out[who] = {
+            "posts": done[0]["posts"],
+            "wall_s": median(r[wall] for r in done),
+            "cpu_s": median(r[cpu] for r in done),
+        }
+    out["cpu_ratio"] = out["vidbrowse"]["cpu_s"] / out["fts5"]["cpu_s"]
+    out["wall_ratio"] = out["vidbrowse"]["wall_s"] / out["fts5"]["wall_s"]
+    return out
+
+
+def print_builds(builds: dict[str, dict[str, Any]]) -> None:
+    print("\nCold build vs the FTS5 peer build (medians; CPU of the whole process group)\n")
+    rows = ["| archive | posts | vb wall s | vb CPU s | FTS5 wall s | FTS5 CPU s | CPU ratio | "
+            "wall ratio | load |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name, b in builds.items():
+        if "error" in b:
+            rows.append(f"| {name} | n/a: {b['error'][:60]} |")
+            continue
+        vb, peer = b["vidbrowse"], b["fts5"]
+        rows.append(
+            f"| {name} | {vb['posts']:,} | {vb['wall_s']:.1f} | {vb['cpu_s']:.1f} | "
+            f"{peer['wall_s']:.1f} | {peer['cpu_s']:.1f} | {b['cpu_ratio']:.2f}x | "
+            f"{b['wall_ratio']:.2f}x | {b['load']} |"
+        )
+    print("\n".join(rows))
+
+
+def corpus_archives(corpus: Path) -> dict[str, Path]:
+    """The corpus as a whole, then each folder of it holding posts (its variants)."""
+    out = {f"corpus ({corpus.name})": corpus}
+    for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        out[f"corpus/{folder.name}"] = folder
+    return out
+
+
 # --------------------------------------------------------------------------- one size
 
 
@@ -379,6 +435,20 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-data", action="store_true", help="reuse a data set of an older generator"
     )
     parser.add_argument(
+        "--builds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also compare the cold build with the FTS5 peer's, N runs each, per size and on "
+        "--corpus",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=HERE.parent.parent / "shared" / "corpus",
+        help="real posts for --builds, when the folder is there (default ../shared/corpus)",
+    )
+    parser.add_argument(
         "--report",
         type=Path,
         nargs="+",
@@ -389,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         print_report(merge_reports([json.loads(p.read_text()) for p in args.report]))
         return 0
-    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip() not in ("", "none")]
     # Measure what an installed vidbrowse runs: pip compiles the sources, an editable checkout
     # with PYTHONDONTWRITEBYTECODE set would compile them again in every measured process.
     compileall.compile_dir(Path(generate.__file__).parent.parent, quiet=1)  # all of vidbrowse
@@ -402,13 +472,25 @@ def main(argv: list[str] | None = None) -> int:
     }
     for count in sizes:
         report["sizes"][str(count)] = bench_size(count, args)
+    if args.builds:
+        builds: dict[str, Any] = {}
+        archives = corpus_archives(args.corpus) if args.corpus.is_dir() else {}
+        archives |= {f"generated {c:,}": dataset(args.root, c, args.seed)[0] for c in sizes}
+        for name, archive in archives.items():
+            print(f"[builds] {name}: cold build vs FTS5 x{args.builds}", file=sys.stderr)
+            key = "".join(ch if ch.isalnum() else "-" for ch in name)
+            builds[name] = build_vs_fts5(archive, args.root, key, args.builds)
+        report["builds"] = builds
     report["seconds"] = time.perf_counter() - started
     report["machine"]["load_at_end"] = round(os.getloadavg()[0], 1)
     report["targets"] = targets(report)
     path = args.json or args.root / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1))
-    print_report(report)
+    if report["sizes"]:
+        print_report(report)
+    if report.get("builds"):
+        print_builds(report["builds"])
     print(f"\nJSON: {path}  ({report['seconds']:.0f} s)")
     return 0
 

@@ -113,6 +113,7 @@ def _rows() -> list[tuple[str, Callable[[R], str]]]:
                                                           digits=0)),
         ("index size on disk", lambda s: _fmt(s.get("index_mb"), " MB", 1)),
         ("FTS5 build (parse + index)", cell("fts5", "build_s", unit=" s", digits=1)),
+        ("FTS5 build CPU time", cell("fts5", "build_cpu_s", unit=" s", digits=1)),
         ("FTS5 build + query mix CPU time", cell("fts5", "cpu_s", unit=" s", digits=1)),
         ("FTS5 query + count + tag facets p50", cell("fts5", "all", "p50", unit=" ms", digits=1)),
         ("FTS5 query + count + tag facets p95", cell("fts5", "all", "p95", unit=" ms", digits=1)),
@@ -151,6 +152,10 @@ def _ratio_rows() -> list[tuple[str, Callable[[R], float | None]]]:
         (
             "cold build time / FTS5 build time (x)",
             lambda s: _ratio(_get(s, "build", "seconds"), _get(s, "fts5", "build_s")),
+        ),
+        (
+            "cold build CPU / FTS5 build CPU (x, process groups)",
+            lambda s: _ratio(_get(s, "build", "cpu_s"), _get(s, "fts5", "build_cpu_s")),
         ),
         (
             "query p95 / FTS5 p95 (x, lower is better)",
@@ -256,6 +261,12 @@ def targets(report: R) -> list[dict[str, Any]]:
         check("30 changes (s)", n, _get(s, "changes", "seconds"), 3)
         first = _get(s, "app_unindexed", "seconds") or _get(s, "first", "searchable_s")
         check("first results searchable, unindexed (s)", n, first, 5)
+        check(
+            "cold build CPU / FTS5 build CPU",
+            n,
+            ratio_rows["cold build CPU / FTS5 build CPU (x, process groups)"](s),
+            2,
+        )
         check(
             "cold build / plain Whoosh",
             n,

@@ -117,3 +117,35 @@ def test_fast_analysis_is_whooshs_on_the_real_corpus() -> None:
             values = document(1, post)
             for name in FIELDS:
                 same_positions(str(values[name]))
+
+
+STEM_WORDS = [
+    *("running", "flies", "generously", "yes", "sky", "news", "skis", "dying", "exceed"),
+    *("a1", "mp3", "3ds", "v2", "1080p", "2kbhhrfnsa0", "13.1", "state51", "x264"),
+    *("примите", "राज्य", "東京", "ab", "is", "ñandúes", "caféing"),
+]
+
+
+@pytest.mark.parametrize("word", STEM_WORDS)
+def test_the_stem_shortcuts_give_porter2s_stem(word: str) -> None:
+    """Words porter2 cannot change are not stemmed, and stems are kept: either way the word
+    indexed is porter2's stem of the folded word."""
+    from whoosh.lang.porter2 import stem
+
+    folded = analysis.fold(word)
+    assert analysis._stem(folded) == stem(folded)
+    assert analysis._stem(folded) == stem(folded)  # from the kept stems
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_the_stem_shortcuts_give_porter2s_stem_on_the_real_corpus() -> None:
+    from whoosh.lang.porter2 import stem
+
+    words = {
+        word
+        for path in sorted(CORPUS.glob("*/_posts/*"))[::7]
+        if isinstance(post := load_post(CORPUS, path.relative_to(CORPUS).as_posix()), Post)
+        for word in plain_words(f"{post.title} {post.text}")
+    }
+    assert len(words) > 10_000
+    assert [w for w in words if analysis._stem(w) != stem(w)] == []
