@@ -5,7 +5,7 @@
     python scripts/bench.py --sizes 1m --root /work/data/1m --keep-data  # a million: trimmed
     python scripts/bench.py --sizes 200 --quick  # smoke run: no app start, no Whoosh baseline
     python scripts/bench.py --sizes 10k,30k --builds 3   # cold build vs FTS5 peer build, x3 each
-    python scripts/bench.py --sizes none --corpus ../shared/corpus --builds 3  # real posts only
+    python scripts/bench.py --sizes 10k --builds 3 --builds-only   # only that: corpus + 10k
 
 Data sets and indexes live under --root (default /tmp/vidbrowse-bench), never in the repo; a data
 set is generated once per (size, seed, generator source) and reused. Every measurement where
@@ -443,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus",
     )
     parser.add_argument(
+        "--builds-only", action="store_true", help="with --builds: nothing else for --sizes"
+    )
+    parser.add_argument(
         "--corpus",
         type=Path,
         default=HERE.parent.parent / "shared" / "corpus",
@@ -470,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         "kinds": list(KINDS),
         "sizes": {},
     }
-    for count in sizes:
+    for count in [] if args.builds_only else sizes:
         report["sizes"][str(count)] = bench_size(count, args)
     if args.builds:
         builds: dict[str, Any] = {}
@@ -483,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         report["builds"] = builds
     report["seconds"] = time.perf_counter() - started
     report["machine"]["load_at_end"] = round(os.getloadavg()[0], 1)
-    report["targets"] = targets(report)
+    report["targets"] = targets(report) if report["sizes"] else []
     path = args.json or args.root / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1))

@@ -1,6 +1,7 @@
 """How fast vidbrowse builds its Whoosh index, next to a plain one-writer Whoosh build.
 
     python scripts/bench_build.py /tmp/speed/30k [--rounds 2] [--growth 4]
+    python scripts/bench_build.py ../shared/corpus --stages --rounds 3   # where the CPU goes
 
 Generate archives first (never in the repository), e.g.
     python -c "from pathlib import Path; from vidbrowse.generate import generate_archive as g; \
@@ -191,7 +192,90 @@ def task_rerun(archive: Path, work: Path) -> dict[str, Any]:
     return {"total_s": time.perf_counter() - start, "added": summary.added}
 
 
-TASKS = {"plain": task_plain, "fast": task_fast, "cold": task_cold, "rerun": task_rerun}
+def task_stages(archive: Path, work: Path) -> dict[str, Any]:
+    """Where a build's CPU goes, one process, each stage alone (process time, seconds): what a
+    cold build's builder processes and its main process do together, and FTS5 doing its part
+    (same posts, parsing excluded)."""
+    import pickle
+    import sqlite3
+
+    from bench_tasks import FTS_INDEXES, FTS_SCHEMA
+
+    from vidbrowse.core.archive.parse import load_post
+    from vidbrowse.core.archive.post import Post
+    from vidbrowse.core.archive.scan import scan
+    from vidbrowse.core.engine import analysis, index
+    from vidbrowse.core.engine.bulkwriter import _SegmentBuilder
+    from vidbrowse.core.library.store import Store
+
+    clock = time.process_time
+    out: dict[str, float] = {}
+    start = clock()
+    found = scan(archive)
+    files = sorted(found.files)
+    posts = [p for p in (load_post(archive, f) for f in files) if isinstance(p, Post)]
+    out["read + parse + clean (load_post)"] = clock() - start
+    start = clock()
+    for post in posts:
+        pickle.loads(pickle.dumps(post, pickle.HIGHEST_PROTOCOL))
+    out["posts pickled to the main process"] = clock() - start
+    documents = [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
+    texts = [v for d in documents for k, v in d.items() if k != "rowid" and isinstance(v, str)]
+    start = clock()
+    for text in texts:
+        analysis.ANALYZER.positions(text)
+    out["analysis (words, folding, stems; caches cold)"] = clock() - start
+    start = clock()
+    for text in texts:
+        analysis.ANALYZER.positions(text)
+    warm = clock() - start
+    builder = _SegmentBuilder(index.create(work / "stages"))
+    start = clock()
+    for document in documents:
+        builder.add(document)
+    out["postings grouped, per-document data (Whoosh format)"] = clock() - start - warm
+    start = clock()
+    builder.finish()
+    out["postings and term table written (Whoosh format)"] = clock() - start
+    stats = found.stats(files)
+    store = Store(work / "store.sqlite3", str(archive), index.SCHEMA_VERSION)
+    start = clock()
+    store.apply((rowid, post, stats[post.path]) for rowid, post in enumerate(posts, 1))
+    out["store (SQLite rows)"] = clock() - start
+    start = clock()
+    store.columns()
+    out["columns (read back from the store)"] = clock() - start
+    store.close()
+    out["vidbrowse total"] = sum(out.values())
+    con = sqlite3.connect(work / "fts5.db")
+    con.executescript(FTS_SCHEMA)
+    start = clock()
+    with con:
+        for rowid, post in enumerate(posts, 1):
+            con.execute(
+                "INSERT INTO fts(rowid, title, channel, tags, text) VALUES (?, ?, ?, ?, ?)",
+                (rowid, post.title, post.channel, " ".join(post.tags), post.text),
+            )
+            con.execute(
+                "INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rowid, post.path, post.title, post.channel, post.duration, post.views, 0, 0),
+            )
+            con.executemany(
+                "INSERT INTO tags VALUES (?, ?)", [(rowid, t.lower()) for t in set(post.tags)]
+            )
+        con.executescript(FTS_INDEXES)
+    out["FTS5: words, columns and tags inserted (parsing excluded)"] = clock() - start
+    con.close()
+    return {"posts": len(posts), "stages": out}
+
+
+TASKS = {
+    "plain": task_plain,
+    "fast": task_fast,
+    "cold": task_cold,
+    "rerun": task_rerun,
+    "stages": task_stages,
+}
 
 
 def run_task(name: str, archive: Path, work: Path, **kwargs: Any) -> dict[str, Any]:
@@ -242,8 +326,23 @@ def main() -> None:
     parser.add_argument("--growth", type=int, help="writing.BATCH_GROWTH for the cold build")
     parser.add_argument("--skip-plain", action="store_true", help="leave the slow baseline out")
     parser.add_argument("--changes", action="store_true", help="30 changes (edits the archive)")
+    parser.add_argument(
+        "--stages", action="store_true", help="only where the CPU goes, stage by stage (a table)"
+    )
     args = parser.parse_args()
     archive = args.archive.resolve()
+    if args.stages:
+        with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
+            runs = [run_task("stages", archive, Path(tmp) / str(r)) for r in range(args.rounds)]
+        print(f"{archive}: {runs[0]['posts']:,} posts, CPU seconds, one process, median of "
+              f"{args.rounds} (load average {os.getloadavg()[0]:.1f})\n")  # fmt: skip
+        total = median(r["stages"]["vidbrowse total"] for r in runs)
+        print("| stage | CPU s | share |\n|---|---|---|")
+        for key in runs[0]["stages"]:
+            value = median(r["stages"][key] for r in runs)
+            share = f"{100 * value / total:.0f}%" if not key.startswith("FTS5") else ""
+            print(f"| {key} | {value:.2f} | {share} |")
+        return
     rows: dict[str, list[float]] = {}
 
     def note(key: str, value: float) -> None:
