@@ -478,7 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.builds:
         builds: dict[str, Any] = {}
         archives = corpus_archives(args.corpus) if args.corpus.is_dir() else {}
-        archives |= {f"generated {c:,}": dataset(args.root, c, args.seed)[0] for c in sizes}
+        archives |= {
+            f"generated {c:,}": dataset(args.root, c, args.seed, keep=args.keep_data)[0]
+            for c in sizes
+        }
         for name, archive in archives.items():
             print(f"[builds] {name}: cold build vs FTS5 x{args.builds}", file=sys.stderr)
             key = "".join(ch if ch.isalnum() else "-" for ch in name)
