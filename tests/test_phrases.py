@@ -1,5 +1,6 @@
 """phrases.phrase_docnums finds exactly the documents Whoosh's own phrase query finds, on an index
-of several segments (bulkwriter's and Whoosh's writer's) with deleted documents."""
+of several segments (bulkwriter's, with their files of frequent words' positions, and Whoosh's
+writer's) with deleted documents."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from helpers.indexes import bulk_then_writer, generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import index
 from vidbrowse.core.engine import phrases as phrases_module
-from vidbrowse.core.engine.phrases import _from_blocks, phrase_docnums
-from vidbrowse.core.engine.postings import PostingSources, read_postings, term_postings
-from vidbrowse.core.engine.whoosh_formats import decode_positions
+from vidbrowse.core.engine.phrases import phrase_docnums
+from vidbrowse.core.engine.postings import read_postings, term_postings
+from vidbrowse.core.engine.whoosh_formats import decode_positions, frequent
 
 FIELDS = ("title", "channel", "tags", "text")
 # Odd documents: 2- and 4-byte position deltas (J: past 65535), over 1000 positions of one word
@@ -46,10 +47,13 @@ def searcher(
     tmp_path_factory: pytest.TempPathFactory, documents: list[dict[str, Any]]
 ) -> Iterator[Searcher]:
     # Bulk segments (bulkwriter), then Whoosh's writer: more documents, replaced ones (their
-    # old versions stay as deleted documents) and removed ones, in a segment of its own.
-    ix, writer = bulk_then_writer(
-        tmp_path_factory.mktemp("index"), documents, bulk=200, max_docs=70
-    )
+    # old versions stay as deleted documents) and removed ones, in a segment of its own. The
+    # bulk segments' words of 10 postings on have their positions in a file (frequent.py).
+    folder = tmp_path_factory.mktemp("index")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frequent, "FREQUENT_POSTINGS", 10)
+        ix, writer = bulk_then_writer(folder, documents, bulk=200, max_docs=70)
+    assert len(list(folder.glob(f"*{frequent.EXTENSION}"))) == 3
     for rowid in (3, 50, 120, 199):
         writer.update_document(**{**documents[rowid - 1], "text": "music video game play"})
     for docnum in (7, 77, 150):
@@ -115,52 +119,87 @@ def test_same_documents_as_whoosh(
     assert len(phrases) > 250
 
 
-def _check_blocks(searcher: Searcher, fieldname: str, words: list[str]) -> bool:
-    """Reading positions block by block (`_from_blocks`) finds Whoosh's documents, and each
-    word's term_postings on the way; whether any matched."""
-    q = wq.Phrase(fieldname, words)
-    reader = searcher.reader()
-    unique = list(dict.fromkeys(words))
-    if any((fieldname, w) not in reader for w in unique):
-        return False
-    got, postings = _from_blocks(PostingSources(reader), q, unique)
-    expected = _whoosh(searcher, q)
-    assert got.tolist() == expected, (fieldname, words)
-    for word in unique:
-        want = term_postings(reader, fieldname, word)
-        assert np.array_equal(postings[word][0], want[0]), (fieldname, word)
-        assert np.array_equal(postings[word][1], want[1]), (fieldname, word)
-    return bool(expected)
+def _without_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phrases read every position from the blocks, as if no segment had a positions file."""
+    monkeypatch.setattr(phrases_module.whoosh_formats, "frequent_positions", lambda _leaf: None)
 
 
-def test_block_by_block_same_documents_as_whoosh(
-    searcher: Searcher, phrases: list[list[str]]
+def test_positions_files_change_no_result(
+    searcher: Searcher, phrases: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whichever way phrase_docnums picks for a phrase, both find Whoosh's documents."""
-    matched = sum(_check_blocks(searcher, f, words) for words in phrases for f in FIELDS)
-    assert matched > 150
+    """The same documents and postings with the files of frequent words' positions as from the
+    blocks alone; the files hold some of each phrase's words."""
+    reader = searcher.reader()
+    held = 0
+    with_files: list[list[int]] = []
+    for words in phrases:
+        for fieldname in FIELDS:
+            q = wq.Phrase(fieldname, words)
+            with_files.append(phrase_docnums(searcher, q, lambda *_: None).tolist())
+            held += any(
+                (copied := frequent.frequent_positions(leaf)) is not None
+                and copied.keys(fieldname, word) is not None
+                for leaf, _ in reader.leaf_readers()
+                for word in words
+            )
+    _without_files(monkeypatch)
+    blocks_only = [
+        phrase_docnums(searcher, wq.Phrase(fieldname, words), lambda *_: None).tolist()
+        for words in phrases
+        for fieldname in FIELDS
+    ]
+    assert with_files == blocks_only
+    assert held > 300
 
 
-def test_rare_words_are_read_block_by_block(
+def test_frequent_words_are_not_read_from_blocks(
     searcher: Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A phrase of a rare word and a common one reads positions block by block (the common
-    word's values are never all read); one of common words reads whole blocks."""
-    reads: list[str] = []
+    """A phrase of frequent words takes their positions from the bulk segments' files: blocks
+    are unpickled for positions only in the segment Whoosh's writer made."""
+    reads: list[int] = []
+    block_keys = phrases_module._block_keys
 
-    def read(reader: Any, fieldname: str, text: str, *, values: bool) -> Any:
-        reads.append(text)
-        return read_postings(reader, fieldname, text, values=values)
+    def counted(blocks: Any, candidate: np.ndarray) -> np.ndarray:
+        reads.append(len(candidate))
+        return block_keys(blocks, candidate)
 
-    monkeypatch.setattr(phrases_module, "read_postings", read)
-    reader = searcher.reader()
-    assert reader.doc_frequency("text", "filler") * 64 <= reader.doc_frequency("text", "video")
-    q = wq.Phrase("text", ["filler", "music", "video"])
-    assert phrase_docnums(searcher, q, lambda *_: None).tolist() == _whoosh(searcher, q)
-    assert reads == []
+    monkeypatch.setattr(phrases_module, "_block_keys", counted)
     q = wq.Phrase("text", ["music", "video"])
     assert phrase_docnums(searcher, q, lambda *_: None).tolist() == _whoosh(searcher, q)
-    assert reads == ["music", "video"]
+    whooshs = searcher.reader().leaf_readers()[-1][0].doc_count_all()
+    assert reads == [whooshs, whooshs]  # both words, in the last segment only
+
+
+def test_a_damaged_positions_file_is_not_used(
+    tmp_path: Any, documents: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
+    ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=70)
+    writer.commit()
+    files = sorted(tmp_path.glob(f"*{frequent.EXTENSION}"))
+    files[0].write_bytes(files[0].read_bytes()[:100])
+    files[1].write_bytes(b"")
+    q = wq.Phrase("text", ["music", "video"])
+    with ix.searcher() as s:
+        expected = _whoosh(s, q)
+        assert expected
+        monkeypatch.setattr(phrases_module.whoosh_formats.Ways, "read", True)
+        assert phrase_docnums(s, q, lambda *_: None).tolist() == expected
+
+
+def test_merged_segments_lose_their_positions_files(
+    tmp_path: Any, documents: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoosh deletes a segment's file with the segment (they share its name): after a merge
+    the positions come from the merged segment's blocks, and still match."""
+    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
+    ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=70)
+    writer.commit(optimize=True)
+    assert not list(tmp_path.glob(f"*{frequent.EXTENSION}"))
+    q = wq.Phrase("text", ["music", "video"])
+    with ix.searcher() as s:
+        assert phrase_docnums(s, q, lambda *_: None).tolist() == _whoosh(s, q)
 
 
 def test_the_odd_documents_match(
@@ -227,9 +266,11 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
         index.document(i + 1, Post(path=f"{i}.md", vid_id=str(i), title="t", text=text(i)))
         for i in range(900)
     ]
-    ix, writer = bulk_then_writer(
-        tmp_path_factory.mktemp("dense"), documents, bulk=600, max_docs=400
-    )
+    with pytest.MonkeyPatch.context() as patch:  # a file for each bulk segment
+        patch.setattr(frequent, "FREQUENT_POSTINGS", 100)
+        ix, writer = bulk_then_writer(
+            tmp_path_factory.mktemp("dense"), documents, bulk=600, max_docs=400
+        )
     for docnum in range(0, 600, 37):
         writer.delete_document(docnum)
     writer.commit(merge=False)
@@ -259,12 +300,19 @@ def test_dense_postings_are_whooshs(engine: str, dense: Searcher) -> None:
         assert list(got) == expected, word
 
 
-def test_dense_phrases_match_whoosh(dense: Searcher) -> None:
+def test_dense_phrases_match_whoosh(dense: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the bulk segments' files of positions (every word of SMALL is frequent enough for
+    one) and without."""
     rng = random.Random(2)
     phrases = [[a, b] for a in SMALL for b in SMALL]
     phrases += [rng.choices(SMALL, k=rng.randrange(3, 7)) for _ in range(20)]
-    for words in phrases:
-        q = wq.Phrase("text", words)
-        got = phrase_docnums(dense, q, lambda *_: None)
-        assert got.tolist() == _whoosh(dense, q), words
-        _check_blocks(dense, "text", words)
+    for leaf, _ in dense.reader().leaf_readers()[:2]:
+        copied = frequent.frequent_positions(leaf)
+        assert copied is not None and all(copied.keys("text", w) is not None for w in SMALL)
+    for files in (True, False):
+        if not files:
+            _without_files(monkeypatch)
+        for words in phrases:
+            q = wq.Phrase("text", words)
+            got = phrase_docnums(dense, q, lambda *_: None)
+            assert got.tolist() == _whoosh(dense, q), words

@@ -151,7 +151,9 @@ class _SegmentBuilder:
                     weights = [freq * boost for freq in flat[1::3]]
                     # A document with words in the field has a length in it.
                     lengths = [self._lengths[name][d] for d in ids]
-                    formats.write_term(fw, word.encode("utf-8"), ids, weights, flat[2::3], lengths)
+                    values = flat[2::3]
+                    formats.write_term(fw, word.encode("utf-8"), ids, weights, values, lengths)
+                    self._files.add_positions(name, word, ids, values)
             else:
                 terms_b = self._other[name]
                 for tbytes in sorted(terms_b):

@@ -2,13 +2,12 @@
 
 Whoosh's own phrase query (SpanNear2) checks positions one candidate document at a time in
 Python, ~450 ms for two words found in every one of 30k posts. Here each word's postings are read
-once with their values (the scorer wants the postings too: the caller caches them), the documents
-holding every word found on a bitmap, the positions of those documents only parsed with numpy, and
-adjacency checked on arrays. What is left is mostly unpickling and decompressing the words' blocks.
-When one word is far rarer than another, the ids and weights are decoded first
-(`SegmentPostings.blocks`) and only the blocks holding a document with every word are
-decompressed and unpickled for their positions: ~30% less time for a rare and a common word at
-100k posts.
+once, segment by segment (the scorer wants them too: the caller caches them), the documents
+holding every word found on a bitmap, the positions of those documents only taken, and adjacency
+checked on arrays. A word with many postings in a segment built by the bulk builder has its
+positions in a file of their own (whoosh_formats/frequent.py), read as one int64 array; any other
+word's come from the blocks holding a candidate, decompressed and unpickled. Unpickling the
+blocks of words like "the" was most of a phrase's time before (BENCHMARKS.md).
 
 Positions are those of whoosh3's `Positions` format, decoded by the seam (whoosh_formats). Any
 other format, or a slop other than 1, goes through Whoosh (tests compare the two on
@@ -18,7 +17,6 @@ multi-segment indexes).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 import whoosh.query as wq
@@ -30,10 +28,7 @@ from vidbrowse.core.engine.postings import PostingSources, read_postings
 
 # A (candidate, position) pair as one sortable int64: positions fit far below 2**32.
 _SHIFT = 32
-# A phrase's positions are read block by block when its rarest word is at least this much
-# rarer than its commonest: few blocks of the common words then hold a candidate. Otherwise
-# nearly all do, and decoding whole blocks at once is cheaper than their ids first.
-_SPARSE = 64
+_POSITION = (1 << _SHIFT) - 1
 
 Postings = tuple[np.ndarray, np.ndarray]
 
@@ -49,20 +44,20 @@ def phrase_docnums(
     if not fast or type(schema[q.fieldname].format) is not Positions:
         return np.fromiter(searcher.docs_for_query(q), dtype=np.int32)
     words = list(dict.fromkeys(q.words))  # a repeated word is read once
-    # Deleted documents count: 0 only for a word in no segment.
-    frequencies = [reader.doc_frequency(q.fieldname, w) for w in words]
-    if not min(frequencies):
-        return np.empty(0, dtype=np.int32)
-    # Blocks come from whoosh3's files: only when the seam reads them.
-    if min(frequencies) * _SPARSE <= max(frequencies) and whoosh_formats.fast_reading():
+    # Blocks and files of positions come from whoosh3's files: only when the seam reads them.
+    if whoosh_formats.fast_reading():
         try:
-            found, postings = _from_blocks(PostingSources(reader), q, words)
-        except whoosh_formats.UNEXPECTED:  # a format it does not know: whole blocks, below
+            boost = schema[q.fieldname].format.field_boost
+            found, postings = _by_segment(PostingSources(reader), q, words, boost)
+        except whoosh_formats.UNEXPECTED:  # a format it does not know: the public way, below
             whoosh_formats.note_fallback()
         else:
             for word in words:
                 keep(word, postings[word])
             return found
+    # Deleted documents count: 0 only for a word in no segment.
+    if not min(reader.doc_frequency(q.fieldname, w) for w in words):
+        return np.empty(0, dtype=np.int32)
     docnums, values = [], []
     for word in words:
         ids, weights, vs = read_postings(reader, q.fieldname, word, values=True)
@@ -89,6 +84,8 @@ def _matched(phrase: list[str], words: list[str], keys: list[np.ndarray]) -> np.
     starts = keys[words.index(phrase[0])]
     for step, word in enumerate(phrase[1:], 1):
         following = keys[words.index(word)]
+        if not len(following):
+            return np.empty(0, dtype=np.int64)
         wanted = starts + step
         at = np.minimum(np.searchsorted(following, wanted), len(following) - 1)
         starts = starts[following[at] == wanted]
@@ -98,28 +95,43 @@ def _matched(phrase: list[str], words: list[str], keys: list[np.ndarray]) -> np.
     return matched[np.diff(matched, prepend=-1) != 0]
 
 
-def _from_blocks(
-    segments: PostingSources, q: wq.Phrase, words: list[str]
+def _by_segment(
+    segments: PostingSources, q: wq.Phrase, words: list[str], boost: float
 ) -> tuple[np.ndarray, dict[str, Postings]]:
-    """`phrase_docnums`' documents and each word's postings, from the words' blocks: ids and
-    weights decoded for all (the scorer wants them), positions only from the blocks holding a
-    candidate, and of the candidates only."""
+    """`phrase_docnums`' documents and each word's postings, segment by segment. A word the
+    segment's file of frequent words' positions holds is read from it alone: its documents,
+    their frequencies (times the field's `boost`: the postings' weights) and positions. Any other
+    word's ids and weights are decoded from its blocks, and its positions from the blocks
+    holding a candidate only."""
     found: list[np.ndarray] = []  # the candidates, segment by segment
-    held: dict[str, list[Held]] = {w: [] for w in words}
+    keys: dict[str, list[np.ndarray]] = {w: [] for w in words}
     postings: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {w: ([], []) for w in words}
     term = {w: w.encode("utf-8") for w in words}
+    before = 0  # candidates of the segments before
     for segment in segments:
-        blocks = {w: segment.blocks(q.fieldname, term[w]) for w in words}
+        copied = whoosh_formats.frequent_positions(segment.leaf)
+        deleted = segment.deleted_mask()
         holding = np.zeros(segment.leaf.doc_count_all(), dtype=np.int32)
-        deleted = segment.deleted_ids()
-        for word, word_blocks in blocks.items():
-            if word_blocks is None:
-                continue
-            ids = np.concatenate([b.ids for b in word_blocks])
-            weights = np.concatenate([b.weights for b in word_blocks])
-            if len(deleted):
-                live = ~np.isin(ids, deleted)
-                ids, weights = ids[live], weights[live]
+        blocks: dict[str, list[whoosh_formats.Block]] = {}
+        copies: dict[str, np.ndarray] = {}
+        for word in words:
+            word_keys = None if copied is None else copied.keys(q.fieldname, word)
+            if word_keys is not None:
+                if deleted is not None:
+                    word_keys = word_keys[~deleted[word_keys >> _SHIFT]]
+                copies[word] = word_keys
+                ids, counts = _documents(word_keys >> _SHIFT)
+                weights = (counts * boost).astype(np.float32)
+            else:
+                word_blocks = segment.blocks(q.fieldname, term[word])
+                if word_blocks is None:
+                    continue
+                blocks[word] = word_blocks
+                ids = np.concatenate([b.ids for b in word_blocks])
+                weights = np.concatenate([b.weights for b in word_blocks])
+                if deleted is not None:
+                    live = ~deleted[ids]
+                    ids, weights = ids[live], weights[live]
             postings[word][0].append(ids + segment.offset)
             postings[word][1].append(weights)
             holding[ids] += 1
@@ -128,18 +140,21 @@ def _from_blocks(
         candidates = np.flatnonzero(candidate)
         if not len(candidates):
             continue
-        before = sum(map(len, found))  # candidates of the segments before
-        found.append(candidates + segment.offset)
         for word in words:
-            for block in blocks[word] or ():
-                wanted = candidate[block.ids]
-                if wanted.any():  # else neither decompressed nor parsed
-                    index = np.searchsorted(candidates, block.ids[wanted]) + before
-                    held[word].append(Held(wanted, index, block.uncompressed()))
+            if word in copies:
+                word_keys = copies[word]
+                word_keys = word_keys[candidate[word_keys >> _SHIFT]]
+            else:
+                word_keys = _block_keys(blocks[word], candidate)
+            # (document, position) → (candidate index, position)
+            index = np.searchsorted(candidates, word_keys >> _SHIFT) + before
+            keys[word].append((index << _SHIFT) | (word_keys & _POSITION))
+        found.append(candidates + segment.offset)
+        before += len(candidates)
     docnums = np.empty(0, dtype=np.int32)
     if found:
-        keys = [_word_keys(held[w]) for w in words]
-        docnums = np.concatenate(found)[_matched(q.words, words, keys)].astype(np.int32)
+        joined = [np.concatenate(keys[w]) for w in words]
+        docnums = np.concatenate(found)[_matched(q.words, words, joined)].astype(np.int32)
     return docnums, {
         w: (
             np.concatenate(ids).astype(np.int32) if ids else np.empty(0, dtype=np.int32),
@@ -149,27 +164,26 @@ def _from_blocks(
     }
 
 
-class Held(NamedTuple):
-    """A block holding candidates: which of its postings, their candidates' indexes, and the
-    block's pickled data."""
-
-    wanted: np.ndarray
-    candidate_index: np.ndarray  # (a field named `index` would hide tuple.index)
-    data: bytes
+def _documents(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the documents, how many times each occurs) of sorted document numbers."""
+    starts = np.flatnonzero(np.diff(docs, prepend=-1))
+    return docs[starts], np.diff(starts, append=len(docs))
 
 
-def _word_keys(held: list[Held]) -> np.ndarray:
-    """Sorted (candidate index << _SHIFT | position) of a word's positions in the candidates."""
-    values = [
-        v
-        for wanted, _, data in held
-        for v, w in zip(whoosh_formats.block_values(data), wanted.tolist(), strict=True)
-        if w
-    ]
-    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    counts, positions = whoosh_formats.decode_positions(b"".join(values), sizes)
-    index = np.repeat(np.concatenate([h.candidate_index for h in held]), counts)
-    return (index << _SHIFT) | positions
+def _block_keys(blocks: list[whoosh_formats.Block], candidate: np.ndarray) -> np.ndarray:
+    """Sorted (document << _SHIFT | position) of a word's positions in the candidate documents,
+    from its blocks: only those holding a candidate are decompressed and unpickled."""
+    ids: list[np.ndarray] = []
+    values: list[bytes] = []
+    for block in blocks:
+        wanted = candidate[block.ids]
+        if wanted.any():
+            block_values = whoosh_formats.block_values(block.uncompressed())
+            values += [v for v, w in zip(block_values, wanted.tolist(), strict=True) if w]
+            ids.append(block.ids[wanted])
+    if not ids:
+        return np.empty(0, dtype=np.int64)
+    return whoosh_formats.position_keys(np.concatenate(ids), values)
 
 
 def _keys(values: np.ndarray) -> np.ndarray:

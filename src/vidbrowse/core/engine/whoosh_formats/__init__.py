@@ -11,6 +11,7 @@ formats, so each need has two ways, and which one runs is decided once per proce
 | terms by prefix, postings  | terms.TermTable             | public.scan, public.postings   |
 | a term's postings + values | blocks.read_matcher         | public.read_slowly             |
 | phrase positions           | blocks.Block, positions.py  | public.decode_positions        |
+| frequent words' positions  | frequent.py (our own file)  | (the blocks, as above)         |
 | docnum → rowid             | docs.column_int64           | public.column_int64            |
 | field lengths (BM25F)      | docs.field_lengths          | public.field_lengths           |
 | write a segment            | segments.SegmentFiles       | Whoosh's writer (builders.py)  |
@@ -37,15 +38,17 @@ import whoosh
 from whoosh.fields import Schema
 from whoosh.reading import IndexReader, TermNotFound
 
-from vidbrowse.core.engine.whoosh_formats import docs, positions, probe, public
+from vidbrowse.core.engine.whoosh_formats import docs, frequent, positions, probe, public
 from vidbrowse.core.engine.whoosh_formats.blocks import Block, Matched, read_matcher
 from vidbrowse.core.engine.whoosh_formats.common import UNEXPECTED, Postings, Ways, note_fallback
+from vidbrowse.core.engine.whoosh_formats.frequent import FrequentPositions
 from vidbrowse.core.engine.whoosh_formats.terms import TermTable
 from vidbrowse.core.engine.whoosh_formats.terms import term_table as _term_table
 
 __all__ = [
     "UNEXPECTED",
     "Block",
+    "FrequentPositions",
     "Matched",
     "Postings",
     "TermTable",
@@ -58,8 +61,10 @@ __all__ = [
     "fast_reading",
     "fast_writing",
     "field_lengths",
+    "frequent_positions",
     "leaf_postings",
     "note_fallback",
+    "position_keys",
     "public",
     "remember_probes",
     "term_table",
@@ -143,6 +148,18 @@ def decode_positions(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.n
     return public.decode_positions(
         [joined[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     )
+
+
+def frequent_positions(leaf: IndexReader) -> FrequentPositions | None:
+    """The positions of the segment's frequent words, from the bulk builder's file of them
+    (frequent.py); None when the segment has none, or reading takes the public API."""
+    return frequent.frequent_positions(leaf) if fast_reading() else None
+
+
+def position_keys(ids: np.ndarray, values: list[bytes]) -> np.ndarray:
+    """Sorted (document << 32 | position) of postings: ascending `ids` and their `Positions`
+    values (as `block_values` gives them)."""
+    return frequent.keys(ids, values)
 
 
 def block_values(data: bytes) -> list[bytes]:

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Sequence
 from pickle import dumps
 
+import numpy as np
 from whoosh.codec import default_codec
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, W3Codec, W3FieldWriter
@@ -23,6 +24,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from vidbrowse.core.engine.whoosh_formats import frequent
 from vidbrowse.core.engine.whoosh_formats.common import BLOCK_MAGIC, TERMINFO
 
 __all__ = [
@@ -56,6 +58,7 @@ class SegmentFiles:
         self.schema: Schema = self._writer.schema
         self._perdoc = self._writer.perdocwriter
         self._fields: W3FieldWriter = self._writer.fieldwriter
+        self._frequent: dict[str, dict[str, np.ndarray]] = {}  # see frequent.py
 
     def add_document(
         self,
@@ -88,7 +91,16 @@ class SegmentFiles:
         # Not writer._finish(): it would delete the temporary folder every writer of this index
         # shares; the caller's writer does that when it commits.
         writer.is_closed = True
-        return writer.get_segment()
+        segment = writer.get_segment()
+        # After the compound file is assembled: the positions file stays apart.
+        frequent.write(writer.storage, segment, self._frequent)
+        return segment
+
+    def add_positions(self, fieldname: str, word: str, ids: list[int], values: list[bytes]) -> None:
+        """Keep a word's positions for the segment's file of frequent words (frequent.py) when
+        it has enough postings: `ids` ascending, `values` as `Positions.encode` made them."""
+        if len(ids) >= frequent.FREQUENT_POSTINGS:
+            self._frequent.setdefault(fieldname, {})[word] = frequent.keys(ids, values)
 
     def cancel(self) -> None:
         # Leftover files of a segment no TOC lists are deleted by the next commit.

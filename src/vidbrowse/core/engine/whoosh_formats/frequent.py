@@ -1,0 +1,123 @@
+"""The positions of a segment's frequent words, in a file of vidbrowse's own beside the segment.
+
+A phrase of common words ("of the", "music video") needs the positions of words found in most
+documents; whoosh3 keeps them pickled inside zlib-compressed posting blocks, and unpickling those
+blocks was most of a phrase's time (BENCHMARKS.md, "Phrases of common words"). The bulk builder
+also writes, for each word with at least `FREQUENT_POSTINGS` postings in a field of the segment,
+its positions as one sorted int64 array of (document << 32 | position), which numpy reads
+without decoding. Only a copy: a segment without the file (Whoosh's writer made it, or merged
+it) or a word not in it is read from its blocks, as before. The file is named after the segment
+(`MAIN_<id>.vbpos`), so Whoosh deletes it with the segment.
+
+Layout: MAGIC, the header's length (8 bytes, little-endian), the header (JSON: field → word →
+[first key, keys]), then the keys (int64, little-endian).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from whoosh.codec.base import Segment
+from whoosh.filedb.filestore import Storage
+from whoosh.reading import IndexReader
+
+from vidbrowse.core.engine.whoosh_formats import positions
+from vidbrowse.core.engine.whoosh_formats.common import note_fallback
+
+MAGIC = b"vbpos\x00\x00\x01"
+EXTENSION = ".vbpos"
+# A word's positions are copied from this many postings in a field of a segment on: below it,
+# decoding its blocks costs little (a few hundred µs).
+FREQUENT_POSTINGS = 32
+_KEY = np.dtype("<i8")
+_SHIFT = 32
+
+
+def keys(ids: Sequence[int] | np.ndarray, values: list[bytes]) -> np.ndarray:
+    """Sorted (document << 32 | position) of a term's postings: ascending `ids` and their
+    `Positions.encode` values."""
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    counts, found = positions.decode_positions(b"".join(values), sizes)
+    return (np.repeat(np.asarray(ids, dtype=np.int64), counts) << _SHIFT) | found
+
+
+def write(
+    storage: Storage, segment: Segment, fields: Mapping[str, Mapping[str, np.ndarray]]
+) -> None:
+    """Write a segment's file: field → word → its `keys`. Nothing when there are none."""
+    if not any(fields.values()):
+        return
+    header: dict[str, dict[str, list[int]]] = {}
+    arrays: list[bytes] = []
+    start = 0
+    for fieldname, words in fields.items():
+        header[fieldname] = {}
+        for word, word_keys in words.items():
+            header[fieldname][word] = [start, len(word_keys)]
+            arrays.append(word_keys.astype(_KEY, copy=False).tobytes())
+            start += len(word_keys)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    out = storage.create_file(segment.make_filename(EXTENSION))
+    try:
+        out.write(MAGIC + len(head).to_bytes(8, "little") + head + b"".join(arrays))
+    finally:
+        out.close()
+
+
+class FrequentPositions:
+    """One segment's file: the keys of the words it holds, read on demand. The file stays open
+    while the reader lasts: a commit in another process may delete it once the segment merges."""
+
+    def __init__(self, storage: Storage, name: str) -> None:
+        self._name = name
+        self._file = storage.open_file(name)
+        self._closer = weakref.finalize(self, self._file.close)
+        self._lock = threading.Lock()  # seek + read
+        start = self._file.read(len(MAGIC) + 8)
+        if len(start) < len(MAGIC) + 8 or start[: len(MAGIC)] != MAGIC:
+            raise ValueError(f"{name}: not a positions file")
+        length = int.from_bytes(start[len(MAGIC) :], "little")
+        self._header: dict[str, dict[str, list[int]]] = json.loads(self._file.read(length))
+        self._data = len(MAGIC) + 8 + length
+
+    def keys(self, fieldname: str, word: str) -> np.ndarray | None:
+        """The word's sorted (document << 32 | position) in the field, deleted documents
+        included; None when the file does not hold it."""
+        found = self._header.get(fieldname, {}).get(word)
+        if found is None:
+            return None
+        first, count = found
+        with self._lock:
+            self._file.seek(self._data + first * _KEY.itemsize)
+            data = self._file.read(count * _KEY.itemsize)
+        if len(data) != count * _KEY.itemsize:
+            raise ValueError(f"{self._name}: cut short")
+        return np.frombuffer(data, dtype=_KEY).astype(np.int64)
+
+
+# Per leaf reader (a segment of an open searcher): its file, read once, or None.
+_OPENED: weakref.WeakKeyDictionary[IndexReader, Any] = weakref.WeakKeyDictionary()
+
+
+def frequent_positions(leaf: IndexReader) -> FrequentPositions | None:
+    """The leaf's file of frequent words' positions; None when its segment has none."""
+    try:
+        return _OPENED[leaf]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    segment, storage = leaf.segment(), leaf.storage()
+    found: FrequentPositions | None = None
+    if segment is not None and storage is not None:
+        name = segment.make_filename(EXTENSION)
+        try:
+            if storage.file_exists(name):
+                found = FrequentPositions(storage, name)
+        except (OSError, ValueError):  # damaged or gone: the blocks hold the same positions
+            note_fallback()
+    _OPENED[leaf] = found
+    return found
