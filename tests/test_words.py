@@ -1,6 +1,7 @@
 """Every word findable, searched as a user searches a library: stop words and phrases of them,
 words glued to punctuation, Indic words with their vowel signs, CJK words inside longer runs.
-Posts indexed by a cold build (bulk segments) and by a small update (Whoosh's writer) alike."""
+Posts indexed by a cold build (bulk segments), by one whose segments keep every word's positions
+in their files of frequent words' positions, and by a small update (Whoosh's writer) alike."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from vidbrowse.core.engine.whoosh_formats import frequent
+from vidbrowse.core.library import writing
 from vidbrowse.core.library.library import Library
 
 # name: (title, body)
@@ -45,14 +48,21 @@ def write_posts(root: Path, names: list[str]) -> None:
         (root / "_posts" / f"{name}.md").write_text(post_text(title, name, body), "utf-8")
 
 
-@pytest.fixture(params=["cold build", "small update"])
-def library(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Library]:
+@pytest.fixture(params=["cold build", "positions files", "small update"])
+def library(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Library]:
     names = list(POSTS)
     root = tmp_path / "archive"
     # A small update indexes through Whoosh's own writer, a cold build through bulk segments.
-    write_posts(root, names if request.param == "cold build" else names[:1])
+    write_posts(root, names if request.param != "small update" else names[:1])
+    if request.param == "positions files":  # bulk segments, every word's positions in files
+        monkeypatch.setattr(writing, "BULK_MIN", 1)
+        monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 1)
     with Library.open(root) as lib:
         lib.update()
+        if request.param == "positions files":
+            assert list(lib.home.rglob(f"*{frequent.EXTENSION}"))
         if request.param == "small update":
             write_posts(root, names[1:])
             lib.update()
@@ -75,6 +85,10 @@ def found(lib: Library, query: str) -> set[str]:
         ("NOT the", set(POSTS) - {"who", "who-not", "music-video"}),
         ('"music video"', {"music-video"}),
         ('"musical be"', {"musical"}),
+        ('"to be"', {"hamlet", "hamlet-not"}),  # twice in a title: found once
+        ('"who"', {"who", "who-not"}),  # a phrase of one word is the word
+        ('"the year nothing"', set()),  # the title's end and the body's start: two fields
+        ('"best of the who"', {"who"}),
     ],
 )
 def test_stop_words_and_exact_phrases(library: Library, query: str, expected: set[str]) -> None:

@@ -120,6 +120,8 @@ def _by_segment(
                 if deleted is not None:
                     word_keys = word_keys[~deleted[word_keys >> _SHIFT]]
                 copies[word] = word_keys
+                if not len(word_keys):  # every document holding it is deleted
+                    continue
                 ids, counts = _documents(word_keys >> _SHIFT)
                 weights = (counts * boost).astype(np.float32)
             else:
@@ -165,9 +167,15 @@ def _by_segment(
 
 
 def _documents(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the documents, how many times each occurs) of sorted document numbers."""
-    starts = np.flatnonzero(np.diff(docs, prepend=-1))
-    return docs[starts], np.diff(starts, append=len(docs))
+    """(the documents, how many times each occurs) of sorted document numbers, not empty."""
+    first = np.empty(len(docs), dtype=bool)
+    first[0] = True
+    np.not_equal(docs[1:], docs[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.empty(len(starts), dtype=np.int64)
+    counts[:-1] = starts[1:] - starts[:-1]
+    counts[-1] = len(docs) - starts[-1]
+    return docs[starts], counts
 
 
 def _block_keys(blocks: list[whoosh_formats.Block], candidate: np.ndarray) -> np.ndarray:
