@@ -24,7 +24,7 @@ from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
 from vidbrowse.core.engine import whoosh_formats
-from vidbrowse.core.engine.postings import PostingSources, read_postings
+from vidbrowse.core.engine.postings import PostingSources, SegmentPostings, read_postings
 
 # A (candidate, position) pair as one sortable int64: positions fit far below 2**32.
 _SHIFT = 32
@@ -98,72 +98,82 @@ def _matched(phrase: list[str], words: list[str], keys: list[np.ndarray]) -> np.
 def _by_segment(
     segments: PostingSources, q: wq.Phrase, words: list[str], boost: float
 ) -> tuple[np.ndarray, dict[str, Postings]]:
-    """`phrase_docnums`' documents and each word's postings, segment by segment. A word the
-    segment's file of frequent words' positions holds is read from it alone: its documents,
-    their frequencies (times the field's `boost`: the postings' weights) and positions. Any other
-    word's ids and weights are decoded from its blocks, and its positions from the blocks
-    holding a candidate only."""
-    found: list[np.ndarray] = []  # the candidates, segment by segment
-    keys: dict[str, list[np.ndarray]] = {w: [] for w in words}
-    postings: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {w: ([], []) for w in words}
+    """`phrase_docnums`' documents and each word's postings. A word a segment's file of
+    frequent words' positions holds is read from it alone: its documents, their frequencies
+    (times the field's `boost`: the postings' weights) and positions, the segments' files taken
+    together (numpy calls per segment cost more than the data). Any other word's ids and weights
+    are decoded from its blocks, and its positions from the blocks holding a candidate only."""
     term = {w: w.encode("utf-8") for w in words}
-    before = 0  # candidates of the segments before
-    for segment in segments:
-        copied = whoosh_formats.frequent_positions(segment.leaf)
-        deleted = segment.deleted_mask()
-        holding = np.zeros(segment.leaf.doc_count_all(), dtype=np.int32)
-        blocks: dict[str, list[whoosh_formats.Block]] = {}
-        copies: dict[str, np.ndarray] = {}
-        for word in words:
-            word_keys = None if copied is None else copied.keys(q.fieldname, word)
-            if word_keys is not None:
-                if deleted is not None:
-                    word_keys = word_keys[~deleted[word_keys >> _SHIFT]]
-                copies[word] = word_keys
-                if not len(word_keys):  # every document holding it is deleted
-                    continue
-                ids, counts = _documents(word_keys >> _SHIFT)
-                weights = (counts * boost).astype(np.float32)
-            else:
-                word_blocks = segment.blocks(q.fieldname, term[word])
-                if word_blocks is None:
-                    continue
-                blocks[word] = word_blocks
-                ids = np.concatenate([b.ids for b in word_blocks])
-                weights = np.concatenate([b.weights for b in word_blocks])
-                if deleted is not None:
-                    live = ~deleted[ids]
-                    ids, weights = ids[live], weights[live]
-            postings[word][0].append(ids + segment.offset)
-            postings[word][1].append(weights)
-            holding[ids] += 1
-        # Documents holding every word, marked on a bitmap: linear, where intersect1d sorts.
-        candidate = holding == len(words)
-        candidates = np.flatnonzero(candidate)
-        if not len(candidates):
-            continue
-        for word in words:
-            if word in copies:
-                word_keys = copies[word]
-                word_keys = word_keys[candidate[word_keys >> _SHIFT]]
-            else:
-                word_keys = _block_keys(blocks[word], candidate)
-            # (document, position) → (candidate index, position)
-            index = np.searchsorted(candidates, word_keys >> _SHIFT) + before
-            keys[word].append((index << _SHIFT) | (word_keys & _POSITION))
-        found.append(candidates + segment.offset)
-        before += len(candidates)
-    docnums = np.empty(0, dtype=np.int32)
-    if found:
-        joined = [np.concatenate(keys[w]) for w in words]
-        docnums = np.concatenate(found)[_matched(q.words, words, joined)].astype(np.int32)
-    return docnums, {
-        w: (
-            np.concatenate(ids).astype(np.int32) if ids else np.empty(0, dtype=np.int32),
-            np.concatenate(ws).astype(np.float32) if ws else np.empty(0, dtype=np.float32),
-        )
-        for w, (ids, ws) in postings.items()
+    count = sum(segment.leaf.doc_count_all() for segment in segments)
+    live = np.ones(count, dtype=bool)
+    copied: dict[str, list[np.ndarray]] = {w: [] for w in words}  # keys, over all documents
+    read: dict[str, list[tuple[SegmentPostings, list[whoosh_formats.Block]]]] = {
+        w: [] for w in words
     }
+    pieces: dict[str, list[Postings]] = {w: [] for w in words}  # from blocks
+    for segment in segments:
+        positions = whoosh_formats.frequent_positions(segment.leaf)
+        deleted = segment.deleted_mask()
+        if deleted is not None:
+            live[segment.offset : segment.offset + len(deleted)] = ~deleted
+        for word in words:
+            keys = None if positions is None else positions.keys(q.fieldname, word)
+            if keys is not None:
+                copied[word].append(keys + (segment.offset << _SHIFT))
+                continue
+            blocks = segment.blocks(q.fieldname, term[word])
+            if blocks is None:
+                continue
+            read[word].append((segment, blocks))
+            ids = np.concatenate([b.ids for b in blocks])
+            weights = np.concatenate([b.weights for b in blocks]).astype(np.float32)
+            if deleted is not None:
+                ids, weights = ids[~deleted[ids]], weights[~deleted[ids]]
+            pieces[word].append((ids + segment.offset, weights))
+    holding = np.zeros(count, dtype=np.int32)
+    postings: dict[str, Postings] = {}
+    keys_of: dict[str, np.ndarray] = {}
+    for word in words:
+        keys = np.concatenate(copied[word]) if copied[word] else np.empty(0, dtype=np.int64)
+        keys = keys_of[word] = keys[live[keys >> _SHIFT]]
+        if len(keys):
+            ids, counts = _documents(keys >> _SHIFT)
+            pieces[word].append((ids, (counts * boost).astype(np.float32)))
+        postings[word] = _joined(pieces[word])
+        holding[postings[word][0]] += 1
+    # Documents holding every word, marked on a bitmap: linear, where intersect1d sorts.
+    candidate = holding == len(words)
+    candidates = np.flatnonzero(candidate)
+    if not len(candidates):
+        return np.empty(0, dtype=np.int32), postings
+    joined: list[np.ndarray] = []
+    for word in words:
+        keys = keys_of[word]
+        parts = [keys[candidate[keys >> _SHIFT]]]
+        for segment, blocks in read[word]:
+            window = candidate[segment.offset : segment.offset + segment.leaf.doc_count_all()]
+            parts.append(_block_keys(blocks, window) + (segment.offset << _SHIFT))
+        keys = np.concatenate(parts)
+        if len(parts) > 1 and len(parts[0]):  # from files and blocks: in document order
+            keys.sort()
+        # (document, position) → (candidate index, position)
+        index = np.searchsorted(candidates, keys >> _SHIFT)
+        joined.append((index << _SHIFT) | (keys & _POSITION))
+    docnums = candidates[_matched(q.words, words, joined)].astype(np.int32)
+    return docnums, postings
+
+
+def _joined(pieces: list[Postings]) -> Postings:
+    """One word's postings from pieces (of segments' blocks, and of the files of positions),
+    in document order, compact (these arrays are what the cache holds)."""
+    if not pieces:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+    ids = np.concatenate([p[0] for p in pieces]).astype(np.int32)
+    weights = np.concatenate([p[1] for p in pieces]).astype(np.float32)
+    if len(pieces) > 1 and (np.diff(ids) < 0).any():
+        order = np.argsort(ids, kind="stable")
+        ids, weights = ids[order], weights[order]
+    return ids, weights
 
 
 def _documents(docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
