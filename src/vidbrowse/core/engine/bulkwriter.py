@@ -153,7 +153,7 @@ class _SegmentBuilder:
                     lengths = [self._lengths[name][d] for d in ids]
                     values = flat[2::3]
                     formats.write_term(fw, word.encode("utf-8"), ids, weights, values, lengths)
-                    self._files.add_positions(name, word, ids, values)
+                    self._files.positions.add(name, word, ids, values)
             else:
                 terms_b = self._other[name]
                 for tbytes in sorted(terms_b):

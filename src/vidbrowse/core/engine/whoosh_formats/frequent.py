@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -42,32 +42,58 @@ _SHIFT = 32
 def keys(ids: Sequence[int] | np.ndarray, values: list[bytes]) -> np.ndarray:
     """Sorted (document << 32 | position) of a term's postings: ascending `ids` and their
     `Positions.encode` values."""
+    return _keys(ids, values)[0]
+
+
+def _keys(ids: Sequence[int] | np.ndarray, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """`keys`, and how many each posting has."""
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     counts, found = positions.decode_positions(b"".join(values), sizes)
-    return (np.repeat(np.asarray(ids, dtype=np.int64), counts) << _SHIFT) | found
+    return (np.repeat(np.asarray(ids, dtype=np.int64), counts) << _SHIFT) | found, counts
 
 
-def write(
-    storage: Storage, segment: Segment, fields: Mapping[str, Mapping[str, np.ndarray]]
-) -> None:
-    """Write a segment's file: field → word → its `keys`. Nothing when there are none."""
-    if not any(fields.values()):
-        return
-    header: dict[str, dict[str, list[int]]] = {}
-    arrays: list[bytes] = []
-    start = 0
-    for fieldname, words in fields.items():
-        header[fieldname] = {}
-        for word, word_keys in words.items():
-            header[fieldname][word] = [start, len(word_keys)]
-            arrays.append(word_keys.astype(_KEY, copy=False).tobytes())
-            start += len(word_keys)
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    out = storage.create_file(segment.make_filename(EXTENSION))
-    try:
-        out.write(MAGIC + len(head).to_bytes(8, "little") + head + b"".join(arrays))
-    finally:
-        out.close()
+class Collected:
+    """The positions a new segment's file will hold, collected word by word (in term order)
+    and decoded at once per field when written: numpy calls per word cost more than the data."""
+
+    def __init__(self) -> None:
+        # field → (words, postings per word, ids, values), the last two flat
+        self.fields: dict[str, tuple[list[str], list[int], list[int], list[bytes]]] = {}
+
+    def add(self, fieldname: str, word: str, ids: list[int], values: list[bytes]) -> None:
+        """Keep a word's postings when it has enough: `ids` ascending, `values` as
+        `Positions.encode` made them."""
+        if len(ids) < FREQUENT_POSTINGS:
+            return
+        words, sizes, all_ids, all_values = self.fields.setdefault(fieldname, ([], [], [], []))
+        words.append(word)
+        sizes.append(len(ids))
+        all_ids += ids
+        all_values += values
+
+    def write(self, storage: Storage, segment: Segment) -> None:
+        """Write the segment's file; nothing when no word has enough postings."""
+        if not self.fields:
+            return
+        header: dict[str, dict[str, list[int]]] = {}
+        arrays: list[bytes] = []
+        start = 0
+        for fieldname, (words, sizes, ids, values) in self.fields.items():
+            field_keys, counts = _keys(ids, values)
+            # Keys per word: its postings' counts summed.
+            firsts = np.cumsum(sizes) - sizes
+            per_word = np.add.reduceat(counts, firsts).tolist()
+            header[fieldname] = {}
+            for word, count in zip(words, per_word, strict=True):
+                header[fieldname][word] = [start, count]
+                start += count
+            arrays.append(field_keys.astype(_KEY, copy=False).tobytes())
+        head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        out = storage.create_file(segment.make_filename(EXTENSION))
+        try:
+            out.write(MAGIC + len(head).to_bytes(8, "little") + head + b"".join(arrays))
+        finally:
+            out.close()
 
 
 class FrequentPositions:

@@ -14,7 +14,6 @@ from array import array
 from collections.abc import Sequence
 from pickle import dumps
 
-import numpy as np
 from whoosh.codec import default_codec
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, W3Codec, W3FieldWriter
@@ -58,7 +57,7 @@ class SegmentFiles:
         self.schema: Schema = self._writer.schema
         self._perdoc = self._writer.perdocwriter
         self._fields: W3FieldWriter = self._writer.fieldwriter
-        self._frequent: dict[str, dict[str, np.ndarray]] = {}  # see frequent.py
+        self.positions = frequent.Collected()  # for the file of frequent words' positions
 
     def add_document(
         self,
@@ -93,14 +92,8 @@ class SegmentFiles:
         writer.is_closed = True
         segment = writer.get_segment()
         # After the compound file is assembled: the positions file stays apart.
-        frequent.write(writer.storage, segment, self._frequent)
+        self.positions.write(writer.storage, segment)
         return segment
-
-    def add_positions(self, fieldname: str, word: str, ids: list[int], values: list[bytes]) -> None:
-        """Keep a word's positions for the segment's file of frequent words (frequent.py) when
-        it has enough postings: `ids` ascending, `values` as `Positions.encode` made them."""
-        if len(ids) >= frequent.FREQUENT_POSTINGS:
-            self._frequent.setdefault(fieldname, {})[word] = frequent.keys(ids, values)
 
     def cancel(self) -> None:
         # Leftover files of a segment no TOC lists are deleted by the next commit.
