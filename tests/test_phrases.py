@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import whoosh.query as wq
+from whoosh.filedb.filestore import RamStorage
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
@@ -316,3 +317,32 @@ def test_dense_phrases_match_whoosh(dense: Searcher, monkeypatch: pytest.MonkeyP
             q = wq.Phrase("text", words)
             got = phrase_docnums(dense, q, lambda *_: None)
             assert got.tolist() == _whoosh(dense, q), words
+
+
+class _Segment:
+    def make_filename(self, ext: str) -> str:
+        return f"MAIN_test{ext}"
+
+
+def test_positions_file_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairs are 2 bytes wide where they fit, 4 where a document or position does not."""
+    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 2)
+    fmt = Positions()
+    words = {
+        ("text", "narrow"): {0: [1, 2], 7: [0]},
+        ("text", "wide"): {3: [5], 70_000: [1, 70_000]},
+        ("title", "narrow"): {2: [0], 9: [4]},
+        ("title", "once"): {4: [1]},  # too few postings: not kept
+    }
+    collected = frequent.Collected()
+    for (fieldname, word), postings in words.items():
+        ids = sorted(postings)
+        collected.add(fieldname, word, ids, [fmt.encode(postings[i]) for i in ids])
+    storage = RamStorage()
+    collected.write(storage, _Segment())  # type: ignore[arg-type]
+    copied = frequent.FrequentPositions(storage, _Segment().make_filename(frequent.EXTENSION))
+    for (fieldname, word), postings in words.items():
+        expected = [doc << 32 | p for doc in sorted(postings) for p in postings[doc]]
+        got = copied.keys(fieldname, word)
+        assert (got is None) if word == "once" else (got is not None and got.tolist() == expected)
+    assert copied.keys("channel", "narrow") is None

@@ -4,13 +4,15 @@ A phrase of common words ("of the", "music video") needs the positions of words 
 documents; whoosh3 keeps them pickled inside zlib-compressed posting blocks, and unpickling those
 blocks was most of a phrase's time (BENCHMARKS.md, "Phrases of common words"). The bulk builder
 also writes, for each word with at least `FREQUENT_POSTINGS` postings in a field of the segment,
-its positions as one sorted int64 array of (document << 32 | position), which numpy reads
-without decoding. Only a copy: a segment without the file (Whoosh's writer made it, or merged
+its positions as one sorted array of (document, position) pairs, which numpy reads without
+decoding. Only a copy: a segment without the file (Whoosh's writer made it, or merged
 it) or a word not in it is read from its blocks, as before. The file is named after the segment
 (`MAIN_<id>.vbpos`), so Whoosh deletes it with the segment.
 
-Layout: MAGIC, the header's length (8 bytes, little-endian), the header (JSON: field → word →
-[first key, keys]), then the keys (int64, little-endian).
+Layout: MAGIC, the header's length (8 bytes, little-endian), the header (JSON: field → [where
+its pairs start in the file, the numpy dtype of a pair, word → [first pair, pairs]]), then each
+field's pairs: (document, position), little-endian, each 2 bytes when its largest value fits
+(a bulk segment holds at most 25,000 documents: a pair is then 4 bytes), else 4.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ EXTENSION = ".vbpos"
 # A word's positions are copied from this many postings in a field of a segment on: below it,
 # decoding its blocks costs little (a few hundred µs).
 FREQUENT_POSTINGS = 8
-_KEY = np.dtype("<i8")
 _SHIFT = 32
+_POSITION = (1 << _SHIFT) - 1
+# What a (document, position) pair may be.
+_PAIRS = [np.dtype([("doc", d), ("position", p)]) for d in ("<u2", "<u4") for p in ("<u2", "<u4")]
 
 
 def keys(ids: Sequence[int] | np.ndarray, values: list[bytes]) -> np.ndarray:
@@ -75,25 +79,32 @@ class Collected:
         """Write the segment's file; nothing when no word has enough postings."""
         if not self.fields:
             return
-        header: dict[str, dict[str, list[int]]] = {}
+        header: dict[str, list[Any]] = {}
         arrays: list[bytes] = []
-        start = 0
+        at = 0  # from the end of the header
         for fieldname, (words, sizes, ids, values) in self.fields.items():
             field_keys, counts = _keys(ids, values)
-            # Keys per word: its postings' counts summed.
-            firsts = np.cumsum(sizes) - sizes
-            per_word = np.add.reduceat(counts, firsts).tolist()
-            header[fieldname] = {}
-            for word, count in zip(words, per_word, strict=True):
-                header[fieldname][word] = [start, count]
-                start += count
-            arrays.append(field_keys.astype(_KEY, copy=False).tobytes())
+            docs, places = field_keys >> _SHIFT, field_keys & _POSITION
+            pair = np.dtype([("doc", _width(docs)), ("position", _width(places))])
+            pairs = np.empty(len(field_keys), dtype=pair)
+            pairs["doc"], pairs["position"] = docs, places
+            # Pairs per word: its postings' counts summed.
+            per_word = np.add.reduceat(counts, np.cumsum(sizes) - sizes).tolist()
+            starts = (np.cumsum(per_word) - per_word).tolist()
+            spans = {w: [a, n] for w, a, n in zip(words, starts, per_word, strict=True)}
+            header[fieldname] = [at, pair.descr, spans]
+            arrays.append(pairs.tobytes())
+            at += len(arrays[-1])
         head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         out = storage.create_file(segment.make_filename(EXTENSION))
         try:
             out.write(MAGIC + len(head).to_bytes(8, "little") + head + b"".join(arrays))
         finally:
             out.close()
+
+
+def _width(values: np.ndarray) -> str:
+    return "<u2" if not len(values) or values.max() < 1 << 16 else "<u4"
 
 
 class FrequentPositions:
@@ -109,26 +120,35 @@ class FrequentPositions:
         if len(start) < len(MAGIC) + 8 or start[: len(MAGIC)] != MAGIC:
             raise ValueError(f"{name}: not a positions file")
         length = int.from_bytes(start[len(MAGIC) :], "little")
-        self._header: dict[str, dict[str, list[int]]] = json.loads(self._file.read(length))
-        self._data = len(MAGIC) + 8 + length
+        header: dict[str, list[Any]] = json.loads(self._file.read(length))
+        data = len(MAGIC) + 8 + length
+        # field → (where its pairs start, their dtype, word → [first pair, pairs])
+        self._fields = {
+            name: (data + at, np.dtype([tuple(part) for part in pair]), spans)
+            for name, (at, pair, spans) in header.items()
+        }
+        if any(field[1] not in _PAIRS for field in self._fields.values()):
+            raise ValueError(f"{name}: unexpected pairs")
 
     def keys(self, fieldname: str, word: str) -> np.ndarray | None:
         """The word's sorted (document << 32 | position) in the field, deleted documents
         included; None when the file does not hold it."""
-        found = self._header.get(fieldname, {}).get(word)
-        if found is None:
+        field = self._fields.get(fieldname)
+        if field is None or word not in field[2]:
             return None
-        first, count = found
-        start, size = self._data + first * _KEY.itemsize, count * _KEY.itemsize
+        at, pair, spans = field
+        first, count = spans[word]
+        start, size = at + first * pair.itemsize, count * pair.itemsize
         if self._file.is_real:  # one call, no shared file position
             data = os.pread(self._file.fileno(), size, start)
         else:
             with self._lock:
                 self._file.seek(start)
                 data = self._file.read(size)
-        if len(data) != count * _KEY.itemsize:
+        if len(data) != size:
             raise ValueError(f"{self._name}: cut short")
-        return np.frombuffer(data, dtype=_KEY).astype(np.int64)
+        pairs = np.frombuffer(data, dtype=pair)
+        return (pairs["doc"].astype(np.int64) << _SHIFT) | pairs["position"]
 
 
 # Per leaf reader (a segment of an open searcher): its file, read once, or None.
