@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 # 3: every word indexed (stop words too) at its true position; punctuation splits words;
 # combining marks stay inside them; CJK runs as pairs (analysis.py).
 # 4: the parts of the links (`links`), `www.` links.
-SCHEMA_VERSION = 4
+# 5: bulk segments keep their frequent words' positions in a file of their own beside them
+# (whoosh_formats/frequent.py): older indexes read right without it, phrases of common words
+# slowly; the rebuild writes them.
+SCHEMA_VERSION = 5
 
 SCHEMA = Schema(
     # docnum → rowid goes through this column; rowid is the store's primary key.
