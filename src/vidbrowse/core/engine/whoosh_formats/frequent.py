@@ -89,7 +89,8 @@ class Collected:
             pairs = np.empty(len(field_keys), dtype=pair)
             pairs["doc"], pairs["position"] = docs, places
             # Pairs per word: its postings' counts summed.
-            per_word = np.add.reduceat(counts, np.cumsum(sizes) - sizes).tolist()
+            postings = np.asarray(sizes, dtype=np.int64)
+            per_word = np.add.reduceat(counts, np.cumsum(postings) - postings).tolist()
             starts = (np.cumsum(per_word) - per_word).tolist()
             spans = {w: [a, n] for w, a, n in zip(words, starts, per_word, strict=True)}
             header[fieldname] = [at, pair.descr, spans]
@@ -158,7 +159,7 @@ _OPENED: weakref.WeakKeyDictionary[IndexReader, Any] = weakref.WeakKeyDictionary
 def frequent_positions(leaf: IndexReader) -> FrequentPositions | None:
     """The leaf's file of frequent words' positions; None when its segment has none."""
     try:
-        return _OPENED[leaf]  # type: ignore[no-any-return]
+        return _OPENED[leaf]
     except KeyError:
         pass
     segment, storage = leaf.segment(), leaf.storage()
