@@ -93,6 +93,16 @@ class PostingSources:
             for d, w in zip(docnums, weights, strict=True)
         ]
 
+    def documents_of(self, words: Sequence[tuple[str, str]]) -> list[int]:
+        """How many documents hold each (fieldname, text), deleted ones included (an update's
+        old versions, until segments merge): from the term tables, no postings read."""
+        terms = [(fieldname, text.encode("utf-8")) for fieldname, text in words]
+        counts = [0] * len(terms)
+        for segment in self.segments:
+            for i, count in segment.documents_of(terms):
+                counts[i] += count
+        return counts
+
 
 class SegmentPostings:
     """One segment's terms and postings: its term table read in bulk, or Whoosh's reader when
@@ -140,6 +150,17 @@ class SegmentPostings:
                 keep = ~deleted[ids]
                 ids, weights = ids[keep], weights[keep]
             yield i, (ids, weights)
+
+    def documents_of(self, terms: Sequence[tuple[str, bytes]]) -> Iterator[tuple[int, int]]:
+        """(i, documents holding terms[i]) for each of the (fieldname, term) the segment holds."""
+        if self.table is not None:
+            try:
+                # Listed first: a damaged table raises before any count is handed out.
+                return iter(list(self.table.documents_of(terms)))
+            except UNEXPECTED:
+                self.table = None  # damaged or unexpected: Whoosh's reader takes over
+        counts = (public.documents(self.leaf, *term) for term in terms)
+        return ((i, count) for i, count in enumerate(counts) if count)
 
     def blocks(self, fieldname: str, term: bytes) -> list[Block] | None:
         """A term's blocks, deleted documents included; None when the segment has no such term.

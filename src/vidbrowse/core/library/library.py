@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.update import Updater, UpdateSummary
 from vidbrowse.core.library.upkeep import Merged, merge_all
-from vidbrowse.core.query import spelling
+from vidbrowse.core.query import similar, spelling
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.search import Results
 
@@ -124,8 +125,15 @@ class Library:
             query = ParsedQuery.parse(query)
         # Held for the whole search: the searcher is closed when an update swaps it out.
         with self._home.lock:
+            # `similar:` reads its post's text: the store is used under the same lock.
+            text_of = partial(self._home.need_store().text, limit=similar.TEXT_LIMIT)
             return self._home.need_view().search(
-                query, sort=sort, reverse=reverse, facet_limit=facet_limit, marks=marks
+                query,
+                sort=sort,
+                reverse=reverse,
+                facet_limit=facet_limit,
+                marks=marks,
+                text_of=text_of,
             )
 
     def correction(self, query: ParsedQuery, found: int) -> str | None:

@@ -410,6 +410,14 @@ class Store:
     def posts_by_vid_id(self, vid_id: str) -> list[Post]:
         return self._posts("p.vid_id = ?", (vid_id,))
 
+    def text(self, rowid: int, limit: int) -> str:
+        """The first `limit` characters of a post's clean text ("" for none)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT substr(text, 1, ?) FROM bodies WHERE rowid = ?", (limit, rowid)
+            ).fetchone()
+        return row[0] if row and row[0] else ""
+
     def warnings(self) -> list[tuple[str, tuple[str, ...]]]:
         """(path, warnings) of every post the parser had warnings about, by path."""
         with self._lock:

@@ -4,6 +4,7 @@ on it. A view is never changed: an update opens a new one after each commit and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +59,7 @@ class View:
         reverse: bool,
         facet_limit: int | None,
         marks: Marks | None,
+        text_of: Callable[[int], str] | None = None,
     ) -> Results:
         return execute(
             query,
@@ -68,6 +70,7 @@ class View:
             reverse=reverse,
             facet_limit=facet_limit,
             marks=marks,
+            text_of=text_of,
         )
 
 

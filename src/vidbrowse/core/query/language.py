@@ -33,6 +33,7 @@ from vidbrowse.core.query.nodes import (
     MARK_FIELDS,
     MAX_FUZZY_DISTANCE,
     RANGE_FIELDS,
+    SIMILAR_FIELD,
     TEXT_FIELDS,
     VALUE_FIELDS,
     And,
@@ -44,7 +45,9 @@ from vidbrowse.core.query.nodes import (
     Not,
     NoteMatch,
     Or,
+    Similar,
     Term,
+    positive_similar,
     positive_terms,
     span_end,
     span_start,
@@ -118,7 +121,8 @@ def _canonical_field(name: str, position: int) -> str:
     if canonical is None:
         close = difflib.get_close_matches(name.lower(), sorted(FIELD_NAMES), n=1)
         hint = f" — did you mean {close[0]}:?" if close else ""
-        known = TEXT_FIELDS + EXACT_FIELDS + LINK_FIELDS + RANGE_FIELDS + MARK_FIELDS
+        known = (*TEXT_FIELDS, *EXACT_FIELDS, *LINK_FIELDS, *RANGE_FIELDS, *MARK_FIELDS,
+                 SIMILAR_FIELD)  # fmt: skip
         main = ", ".join(f"{f}:" for f in known)
         raise QueryError(f"unknown field '{name}:'{hint} (fields: {main})", position)
     return canonical
@@ -134,9 +138,11 @@ def _field_atom(
         return replace(parse_range(canonical, value, value_start), start=name_start, end=end)
     if canonical in LINK_FIELDS:
         return _link_atom(name, value, value_start, name_start, end)
-    if canonical in EXACT_FIELDS:
+    if canonical in EXACT_FIELDS or canonical == SIMILAR_FIELD:
         if not value.strip():
             raise QueryError(f"empty value after '{name}:'", value_start)
+        if canonical == SIMILAR_FIELD:
+            return Similar(value, start=name_start, end=end)
         return Exact(canonical, value, start=name_start, end=end)
     if quoted:
         if _is_blank_word(value):
@@ -410,6 +416,7 @@ class ParsedQuery:
     text: str
     tree: Node
     terms: tuple[Term, ...]  # the positive terms: words to score and highlight
+    similar: tuple[Similar, ...] = ()  # the positive `similar:`, scored by likeness
 
     @classmethod
     def parse(cls, text: str) -> ParsedQuery:
@@ -419,7 +426,7 @@ class ParsedQuery:
     @classmethod
     def of(cls, tree: Node, text: str = "") -> ParsedQuery:
         """A tree built by code rather than typed (`text` is then only a label)."""
-        return cls(text, tree, tuple(positive_terms(tree)))
+        return cls(text, tree, tuple(positive_terms(tree)), tuple(positive_similar(tree)))
 
     @property
     def has_words(self) -> bool:
@@ -427,14 +434,19 @@ class ParsedQuery:
         return bool(self.terms)
 
     @property
+    def ranked(self) -> bool:
+        """Whether relevance is a meaningful sort: positive words, or `similar:`."""
+        return bool(self.terms or self.similar)
+
+    @property
     def uses_marks(self) -> bool:
         """Whether the query tests the user's marks or notes (`is:`, `has:`, `note:`)."""
         return uses_marks(self.tree)
 
     def default_sort(self) -> str:
-        """The order of results when none is asked for: by relevance when the query has words,
-        else newest upload first. The one place this is decided."""
-        return "relevance" if self.terms else "uploaded"
+        """The order of results when none is asked for: by relevance when the query has words
+        or `similar:`, else newest upload first. The one place this is decided."""
+        return "relevance" if self.ranked else "uploaded"
 
 
 def format_value(value: str) -> str:

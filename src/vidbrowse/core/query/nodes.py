@@ -25,6 +25,8 @@ LINK_FIELDS = ("link",)
 RANGE_FIELDS = ("duration", "views", "likes", "dislikes", "uploaded", "posted")
 COUNT_FIELDS = ("views", "likes", "dislikes")
 DATE_FIELDS = ("uploaded", "posted")
+# `similar:VID_ID`: the posts most like one post (see similar.py).
+SIMILAR_FIELD = "similar"
 # Fields answered from the user's marks and notes (see marks.py), not from the archive.
 MARK_FIELDS = ("is", "has", "note")
 # `is:` values → the MarkTest name they stand for; `has:` values → the same, or `link` (any
@@ -36,6 +38,7 @@ HAS_VALUES = {"note": "note", "notes": "note", "link": "link", "links": "link"}
 FIELD_NAMES: dict[str, str] = {
     name: name for name in TEXT_FIELDS + EXACT_FIELDS + LINK_FIELDS + RANGE_FIELDS + MARK_FIELDS
 }
+FIELD_NAMES[SIMILAR_FIELD] = SIMILAR_FIELD
 FIELD_NAMES.update(
     tags="tag",
     categories="category",
@@ -143,6 +146,17 @@ class NoteMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Similar:
+    """`similar:VID_ID` (or a post's path): the posts most like that post, sharing its
+    significant words, tags or channel, the post itself (and its copies) left out; ranked by
+    likeness under relevance (see similar.py). An id no post has matches nothing."""
+
+    target: str
+    start: int = _span()
+    end: int = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     items: tuple[Node, ...]
     start: int = _span()
@@ -163,7 +177,7 @@ class Not:
     end: int = _span()
 
 
-Node = Everything | Term | Exact | Link | Range | MarkTest | NoteMatch | And | Or | Not
+Node = Everything | Term | Exact | Link | Range | MarkTest | NoteMatch | Similar | And | Or | Not
 
 
 def span_start(node: Node) -> int:
@@ -179,16 +193,21 @@ def span_end(node: Node) -> int:
 def positive_terms(node: Node) -> list[Term]:
     """The Terms not negated (an even number of NOTs counts as none), in query order: the
     words to highlight and score."""
-    return _terms(node, negated=False)
+    return [n for n in _positive(node, negated=False) if isinstance(n, Term)]
 
 
-def _terms(node: Node, negated: bool) -> list[Term]:
-    if isinstance(node, Term):
+def positive_similar(node: Node) -> list[Similar]:
+    """The `similar:` nodes not negated, in query order: their likeness is scored."""
+    return [n for n in _positive(node, negated=False) if isinstance(n, Similar)]
+
+
+def _positive(node: Node, negated: bool) -> list[Term | Similar]:
+    if isinstance(node, Term | Similar):
         return [] if negated else [node]
     if isinstance(node, Not):
-        return _terms(node.item, not negated)
+        return _positive(node.item, not negated)
     if isinstance(node, And | Or):
-        return [term for item in node.items for term in _terms(item, negated)]
+        return [found for item in node.items for found in _positive(item, negated)]
     return []
 
 

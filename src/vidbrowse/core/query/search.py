@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.links import query_parts
 from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
+from vidbrowse.core.query import similar
 from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.editing import facet_selections, top_items
 from vidbrowse.core.query.language import ParsedQuery
@@ -40,6 +42,7 @@ from vidbrowse.core.query.nodes import (
     NoteMatch,
     Or,
     Range,
+    Similar,
     Term,
 )
 from vidbrowse.core.query.ranking import Listed, Ranking
@@ -171,6 +174,7 @@ def execute(
     reverse: bool,
     facet_limit: int | None,
     marks: Marks | None = None,
+    text_of: Callable[[int], str] | None = None,
 ) -> Results:
     """Evaluate `query` over `columns` (words through `searcher`) into ordered Results.
     `docnum_rowids`: the rowid of each docnum of `searcher`, -1 for deleted documents (an
@@ -184,6 +188,7 @@ def execute(
     Equal scores (e.g. posts matched only through `OR tag:x`) follow newest upload first.
     `reverse` flips the whole order, except that posts with an unknown sort value stay last.
     `marks` answers `is:`, `has:` and `note:`; None means no marks (every post unread).
+    `text_of(rowid)`: a post's clean text, for `similar:` (None: its title and tags only).
     """
     if sort is None:
         sort = query.default_sort()
@@ -191,7 +196,7 @@ def execute(
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORT_KEYS)}")
     started = time.perf_counter()
     doc_positions, _ = columns.docnum_positions(docnum_rowids)
-    evaluator = _Evaluator(columns, searcher, doc_positions, marks)
+    evaluator = _Evaluator(columns, searcher, doc_positions, marks, text_of or (lambda _: ""))
     # The items the whole query requires, each evaluated once: a facet field's alternatives are
     # counted over all of them but those holding its selection.
     items = top_items(query.tree)
@@ -199,13 +204,13 @@ def execute(
     mask = _all_of(item_masks, len(columns))
     evaluated = time.perf_counter()
 
-    terms = list(query.terms) if sort == "relevance" else []
     order: Listed | Ranking
-    if terms:
+    if sort == "relevance" and query.ranked:
         by_upload = columns.order("uploaded", False)
         positions = by_upload[mask[by_upload]]
         # Equal scores stay in upload order.
-        order = Ranking(positions, evaluator.scores(terms)[positions], reverse)
+        scores = evaluator.scores(query.terms, query.similar)
+        order = Ranking(positions, scores[positions], reverse)
     else:  # relevance without words means nothing: upload order
         by_key = columns.order("uploaded" if sort == "relevance" else sort, reverse)
         positions = by_key[mask[by_key]]
@@ -261,8 +266,11 @@ class _Evaluator:
         searcher: Searcher,
         doc_positions: np.ndarray,
         marks: Marks | None,
+        text_of: Callable[[int], str],
     ) -> None:
         self.columns = columns
+        self.text_of = text_of
+        self._likeness: dict[Similar, np.ndarray] = {}
         self.marks = marks
         self.searcher = searcher
         self.reader = searcher.reader()
@@ -284,6 +292,8 @@ class _Evaluator:
             return self.columns.in_range(node.field, node.low, node.high)
         if isinstance(node, MarkTest):
             return self._marked(node.name)
+        if isinstance(node, Similar):
+            return self.likeness(node) > 0
         if isinstance(node, NoteMatch):
             if self.marks is None:
                 return np.zeros(size, dtype=bool)
@@ -333,11 +343,11 @@ class _Evaluator:
         # The cached mask is shared: callers (And/Or) copy before combining, Not makes a new one.
         return self.marks.mask(self.columns, name)
 
-    def scores(self, terms: list[Term]) -> np.ndarray:
+    def scores(self, terms: Sequence[Term], likes: Sequence[Similar] = ()) -> np.ndarray:
         """Relevance of every position to `terms` (0 where none of them occurs): BM25F, summed
-        over the index words the terms stand for (see FIELD_WEIGHTS)."""
+        over the index words the terms stand for (see FIELD_WEIGHTS); plus the likeness to
+        each `similar:` in `likes`."""
         scores = np.zeros(len(self.columns), dtype=np.float64)
-        documents = max(self.reader.doc_count(), 1)
         for term in terms:
             queries = self.alternatives(term) or []
             words = [
@@ -345,20 +355,58 @@ class _Evaluator:
                 for q in queries
                 for word in (q.words if isinstance(q, wq.Phrase) else [q.text])
             ]
-            by_word: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
-            for (fieldname, word), (docnums, weights) in zip(
-                words, self._postings_of(words), strict=True
-            ):
-                by_word.setdefault(word, []).append((fieldname, docnums, weights))
-            for fields in by_word.values():
-                docnums, frequency = self._frequency(fields)
-                positions = self.doc_positions[docnums]
-                live = positions >= 0
-                found = int(live.sum())
-                idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
-                tf = frequency[live]
-                scores[positions[live]] += idf * tf * (K1 + 1) / (tf + K1)
+            self._add_scores(scores, words, None)
+        for node in likes:
+            scores += self.likeness(node)
         return scores
+
+    def word_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """BM25F of every position for index words (stems) in every field, each times its
+        weight (similar.Scorer)."""
+        scores = np.zeros(len(self.columns), dtype=np.float64)
+        self._add_scores(scores, [(f, word) for word in weights for f in WORD_FIELDS], weights)
+        return scores
+
+    def _add_scores(
+        self, scores: np.ndarray, words: list[tuple[str, str]], weights: dict[str, float] | None
+    ) -> None:
+        """Add to `scores` the BM25F of each word of `words` (fieldname, index word), times
+        its weight in `weights` (None: 1)."""
+        documents = self.documents()
+        by_word: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+        for (fieldname, word), (docnums, frequencies) in zip(
+            words, self._postings_of(words), strict=True
+        ):
+            by_word.setdefault(word, []).append((fieldname, docnums, frequencies))
+        for word, fields in by_word.items():
+            docnums, frequency = self._frequency(fields)
+            positions = self.doc_positions[docnums]
+            live = positions >= 0
+            found = int(live.sum())
+            idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
+            tf = frequency[live]
+            weight = 1.0 if weights is None else weights[word]
+            scores[positions[live]] += weight * idf * tf * (K1 + 1) / (tf + K1)
+
+    def documents(self) -> int:
+        """Documents in the index (similar.Scorer)."""
+        return max(self.reader.doc_count(), 1)
+
+    def document_counts(self, words: Sequence[tuple[str, str]]) -> list[int]:
+        """Documents holding each (fieldname, index word) (similar.Scorer)."""
+        return self.segments.documents_of(words)
+
+    def likeness(self, node: Similar) -> np.ndarray:
+        """How much each position is like the post `node` names (see similar.py): once per
+        search, for its mask and its scores."""
+        found = self._likeness.get(node)
+        if found is None:
+            source = similar.find_source(self.columns, node.target, self.text_of)
+            found = np.zeros(len(self.columns))
+            if source is not None:
+                found = similar.likeness(source, self)
+            self._likeness[node] = found
+        return found
 
     def _frequency(
         self, fields: list[tuple[str, np.ndarray, np.ndarray]]

@@ -114,6 +114,10 @@ def _read_both_ways(reader: IndexReader) -> str | None:
             if table.scan("text", start, 50, None) != public.scan(leaf, "text", start, 50):
                 return f"term lists differ ({start!r})"
         terms = [("text", term) for term in leaf.lexicon("text")]
+        counts = dict(table.documents_of([*terms, ("text", b"absent")]))
+        for i, (_, term) in enumerate([*terms, ("text", b"absent")]):
+            if counts.get(i, 0) != public.documents(leaf, "text", term):
+                return f"document counts differ ({term!r})"
         read = dict(table.postings_of(terms))
         for i, (_, term) in enumerate(terms):
             found = read.get(i)

@@ -52,6 +52,12 @@ def postings(leaf: IndexReader, fieldname: str, term: bytes) -> Postings | None:
     return ids, weights
 
 
+def documents(leaf: IndexReader, fieldname: str, term: bytes) -> int:
+    """How many documents of one segment hold a term, deleted ones included (0: none)."""
+    _used()
+    return leaf.doc_frequency(fieldname, term)
+
+
 def leaf_postings(
     leaf: IndexReader, fieldname: str, text: str, values: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
