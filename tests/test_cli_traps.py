@@ -102,6 +102,7 @@ EMPTY_FOLDER = {  # every command that opens an archive: a folder without posts 
     "index": ("index", "{empty}"),
     "search": ("search", "{empty}", "x"),
     "show": ("show", "{empty}", "someid"),
+    "similar": ("similar", "{empty}", "someid"),
     "facets": ("facets", "{empty}", "x"),
     "stats": ("stats", "{empty}", "x"),
     "problems": ("problems", "{empty}"),

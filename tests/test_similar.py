@@ -8,55 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from helpers.similar import write_similar_archive
 from vidbrowse.core.engine.postings import PostingSources
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import ParsedQuery, QueryError, parse_query
 from vidbrowse.core.query.nodes import Not, Similar
-
-FILLER = ["guitar chords for beginners", "football highlights of the week", "city travel vlog",
-          "cooking pasta at home", "piano cover of a song", "news of the day in brief"]  # fmt: skip
-
-
-def post(
-    name: str, vid_id: str, title: str, *, tags: list[str], channel: str, body: str
-) -> tuple[str, str]:
-    tag_list = ", ".join(f'"{tag}"' for tag in tags)
-    return name, (
-        f'---\ntitle: "{title}"\nvid_id: "{vid_id}"\ntags: [{tag_list}]\nchannel: "{channel}"\n'
-        f'vid_date: "2019-05-01T00:00:00Z"\nviewcount: "10"\n---\n{body}\n'
-    )
-
-
-SOURCE = post("source.md", "SRC", "Sourdough bread baking with a wild starter",
-              tags=["sourdough", "baking"], channel="Crumb Lab",
-              body="Feeding the starter, hydration at 75 percent, the autolyse, folding the "
-                   "dough and the bake in a dutch oven. Sourdough crumb and crust.")  # fmt: skip
-POSTS = [
-    SOURCE,
-    # The same video at another path: the post itself, never listed.
-    ("copy.md", SOURCE[1].replace("title: \"Sourdough", "title: \"Copy of sourdough")),
-    post("twin.md", "TWIN", "Sourdough bread baking with a wild starter, part 2",
-         tags=["sourdough", "baking"], channel="Other Oven",
-         body="Feeding the starter, hydration at 75 percent, folding the dough, the dutch oven "
-              "bake. Sourdough crumb and crust again."),
-    post("bagel.md", "BAGEL", "Bagels: boiling and baking the dough", tags=["baking"],
-         channel="Bagel Shop", body="Boil, then bake in the oven. A chewy crust."),
-    # As the above but for one shared word less ("crust"), in the post's own channel.
-    post("bagel2.md", "BAGEL2", "Bagels: boiling and baking the dough", tags=["baking"],
-         channel="Crumb Lab", body="Boil, then bake in the oven. A chewy bite."),
-    *(post(f"filler{i}.md", f"FILL{i}", f"{FILLER[i % len(FILLER)]} {i}", tags=[f"misc{i}"],
-           channel=f"Channel {i}", body=f"The video of the day, number {i}, with a and the.")
-      for i in range(30)),
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("similar")
     archive, cache = root / "archive", root / "cache"
-    (archive / "_posts").mkdir(parents=True)
-    for name, text in POSTS:
-        (archive / "_posts" / name).write_text(text, encoding="utf-8")
+    write_similar_archive(archive)
     with Library.open(archive, cache_dir=cache) as library:
         library.update()
     return archive, cache
@@ -77,13 +40,17 @@ def test_posts_sharing_less_follow_and_the_channel_counts(library: Library) -> N
     found = similar_ids(library, "similar:SRC")
     # The bagel posts share words ("baking", "dough", "oven") and a tag; the one in the post's
     # own channel comes first, though the other shares "crust" too.
-    assert found[1:3] == ["BAGEL2", "BAGEL"]
+    assert found[1:3] == ["BAGEL2", "-BAGEL"]
 
 
 def test_unrelated_posts_are_not_listed(library: Library) -> None:
     """The fillers share only common words ("the", "a", "with") with the post."""
     found = similar_ids(library, "similar:SRC")
     assert not [vid for vid in found if vid.startswith("FILL")]
+
+
+def test_a_post_sharing_nothing_lists_nothing(library: Library) -> None:
+    assert similar_ids(library, "similar:LONE") == []
 
 
 def test_a_post_is_found_by_its_path_too(library: Library) -> None:

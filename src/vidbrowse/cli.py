@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from vidbrowse.cliparse import (
+    ID_COMMANDS,
     LOCATE_WORDS,
     SUBCOMMANDS,
     arrange,
@@ -29,14 +30,16 @@ from vidbrowse.cliparse import (
 from vidbrowse.core.display import plural
 
 if TYPE_CHECKING:
+    from vidbrowse.core.archive.post import Post
     from vidbrowse.core.archive.scan import Scan
     from vidbrowse.core.library.library import Library, Progress, UpdateSummary
     from vidbrowse.core.query.language import ParsedQuery
+    from vidbrowse.core.query.search import Results
     from vidbrowse.core.review.marks import Marks
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_TROUBLE = 0, 1, 2, 3
 # Commands that, run as the program, end without the interpreter's teardown (see _quick_exit).
-QUICK_EXIT = ("search", "show", "facets", "stats", "problems")
+QUICK_EXIT = ("search", "show", "similar", "facets", "stats", "problems")
 
 
 class CliError(Exception):
@@ -221,7 +224,6 @@ def open_marks(library: Library, *, needed: bool) -> Marks | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from vidbrowse import output
     from vidbrowse.core.display import printable
     from vidbrowse.core.query import spelling
 
@@ -242,22 +244,37 @@ def cmd_search(args: argparse.Namespace) -> int:
     elif corrected is not None:
         print(f"vidbrowse: did you mean `{printable(corrected)}`? (--correct searches it)",
               file=sys.stderr)
+    return _write_results(library, results, args.format, limit, args.output, marks)
+
+
+def _write_results(
+    library: Library,
+    results: Results,
+    form: str,
+    limit: int,
+    path: Path | None,
+    marks: Marks | None,
+) -> int:
+    """The first `limit` results (0: all) as a table or a machine format, to `path` or
+    standard output, then (for the table or a file) how many on stderr; the exit code."""
+    from vidbrowse import output
+
     shown = results.total if limit == 0 else min(limit, results.total)
-    with _destination(args.output) as out:
-        if args.format == "table":
+    with _destination(path) as out:
+        if form == "table":
             width = shutil.get_terminal_size().columns if out.isatty() else None
             if shown:
                 output.results_table(results.rows(0, shown), width, out)
         else:
             from vidbrowse.core.reports.export import export
 
-            export(library, results, args.format, out, marks=marks, limit=shown)
-    if args.format == "table" or args.output is not None:
+            export(library, results, form, out, marks=marks, limit=shown)
+    if form == "table" or path is not None:
         count = plural(results.total, "result")
         part = f"{shown:,} of " if shown < results.total else ""
         print(f"{part}{count}, sorted by {results.sort}"
               f"{' (reversed)' if results.reverse else ''}"
-              f"{f', written to {args.output}' if args.output else ''}", file=sys.stderr)
+              f"{f', written to {path}' if path else ''}", file=sys.stderr)
     return EXIT_OK if results.total else EXIT_NOT_FOUND
 
 
@@ -284,17 +301,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if not args.vid_id:
         raise CliError("show needs a video id (or a post's path)", EXIT_USAGE)
     library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
-    from vidbrowse.core.archive.names import path_text
-
-    # A path as shown, or a file's real name (its bytes, as the shell passed them): escaped.
-    real = path_text(os.fsencode(args.vid_id))
-    given = args.vid_id if args.vid_id.isprintable() else real
-    posts = library.find(given)
-    if not posts:
-        post = library.post(given) or library.post(real)
-        posts = [post] if post else []
-    if not posts:
-        raise CliError(f"no post with id or path {args.vid_id!r}", EXIT_NOT_FOUND)
+    posts = _posts_named(library, args.vid_id)
     marks = open_marks(library, needed=False)
     for number, post in enumerate(posts):
         mark = marks.get(post) if marks is not None else DEFAULT
@@ -305,6 +312,37 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print("\n" + "─" * 40 + "\n")
             output.post_text(post, mark, sys.stdout)
     return EXIT_OK
+
+
+def _posts_named(library: Library, given: str) -> list[Post]:
+    """The posts with the video id `given`, else the post at that path (as shown, or the file's
+    real name: its bytes, as the shell passed them); a CliError (exit 1) when none."""
+    from vidbrowse.core.archive.names import path_text
+
+    real = path_text(os.fsencode(given))
+    shown = given if given.isprintable() else real
+    posts = library.find(shown)
+    if not posts:
+        post = library.post(shown) or library.post(real)
+        posts = [post] if post else []
+    if not posts:
+        raise CliError(f"no post with id or path {given!r}", EXIT_NOT_FOUND)
+    return posts
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from vidbrowse.core.query.language import format_value
+
+    if not args.vid_id:
+        raise CliError("similar needs a video id (or a post's path)", EXIT_USAGE)
+    if args.limit < 0:
+        raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
+    library = _with_posts(open_library(args.archive, args.index_dir), args.archive)
+    post = _posts_named(library, args.vid_id)[0]
+    query = _parsed(f"similar:{format_value(post.vid_id or post.path)}")
+    marks = open_marks(library, needed=False)
+    results = library.search(query, facet_limit=0, marks=marks)
+    return _write_results(library, results, args.format, args.limit, None, marks)
 
 
 def cmd_facets(args: argparse.Namespace) -> int:
@@ -439,7 +477,7 @@ def command_archive(args: argparse.Namespace) -> None:
 
     args.archive = configured_archive()
     if args.archive is None:
-        what = "video id" if args.command == "show" else "query"
+        what = "video id" if args.command in ID_COMMANDS else "query"
         why = f" ({taken!r} is not a folder: it was taken as the {what})" if taken else ""
         raise CliError(f"no archive given{why}: name one, or set $VIDBROWSE_ARCHIVE or "
                        f"'archive' in {config_path()}", EXIT_USAGE)  # fmt: skip
@@ -453,7 +491,8 @@ def run_app(archive: Path, index_dir: Path | None, query: str) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "index": cmd_index, "search": cmd_search, "show": cmd_show, "facets": cmd_facets,
+    "index": cmd_index, "search": cmd_search, "show": cmd_show, "similar": cmd_similar,
+    "facets": cmd_facets,
     "stats": cmd_stats, "problems": cmd_problems, "locate": cmd_locate, "demo": cmd_demo,
     "completion": cmd_completion,
 }

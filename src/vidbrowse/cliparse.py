@@ -14,13 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SUBCOMMANDS = ("index", "search", "show", "facets", "stats", "problems", "locate", "demo",
-               "completion")  # fmt: skip
+SUBCOMMANDS = ("index", "search", "show", "similar", "facets", "stats", "problems", "locate",
+               "demo", "completion")  # fmt: skip
 SHELLS = ("bash", "zsh", "fish")
 # `vidbrowse locate WHAT`: these words name a folder or file rather than an archive.
 LOCATE_WORDS = ("config", "data", "cache")
 # Commands whose second positional is a query (the first being the archive).
 QUERY_COMMANDS = ("search", "facets", "stats")
+# Commands whose second positional is a video id (or a post's path).
+ID_COMMANDS = ("show", "similar")
 ARCHIVE_HELP = ("folder holding the posts (default: $VIDBROWSE_ARCHIVE, else 'archive' in the "
                 "config file)")  # fmt: skip
 
@@ -160,6 +162,21 @@ def build_parser() -> Parser:
     show.add_argument("--json", action="store_true",
                       help="JSON, with 'text', 'links' and the marks")
 
+    add["similar"] = similar = _command(
+        commands, "similar", "[ARCHIVE] VID_ID [--limit N] [--json]",
+        help="the posts most like one post",
+        description="List the posts most like one post (by video id, or its path): sharing its "
+                    "significant words (the title's weigh most), tags and channel, best first, "
+                    "the post itself left out. The same as searching similar:VID_ID.")
+    _archive(similar)
+    similar.add_argument("vid_id", nargs="?",
+                         help="the video id, or the post's path in the archive")
+    similar.takes_dashed_ids = True
+    similar.add_argument("--limit", type=int, default=20, metavar="N",
+                         help="at most N posts (0: all; default 20)")
+    similar.add_argument("--json", dest="format", action="store_const", const="json",
+                         default="table", help="one JSON object per line, as search --json")
+
     add["facets"] = facets = _command(
         commands, "facets", "[ARCHIVE] [QUERY] [--field FIELD] [--limit N] [--json]",
         help="count tags, channels or categories",
@@ -243,15 +260,15 @@ def build_app_parser() -> Parser:
 
 def place_positionals(args: argparse.Namespace) -> str | None:
     """Settle a lone positional: for a query command it is the archive when it is an existing
-    folder, else the query; for `show` it is the video id. Returns the positional that was
+    folder, else the query; for `show` and `similar` it is the video id. Returns the positional
     taken as the query or id (None when the archive was given or the command takes no query)."""
-    second = "vid_id" if args.command == "show" else "query"
-    if args.command not in (*QUERY_COMMANDS, "show"):
+    second = "vid_id" if args.command in ID_COMMANDS else "query"
+    if args.command not in (*QUERY_COMMANDS, *ID_COMMANDS):
         return None
     if getattr(args, second) is not None:
         return None
     lone, folder = args.archive, args.archive and Path(args.archive).expanduser().is_dir()
-    if lone is None or (folder and args.command != "show"):
+    if lone is None or (folder and args.command not in ID_COMMANDS):
         setattr(args, second, "")
         return None
     setattr(args, second, lone)

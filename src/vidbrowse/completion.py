@@ -24,10 +24,11 @@ def query_words() -> list[str]:
         IS_VALUES,
         LINK_FIELDS,
         RANGE_FIELDS,
+        SIMILAR_FIELD,
         TEXT_FIELDS,
     )
 
-    names = (*TEXT_FIELDS, *EXACT_FIELDS, *LINK_FIELDS, *RANGE_FIELDS, "note")
+    names = (*TEXT_FIELDS, *EXACT_FIELDS, *LINK_FIELDS, *RANGE_FIELDS, "note", SIMILAR_FIELD)
     fields = [f"{name}:" for name in names]
     return [*fields, *(f"is:{v}" for v in IS_VALUES), *(f"has:{v}" for v in HAS_VALUES)]
 
