@@ -83,7 +83,7 @@ COMMANDS: tuple[Command, ...] = (
         "cycle_sort",
         "s",
         "Sort",
-        "Cycle the sort order: relevance, uploaded, posted, views, likes, duration, title.",
+        "Cycle: relevance, uploaded, posted, views, likes, duration, title.",
         footer=True,
     ),
     Command("reverse", "r", "Reverse", "Reverse the sort order.", footer=True),
@@ -172,6 +172,13 @@ COMMANDS: tuple[Command, ...] = (
         "L",
         "Links",
         "Pick one of the post's links: Enter or c copies it, o opens it.",
+        where=(MAIN, READER),
+    ),
+    Command(
+        "similar",
+        "M",
+        "More like this",
+        "List the posts most like this one (similar:ID); Esc goes back.",
         where=(MAIN, READER),
     ),
     Command(

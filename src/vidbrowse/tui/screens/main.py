@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import SORT_KEYS
-from vidbrowse.core.query.language import ParsedQuery, QueryError
+from vidbrowse.core.query.language import ParsedQuery, QueryError, format_value
 from vidbrowse.core.query.search import Results, Row
 from vidbrowse.tui.commands import MAIN, bindings
 from vidbrowse.tui.facet_filters import FacetFilters
@@ -52,7 +52,7 @@ FACET_LIMIT = 50
 def next_sort(current: str | None, query: str) -> str:
     """The sort after `current` (SORT_KEYS' order); relevance only for a query with words."""
     try:
-        words = ParsedQuery.parse(query).has_words
+        words = ParsedQuery.parse(query).ranked
     except QueryError:
         words = False
     keys = [key for key in SORT_KEYS if words or key != "relevance"]
@@ -113,6 +113,8 @@ class MainScreen(Screen[None]):
         self.post: Post | None = None  # the loaded post of the highlighted row
         self._debounce: Timer | None = None
         self.exact_query: str | None = None  # searched as typed: its correction was declined
+        # (the query before, the query `M` wrote, its post) per `M`: Esc on the list goes back.
+        self.before_similar: list[tuple[str, str, Row]] = []
         self.filters = FacetFilters(self)
         self.posts = PostActions(self, review)
         self.reviewing = ReviewActions(self, library, review, key_display)
@@ -366,6 +368,26 @@ class MainScreen(Screen[None]):
     def action_back(self) -> None:
         if self.focused is not self.results_list:
             self.results_list.focus()
+            return
+        if self.before_similar:
+            before, wrote, row = self.before_similar.pop()
+            if wrote == self.query_bar.text:
+                self.query_bar.set_text(before)
+                self.search_now(keep_row=row)
+                return
+            self.before_similar.clear()  # the query moved on since `M`: no going back
+
+    def action_similar(self) -> None:
+        row = self.results_list.current
+        if row is None:
+            return
+        while not self.is_active:  # from the reader over this screen
+            self.app.pop_screen()
+        text = f"similar:{format_value(row.vid_id or row.path)}"
+        self.before_similar.append((self.query_bar.text, text, row))
+        self.query_bar.set_text(text)
+        self.search_now()
+        self.results_list.focus()
 
     @on(FacetPane.Toggled)
     def _facet_toggled(self, event: FacetPane.Toggled) -> None:
