@@ -360,11 +360,11 @@ class _Evaluator:
             scores += self.likeness(node)
         return scores
 
-    def word_scores(self, weights: dict[str, float]) -> np.ndarray:
-        """BM25F of every position for index words (stems) in every field, each times its
-        weight (similar.Scorer)."""
+    def word_scores(self, weights: dict[str, float], fields: Sequence[str]) -> np.ndarray:
+        """BM25F of every position for index words (stems) in `fields`, each times its weight
+        (similar.Scorer)."""
         scores = np.zeros(len(self.columns), dtype=np.float64)
-        self._add_scores(scores, [(f, word) for word in weights for f in WORD_FIELDS], weights)
+        self._add_scores(scores, [(f, word) for word in weights for f in fields], weights)
         return scores
 
     def _add_scores(

@@ -27,11 +27,15 @@ from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.facets import Facet
 
 # How much a word of the post weighs by the field it is in (the channel counts as a whole).
-SOURCE_WEIGHTS = {"title": 3.0, "tags": 2.0, "text": 1.0}
+# These and the constants below were chosen on scripts/bench_similar.py (BENCHMARKS.md).
+SOURCE_WEIGHTS = {"title": 2.0, "tags": 1.5, "text": 1.0}
+# Where other posts are searched for the words: not in channel names ("Bill and Ted" is no
+# TED talk); a shared channel counts as a whole (CHANNEL_WEIGHT).
+MATCHED = ("title", "tags", "text")
 SATURATION = 1.2  # BM25's k1: the 5th "subscribe" of a description adds little
-SIGNIFICANT = 25  # words kept, as Lucene's maxQueryTerms
+SIGNIFICANT = 40  # words kept (Lucene's maxQueryTerms is 25: 40 measured better here)
 TEXT_LIMIT = 20_000  # characters of the post's text read: a 16 MB post is no slower
-TAG_WEIGHT = 2.0
+TAG_WEIGHT = 3.0
 CHANNEL_WEIGHT = 2.0
 MIN_SHARE = 0.05
 
@@ -49,8 +53,9 @@ class Scorer(Protocol):
         """Documents holding each (field, word)."""
         ...
 
-    def word_scores(self, weights: dict[str, float]) -> np.ndarray:
-        """BM25F of each position for these index words (stems), each times its weight."""
+    def word_scores(self, weights: dict[str, float], fields: Sequence[str]) -> np.ndarray:
+        """BM25F of each position for these index words (stems) in `fields`, each times its
+        weight."""
         ...
 
 
@@ -117,7 +122,7 @@ def likeness(source: Source, scorer: Scorer) -> np.ndarray:
     """How much each position is like `source` (0: not enough to list; the post and its copies
     are 0)."""
     columns = scorer.columns
-    scores = scorer.word_scores(significant_words(source, scorer))
+    scores = scorer.word_scores(significant_words(source, scorer), MATCHED)
     scores += _shared(columns.facets["tag"], source.position, TAG_WEIGHT, len(columns))
     scores += _shared(columns.facets["channel"], source.position, CHANNEL_WEIGHT, len(columns))
     own = scores[source.position]
