@@ -37,6 +37,7 @@ Query language (the same as `vidbrowse search`)
   duration:>10m  views:>1M  likes:1k..  uploaded:2014  posted:>=2021-06-01     ranges
   link:patreon  site:spotify.com  has:link           a post's links (apart from its words)
   is:starred  is:unread  has:note  note:word         your marks and notes
+  similar:VQuegI_wGhk                                the posts most like that one (M)
 Ticking a tag, channel or category rewrites the query: the query is always the whole truth."""
 
 
