@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import cli_env
 from helpers.cli import run_text as run
 from helpers.similar import write_similar_archive
 from vidbrowse.cliparse import build_parser
@@ -18,12 +18,8 @@ from vidbrowse.completion import script
 def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("archive")
     write_similar_archive(root)
-    env = os.environ | {
-        "VIDBROWSE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
-        "VIDBROWSE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-        "VIDBROWSE_CONFIG_DIR": str(tmp_path_factory.mktemp("config")),
-    }
-    return root, env
+    config = {"VIDBROWSE_CONFIG_DIR": str(tmp_path_factory.mktemp("config"))}
+    return root, cli_env(tmp_path_factory.mktemp("cache")) | config
 
 
 def test_the_table_lists_the_closest_first(archive: tuple[Path, dict[str, str]]) -> None:

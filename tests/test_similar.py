@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.similar import write_similar_archive
+from helpers.similar import indexed_similar_archive
 from vidbrowse.core.engine.postings import PostingSources
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import ParsedQuery, QueryError, parse_query
@@ -17,12 +17,7 @@ from vidbrowse.core.query.nodes import Not, Similar
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("similar")
-    archive, cache = root / "archive", root / "cache"
-    write_similar_archive(archive)
-    with Library.open(archive, cache_dir=cache) as library:
-        library.update()
-    return archive, cache
+    return indexed_similar_archive(tmp_path_factory.mktemp("similar"))
 
 
 def similar_ids(library: Library, query: str) -> list[str]:

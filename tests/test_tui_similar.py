@@ -4,10 +4,12 @@ the query before, on the same post. Keys in, the screen read back."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
-from helpers.similar import write_similar_archive
+from helpers.similar import indexed_similar_archive
 from helpers.tui import SIZE, screen_text, settle, synchronous, type_query
 from vidbrowse.core.library.library import Library
 from vidbrowse.tui.app import VidbrowseApp
@@ -18,12 +20,7 @@ TWIN_TITLE = "Sourdough bread baking with a wild starter, part 2"
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("tui-similar")
-    archive, cache = root / "archive", root / "cache"
-    write_similar_archive(archive)
-    with Library.open(archive, cache_dir=cache) as library:
-        library.update()
-    return archive, cache
+    return indexed_similar_archive(tmp_path_factory.mktemp("tui-similar"))
 
 
 def highlighted(app: VidbrowseApp) -> str | None:
@@ -53,23 +50,22 @@ async def test_m_lists_the_closest_posts_and_escape_goes_back(library: Library) 
         assert highlighted(app) == "SRC"
 
 
+async def press(pilot: Pilot[Any], app: VidbrowseApp, *keys: str) -> str:
+    """Press `keys` and let the searches land; the query bar's text then."""
+    await pilot.press(*keys)
+    await settle(pilot, app)
+    return app.main_screen.query_bar.text
+
+
 @synchronous
 async def test_m_twice_then_escape_twice_walks_back(library: Library) -> None:
     app = VidbrowseApp(library, needs_update=False, query="wild starter")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("M")  # on the first result
-        await settle(pilot, app)
-        first = app.main_screen.query_bar.text
-        await pilot.press("M")  # on the closest post to it
-        await settle(pilot, app)
-        assert app.main_screen.query_bar.text != first
-        await pilot.press("escape")
-        await settle(pilot, app)
-        assert app.main_screen.query_bar.text == first
-        await pilot.press("escape")
-        await settle(pilot, app)
-        assert app.main_screen.query_bar.text == "wild starter"
+        first = await press(pilot, app, "M")  # on the first result
+        assert await press(pilot, app, "M") not in (first, "wild starter")  # on its closest
+        assert await press(pilot, app, "escape") == first
+        assert await press(pilot, app, "escape") == "wild starter"
 
 
 @synchronous
@@ -77,12 +73,9 @@ async def test_escape_does_not_undo_a_query_typed_since(library: Library) -> Non
     app = VidbrowseApp(library, needs_update=False, query="wild starter")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await pilot.press("M")
-        await settle(pilot, app)
+        await press(pilot, app, "M")
         await type_query(pilot, app, "bagels")
-        await pilot.press("enter", "escape")
-        await settle(pilot, app)
-        assert app.main_screen.query_bar.text == "bagels"
+        assert await press(pilot, app, "enter", "escape") == "bagels"
 
 
 @synchronous
@@ -92,8 +85,6 @@ async def test_m_in_the_reader_shows_the_closest_posts_to_the_post_read(library:
         await settle(pilot, app)
         await pilot.press("enter")
         assert isinstance(app.screen, ReaderScreen)
-        await pilot.press("M")
-        await settle(pilot, app)
+        assert await press(pilot, app, "M") == "similar:TWIN"
         assert app.screen is app.main_screen
-        assert app.main_screen.query_bar.text == "similar:TWIN"
         assert highlighted(app) == "SRC"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vidbrowse.core.library.library import Library
+
 FILLER = ["guitar chords for beginners", "football highlights of the week", "city travel vlog",
           "cooking pasta at home", "piano cover of a song", "news of the day in brief"]  # fmt: skip
 
@@ -50,3 +52,12 @@ def write_similar_archive(archive: Path) -> None:
     (archive / "_posts").mkdir(parents=True)
     for name, text in POSTS:
         (archive / "_posts" / name).write_text(text, encoding="utf-8")
+
+
+def indexed_similar_archive(root: Path) -> tuple[Path, Path]:
+    """The archive written and indexed under `root`; returns (archive, cache)."""
+    archive, cache = root / "archive", root / "cache"
+    write_similar_archive(archive)
+    with Library.open(archive, cache_dir=cache) as library:
+        library.update()
+    return archive, cache
