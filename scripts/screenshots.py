@@ -56,8 +56,17 @@ async def shoot(
             else:
                 await pilot.press(key)
         await pilot.pause(0.2)
-        path = app.save_screenshot(f"{name}.svg", str(out))
+        path = out / f"{name}.svg"
+        path.write_text(preserve_spaces(app.export_screenshot()), encoding="utf-8")
         print(path)
+
+
+def preserve_spaces(svg: str) -> str:
+    """The SVG with `xml:space="preserve"` on its root. Rich writes spaces as U+00A0 and
+    places each run of text at its cell; librsvg (rsvg-convert, many viewers) still trims a
+    run's leading U+00A0 unless told to preserve spaces: the error's caret showed at column 0,
+    counts touched their labels."""
+    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
 
 def main() -> int:

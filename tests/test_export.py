@@ -130,15 +130,33 @@ def test_unknown_format(library: Library, results: Results) -> None:
         export(library, results, "xml", io.StringIO())
 
 
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("", "all"),
+        ("   ", "all"),
+        ("music -tag:x", "music-tag-x"),
+        ('tag:"Café Olé" views:>1M', "tag-cafe-ole-views-1m"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("नमस्ते", "query"),
+        ("word " * 30, "word-word-word-word-word-word-word-word"),
+        ("x" * 100, "x" * 40),
+    ],
+)
+def test_an_export_name_carries_a_safe_short_slug_of_its_query(query: str, slug: str) -> None:
+    path = export_path("csv", Path("/out"), datetime(2026, 11, 29, 20, 45, 0), query=query)
+    assert path == Path("/out") / f"vidbrowse-{slug}-20261129-204500.csv"
+
+
 def test_export_file_is_atomic_and_named(
     library: Library, results: Results, tmp_path: Path
 ) -> None:
     first = export_path("json", tmp_path, datetime(2026, 11, 29, 20, 45, 0))
-    assert first == tmp_path / "vidbrowse-20261129-204500.jsonl"
+    assert first == tmp_path / "vidbrowse-all-20261129-204500.jsonl"
     assert export_file(library, results, "json", first, limit=3) == 3
     assert len(first.read_text(encoding="utf-8").splitlines()) == 3
     second = export_path("json", tmp_path, datetime(2026, 11, 29, 20, 45, 0))
-    assert second.name == "vidbrowse-20261129-204500-2.jsonl"
+    assert second.name == "vidbrowse-all-20261129-204500-2.jsonl"
 
     class Interrupted(Exception):
         pass

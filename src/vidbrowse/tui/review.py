@@ -145,7 +145,8 @@ class ReviewActions:
 
         def chosen(fmt: str | None) -> None:
             if fmt is not None:
-                export = partial(self._export, results, fmt, export_path(fmt, folder), what)
+                path = export_path(fmt, folder, query=results.query.text)
+                export = partial(self._export, results, fmt, path, what)
                 self.screen.run_worker(export, thread=True, group="export", exit_on_error=False)
 
         self.screen.app.push_screen(ExportDialog(results.total, str(folder), what), chosen)

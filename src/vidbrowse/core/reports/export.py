@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -32,6 +33,7 @@ CSV_FIELDS = (
     "dislikes", "tags", "categories", "links", "path", "source", "score", "starred", "read",
     "note",
 )  # fmt: skip
+SLUG_LENGTH = 40  # the query's part of an export's file name, at most
 # Multi-valued fields in one CSV cell.
 LIST_SEP = "; "
 # A cell starting with these is a formula to a spreadsheet (CSV injection): prefixed with '.
@@ -128,16 +130,34 @@ def export(
     return count
 
 
-def export_path(fmt: str, folder: Path | None = None, now: datetime | None = None) -> Path:
-    """A fresh file name for an export: `<folder>/vidbrowse-20261129-204500.csv` (folder: the
-    current one; `-2`, `-3`… when the name is taken)."""
+def query_slug(query: str) -> str:
+    """The query as a file name's part: ASCII letters and digits (accents dropped), runs of
+    anything else one `-`, at most SLUG_LENGTH characters; `all` for the empty query, `query`
+    for one with nothing left (e.g. only Devanagari or punctuation)."""
+    folded = unicodedata.normalize("NFKD", query.casefold()).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        cut = slug[:SLUG_LENGTH]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut  # at a word's end when it can
+    if slug:
+        return slug
+    return "query" if query.strip() else "all"
+
+
+def export_path(
+    fmt: str, folder: Path | None = None, now: datetime | None = None, *, query: str = ""
+) -> Path:
+    """A fresh file name for an export of `query`'s results:
+    `<folder>/vidbrowse-tag-music-20261129-204500.csv` (folder: the current one; `-2`, `-3`…
+    when the name is taken)."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     folder = Path.cwd() if folder is None else folder
-    path = folder / f"vidbrowse-{stamp}.{EXTENSIONS[fmt]}"
+    stem = f"vidbrowse-{query_slug(query)}-{stamp}"
+    path = folder / f"{stem}.{EXTENSIONS[fmt]}"
     number = 1
     while path.exists():
         number += 1
-        path = folder / f"vidbrowse-{stamp}-{number}.{EXTENSIONS[fmt]}"
+        path = folder / f"{stem}-{number}.{EXTENSIONS[fmt]}"
     return path
 
 

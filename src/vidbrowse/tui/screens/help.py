@@ -41,10 +41,18 @@ Query language (the same as `vidbrowse search`)
 Ticking a tag, channel or category rewrites the query: the query is always the whole truth."""
 
 
+# The app's movement commands, which a modal screen does not inherit: they scroll the text here.
+MOVES = ("cursor_down", "cursor_up", "page_down", "page_up", "top", "bottom")
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", show=True)
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", show=True),
+        *(command.binding_to(f"app.{command.id}") for command in COMMANDS if command.id in MOVES),
     ]
+
+    # Focused, the text is what the app's movement keys (j k g G PgUp PgDn) scroll.
+    AUTO_FOCUS = "#help-text"
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -59,7 +67,7 @@ class HelpScreen(ModalScreen[None]):
         self.key_display = key_display
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
+        with VerticalScroll(id="help-text") as scroll:
             scroll.border_title = "vidbrowse — keys"
             yield Static(keys_table(self.key_display))
             yield Static(Text("\n" + QUERY_HELP))

@@ -24,6 +24,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from vidbrowse.core.archive.post import Post
+from vidbrowse.core.display import printable
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import SORT_KEYS
 from vidbrowse.core.query.language import ParsedQuery, QueryError, format_value
@@ -61,10 +62,17 @@ def next_sort(current: str | None, query: str) -> str:
     return keys[(position + 1) % len(keys)]
 
 
-def status_line(results: Results | None, *, indexing: bool, selected: int = 0) -> Text:
+def status_line(
+    results: Results | None, *, indexing: bool, selected: int = 0, stale: bool = False
+) -> Text:
     """The line over the list: how many posts, their order, how many are selected, whether the
-    index is growing."""
+    index is growing; `stale`: the query bar holds a malformed query, so say which query the
+    rows answer."""
     status = Text()
+    if stale and results is not None:
+        shown = printable(results.query.text.strip())
+        status.append(f'showing results of "{shown}"' if shown else "showing every post")
+        status.append("  ·  ")
     if results is not None:
         status.append(f"{results.total:,}", style="bold")
         status.append(" post" if results.total == 1 else " posts")
@@ -221,6 +229,7 @@ class MainScreen(Screen[None]):
         self.update_row.start_soon()
         if generation == self.generation:  # the last good results stay on screen
             self.query_bar.show_error(error)
+            self.show_status()
 
     def _show_failure(self, generation: int, error: Exception) -> None:
         self.update_row.start_soon()
@@ -264,7 +273,11 @@ class MainScreen(Screen[None]):
     def show_status(self) -> None:
         indexing = self.update_row.updating and self.update_row.shown
         selected = len(self.posts.selection)
-        self.status.update(status_line(self.results, indexing=indexing, selected=selected))
+        stale = self.query_bar.has_error
+        self.status.set_class(stale, "-stale")
+        self.status.update(
+            status_line(self.results, indexing=indexing, selected=selected, stale=stale)
+        )
 
     def _follow_selection(self, results: Results, *, changed: bool) -> None:
         """A new query clears the selection (it was of the posts another query showed: acting
@@ -474,3 +487,5 @@ class MainScreen(Screen[None]):
         self.search_now(keep_row=self.results_list.current)
         if (note := describe(event.summary)) is not None:
             self.notify(note, title="Index up to date")
+        elif event.asked:
+            self.notify(f"Already up to date: {event.summary.posts:,} posts indexed.")

@@ -67,6 +67,11 @@ class QueryBar(Vertical):
             self.input.value = text
         self.input.cursor_position = len(text)
 
+    @property
+    def has_error(self) -> bool:
+        """The query shown did not parse (the results shown are an older query's)."""
+        return self.status.has_class("-error")
+
     def show_error(self, error: QueryError | None) -> None:
         status = self.status
         status.set_class(error is not None, "-error")

@@ -55,16 +55,20 @@ class UpdateRow(Horizontal):
         """The update is saving a batch: searches now see more posts."""
 
     class Finished(Message):
-        def __init__(self, summary: UpdateSummary | None, error: Exception | None) -> None:
+        def __init__(
+            self, summary: UpdateSummary | None, error: Exception | None, *, asked: bool
+        ) -> None:
             super().__init__()
             self.summary = summary  # None when it failed
             self.error = error
+            self.asked = asked  # the user asked for it (R): even "nothing changed" is news
 
     def __init__(self, library: Library, *, pending: bool, id: str | None = None) -> None:
         """`pending`: an update is to start shortly after the first results show."""
         super().__init__(id=id)
         self.library = library
         self.pending = pending
+        self.asked = False  # the update under way was asked for (R), not the start-up check
         self._last_progress = 0.0
         self.bar = ProgressBar(show_eta=False, id="update-bar")
         self.label = Static(id="update-label")
@@ -105,7 +109,7 @@ class UpdateRow(Horizontal):
         if self.updating:
             self.notify("The index is already being brought up to date.")
             return
-        self.updating = self.pending = True
+        self.updating = self.pending = self.asked = True
         self.start()
 
     def _reveal(self) -> None:
@@ -141,4 +145,5 @@ class UpdateRow(Horizontal):
     def _finish(self, summary: UpdateSummary | None, error: Exception | None) -> None:
         self.updating = False
         self.remove_class("-active")
-        self.post_message(self.Finished(summary, error))
+        self.post_message(self.Finished(summary, error, asked=self.asked))
+        self.asked = False
