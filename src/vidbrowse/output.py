@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
 
+from vidbrowse.cells import unjoined, use_terminal_widths
 from vidbrowse.core.display import clock, day, human_count, plural, printable, short_clock
 
 # Types only: a table of results must not pay for importing the engine twice over.
@@ -22,13 +23,16 @@ if TYPE_CHECKING:
     from vidbrowse.core.review.marks import Mark
 
 
+use_terminal_widths()  # table columns measured as the terminal draws them (Hindi, emoji)
+
+
 def problem_record(problem: Problem) -> dict[str, str]:
     return {"path": problem.path, "reason": problem.reason}
 
 
 def fit(text: str, width: int) -> str:
     """Exactly `width` terminal cells: wide characters (CJK, emoji) counted as two."""
-    text = printable(text).replace("\n", " ").replace("\t", " ")
+    text = unjoined(printable(text).replace("\n", " ").replace("\t", " "))
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)

@@ -21,6 +21,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from vidbrowse.cells import unjoined
 from vidbrowse.core.display import printable
 from vidbrowse.core.query.language import QueryError
 from vidbrowse.core.reports.overview import Line, Overview
@@ -49,7 +50,7 @@ def line_prompt(line: Line) -> Content:
     count = "?" if line.count is None else f"{line.count:,}"
     return Content.assemble(
         (fit(count, COUNT_CELLS, right=True), "bold" if line.count else "dim"),
-        "  " + printable(line.label).replace("\n", " "),
+        "  " + unjoined(printable(line.label).replace("\n", " ")),
     )
 
 

@@ -23,6 +23,7 @@ from textual.widgets import SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
+from vidbrowse.cells import unjoined
 from vidbrowse.core.display import printable
 
 # field → heading, in the order shown
@@ -36,7 +37,7 @@ class FacetRow(Visual):
 
     def __init__(self, value: str, count: int | None) -> None:
         # Post data: plain Content (never markup), controls made visible.
-        self.label = Content(printable(value).replace("\n", " "))
+        self.label = Content(unjoined(printable(value).replace("\n", " ")))
         self.count = "" if count is None else f"{count:,}"
 
     def line(self, width: int) -> Content:

@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from vidbrowse.cells import unjoined
 from vidbrowse.core.display import day, human_count, printable, short_clock
 from vidbrowse.core.options import DEFAULT_COLUMNS
 from vidbrowse.core.query.search import Results, Row
@@ -30,8 +31,9 @@ MIN_WINDOW = 200  # rows fetched at once, at least
 
 
 def one_line(text: str) -> str:
-    """Post text made safe for a single cell row: controls visible, line breaks flattened."""
-    return printable(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+    """Post text made safe for a single cell row: controls visible, line breaks flattened,
+    emoji unjoined (their width is then the same in every terminal)."""
+    return unjoined(printable(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")))
 
 
 @dataclass(frozen=True, slots=True)
