@@ -75,14 +75,20 @@ def write_posts(archive: Path) -> None:
         )
 
 
+def dated(screen: str) -> list[str]:
+    """The result rows on a screen: the lines with an upload date, but the detail's."""
+    return [line for line in screen.splitlines() if "2014-09-11" in line and "UTC" not in line]
+
+
 @needs_tmux
 def test_columns_line_up_after_hindi_and_emoji_in_tmux(width: Width, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     write_posts(archive)
     command = f"{sys.executable} -m vidbrowse {archive} -q tag:all"
     tmux = Tmux(f"vidbrowse-widths-{os.getpid()}", command)
-    try:
-        shown = tmux.wait_for("Plain English title", "sorted by")
+    posts = len(SCRIPTS) + len(JOINED) + 1
+    try:  # every row drawn, and the highlighted post's detail (its date with UTC)
+        shown = tmux.wait_until(lambda screen: len(dated(screen)) == posts and "UTC" in screen)
     finally:
         tmux.close()
     lines = shown.splitlines()
@@ -90,8 +96,8 @@ def test_columns_line_up_after_hindi_and_emoji_in_tmux(width: Width, tmp_path: P
     edges = {width(line[: line.index("▕")]) for line in lines if "▕" in line}
     assert len(edges) == 1, shown
     # The Uploaded column: its heading and every row's date, Hindi title or not.
-    rows = [line for line in lines if "2014-09-11" in line and "UTC" not in line]
-    assert len(rows) == len(SCRIPTS) + len(JOINED) + 1, shown
+    rows = dated(shown)
+    assert len(rows) == posts, shown
     (heading,) = [line for line in lines if "Uploaded" in line and "Title" in line]
     column = width(heading[: heading.index("Uploaded")])
     for row in rows:
