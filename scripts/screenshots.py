@@ -3,9 +3,10 @@
     python scripts/screenshots.py                 # 400 posts, 120x36, into screenshots/
     python scripts/screenshots.py --out /tmp/shots --count 2000
 
-Headless (`App.run_test` + `App.save_screenshot`): no terminal needed. The archive, its index
+Headless (`App.run_test` + `App.export_screenshot`): no terminal needed. The archive, its index
 and the settings live in a temporary folder, so nothing of the user's is read or changed.
 PNG for viewing: `rsvg-convert screenshots/main.svg -o main.png` (Debian: librsvg2-bin).
+`no-color.svg` is the main screen with NO_COLOR=1.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from vidbrowse.tui.app import VidbrowseApp
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (120, 36)
@@ -23,12 +30,16 @@ QUERY = "music"
 
 MARK = ("asterisk", "j", "j", "asterisk", "n", *"for the talk", "ctrl+s")  # star 2, note 1
 SAVE = ("b", *"Music", "enter")  # save the query as "Music"
-# (file name, terminal size, keys pressed after start-up; "@" waits for searches to finish)
+NO_COLOR_SHOTS = {"no-color"}  # rendered with NO_COLOR=1: glyphs and reverse video, no colour
+# (file name, terminal size, keys pressed after start-up; "@" waits for searches to finish,
+# "=TEXT" writes the query bar's text)
 SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("main", SIZE, ("t", "@", "space", "@", "escape", "j", "j", "@")),
+    ("no-color", SIZE, ("t", "@", "space", "@", "escape", "j", "j", "@")),  # NO_COLOR=1
     ("reader", SIZE, ("j", "@", "enter", "@")),
     ("help", SIZE, ("question_mark", "@")),
-    ("error", SIZE, ("slash", "end", *' tag:"piano', "@")),
+    # In one edit: typed key by key, a busy machine's debounce searched a prefix ("music ta").
+    ("error", SIZE, ("slash", f'={QUERY} tag:"piano', "@")),
     ("small", (80, 24), ("@",)),
     ("wide", (170, 45), ("j", "@")),
     # Last: these leave marks and a saved search behind (the data folder is shared).
@@ -51,8 +62,11 @@ async def shoot(
         await app.workers.wait_for_complete()
         for key in keys:
             if key == "@":
-                await pilot.pause(0.3)
-                await app.workers.wait_for_complete()
+                await settle(app, pilot)
+            elif key.startswith("="):
+                query = app.query_one("#query-input", Input)
+                query.value = key[1:]
+                query.cursor_position = len(query.value)  # as after typing it
             else:
                 await pilot.press(key)
         await pilot.pause(0.2)
@@ -67,6 +81,15 @@ def preserve_spaces(svg: str) -> str:
     run's leading U+00A0 unless told to preserve spaces: the error's caret showed at column 0,
     counts touched their labels."""
     return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
+
+
+async def settle(app: VidbrowseApp, pilot: Pilot[int]) -> None:
+    """Until the typing debounce has run its search and every worker is done."""
+    for _ in range(100):
+        await pilot.pause(0.1)
+        await app.workers.wait_for_complete()
+        if app.main_screen._debounce is None and not any(w.is_running for w in app.workers):
+            return
 
 
 def main() -> int:
@@ -89,7 +112,10 @@ def main() -> int:
         try:
             library.update()
             for name, size, keys in SHOTS:
+                if name in NO_COLOR_SHOTS:
+                    os.environ["NO_COLOR"] = "1"  # read when the app starts
                 asyncio.run(shoot(library, name, size, keys, args.out))
+                os.environ.pop("NO_COLOR", None)
         finally:
             library.close()
     return 0

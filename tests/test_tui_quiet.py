@@ -90,6 +90,7 @@ async def test_help_scrolls_with_the_list_keys(library: Library) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         scroll = app.screen.query_one(VerticalScroll)
+        assert "j  ↑ k  g home  G end: scroll" in str(scroll.border_subtitle)
         await pilot.pause()
         assert scroll.max_scroll_y > 10  # more than a screenful at 80x24
         await pilot.press("j", "j")

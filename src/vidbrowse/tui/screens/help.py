@@ -69,5 +69,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-text") as scroll:
             scroll.border_title = "vidbrowse — keys"
+            keys = self.key_display
+            moves = "  ".join(keys[move] for move in ("cursor_down", "cursor_up", "top", "bottom"))
+            scroll.border_subtitle = f"{moves}: scroll  ·  {keys['back']}: close"
             yield Static(keys_table(self.key_display))
             yield Static(Text("\n" + QUERY_HELP))
