@@ -85,7 +85,7 @@ def test_columns_line_up_after_hindi_and_emoji_in_tmux(width: Width, tmp_path: P
     archive = tmp_path / "archive"
     write_posts(archive)
     command = f"{sys.executable} -m vidbrowse {archive} -q tag:all"
-    tmux = Tmux(f"vidbrowse-widths-{os.getpid()}", command)
+    tmux = Tmux(f"vidbrowse-widths-{os.getpid()}", command, size=(120, 50))  # every row shown
     posts = len(SCRIPTS) + len(JOINED) + 1
     try:  # every row drawn, and the highlighted post's detail (its date with UTC)
         shown = tmux.wait_until(lambda screen: len(dated(screen)) == posts and "UTC" in screen)
