@@ -14,6 +14,13 @@ import pytest
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
+def environment() -> dict[str, str]:
+    """The tests' environment for the app in tmux, less COLUMNS and LINES: Textual takes its
+    size from them (pytest-xdist's workers have COLUMNS=80) instead of from the terminal."""
+    kept = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    return {**kept, "TERM": "xterm-256color"}
+
+
 class Tmux:
     """A tmux server of its own running one command in a detached session (120x40 by default)."""
 
@@ -21,9 +28,9 @@ class Tmux:
         self.server = ["tmux", "-L", name]
         geometry = ["-x", str(size[0]), "-y", str(size[1])]
         subprocess.run(
-            [*self.server, "new-session", "-d", "-s", name, *geometry, command],
+            [*self.server, "-f", os.devnull, "new-session", "-d", "-s", name, *geometry, command],
             check=True,
-            env={**os.environ, "TERM": "xterm-256color"},
+            env=environment(),
         )
 
     def screen(self) -> str:
