@@ -18,7 +18,7 @@ from bench_queries import PAIRS, vocabulary
 
 from vidbrowse.core.engine.index import open_searcher
 from vidbrowse.core.engine.phrases import phrase_docnums
-from vidbrowse.core.query.search import WORD_FIELDS
+from vidbrowse.core.query.expansion import WORD_FIELDS
 
 
 def main() -> None:

@@ -286,12 +286,12 @@ def test_a_change_after_a_quick_search_is_seen_by_the_next(tmp_path: Path) -> No
 def test_numpy_loads_with_one_blas_thread_unless_the_user_says(
     given: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vidbrowse.cli import _one_blas_thread
+    from vidbrowse.cliopen import one_blas_thread
 
     if given is None:
         monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     else:
         monkeypatch.setenv("OPENBLAS_NUM_THREADS", given)
-    with _one_blas_thread():
+    with one_blas_thread():
         assert os.environ["OPENBLAS_NUM_THREADS"] == (given or "1")
     assert os.environ.get("OPENBLAS_NUM_THREADS") == given  # what the programs we start inherit

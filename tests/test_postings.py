@@ -22,8 +22,8 @@ from vidbrowse.core.archive.scan import scan
 from vidbrowse.core.engine import bulkwriter, index
 from vidbrowse.core.engine.postings import PostingSources, term_postings
 from vidbrowse.core.engine.whoosh_formats.blocks import _block_head
+from vidbrowse.core.query.expansion import MAX_EXPANSIONS, WORD_FIELDS, compile_term
 from vidbrowse.core.query.nodes import Term
-from vidbrowse.core.query.search import MAX_EXPANSIONS, WORD_FIELDS, _compile
 from vidbrowse.generate import generate_archive
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -181,7 +181,7 @@ def test_words_read_together_as_one_by_one(engine: str, reader: IndexReader) -> 
 @pytest.mark.parametrize("start", ["mu", "vi", "ga", "spar", "tw", "o"])
 def test_prefixes_expand_and_match_as_whoosh(engine: str, reader: IndexReader, start: str) -> None:
     segments = PostingSources(reader)
-    alternatives = _compile(Term(start, "prefix"), segments)
+    alternatives = compile_term(Term(start, "prefix"), segments)
     assert alternatives is not None
     for fieldname in WORD_FIELDS:
         chosen = {q.text for q in alternatives if q.fieldname == fieldname}

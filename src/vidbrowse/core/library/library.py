@@ -95,7 +95,7 @@ class Library:
         scan: archive_scan.Scan | None = None,
     ) -> UpdateSummary:
         """Bring the store and the index up to date with the archive. `scan`: the archive's,
-        when the caller has just made one (see cli.open_library)."""
+        when the caller has just made one (see cliopen.open_library)."""
         report: ProgressFn = progress or (lambda _: None)
         if self.read_only:
             raise LibraryError(f"cannot update the index in {self.home}: {self.read_only}")

@@ -8,7 +8,6 @@ for facets.
 
 from __future__ import annotations
 
-import heapq
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -19,9 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import whoosh.query as wq
 from whoosh.searching import Searcher
-from whoosh.support.levenshtein import distance
 
-from vidbrowse.core.engine.analysis import plain_words, words_of
 from vidbrowse.core.engine.index import LINKS_FIELD, field_lengths
 from vidbrowse.core.engine.phrases import phrase_docnums
 from vidbrowse.core.engine.postings import PostingSources, SearcherCache
@@ -30,6 +27,7 @@ from vidbrowse.core.options import FACET_FIELDS, SORT_KEYS
 from vidbrowse.core.query import similar
 from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.editing import facet_selections, top_items
+from vidbrowse.core.query.expansion import compile_term, prefix_terms
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.nodes import (
     And,
@@ -52,8 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FACET_FIELDS", "SORT_KEYS", "Results", "Row", "execute"]
 
-# The index fields a Term without a field searches (the schema boosts title).
-WORD_FIELDS = ("title", "channel", "tags", "text")
 # Relevance is BM25F (Robertson & Zaragoza, "The Probabilistic Relevance Framework", 2009): a
 # word's frequency in each field is normalised by the field's length against its average (b,
 # LENGTH_NORM) and weighted (FIELD_WEIGHTS), summed over the fields, then saturated once (K1);
@@ -61,11 +57,6 @@ WORD_FIELDS = ("title", "channel", "tags", "text")
 K1 = 1.2
 FIELD_WEIGHTS = {"title": 3.0, "channel": 1.5, "tags": 1.5, "text": 1.0}
 LENGTH_NORM = {"title": 0.5, "channel": 0.5, "tags": 0.5, "text": 0.75}
-# Index terms a prefix or fuzzy term may stand for, per field: the most frequent of the first
-# SCAN_LIMIT candidates per segment. Unbounded expansion is what made `a*` cost over a second
-# (docs/measurements.md); reading a term's infos costs ~10 µs and its postings ≥ 50 µs.
-SCAN_LIMIT = 1000
-MAX_EXPANSIONS = 64
 _CACHE = SearcherCache()
 
 
@@ -322,7 +313,7 @@ class _Evaluator:
         started = time.perf_counter()
         parts = query_parts(node.value)
         if node.prefix:
-            parts = _prefix_terms(self.segments, LINKS_FIELD, parts[:1])
+            parts = prefix_terms(self.segments, LINKS_FIELD, parts[:1])
         mask: np.ndarray | None = None
         for docnums, _ in self._postings_of([(LINKS_FIELD, part) for part in parts]):
             positions = self.doc_positions[docnums]
@@ -473,69 +464,4 @@ class _Evaluator:
     def alternatives(self, term: Term) -> list[wq.Query] | None:
         """Whoosh queries any of which matches `term`; None when its analysis leaves no word."""
         # Expanding a prefix or fuzzy term reads the term list: worth keeping too.
-        return _CACHE.get(self.searcher, term, lambda: _compile(term, self.segments))
-
-
-def _compile(term: Term, segments: PostingSources) -> list[wq.Query] | None:
-    fields = WORD_FIELDS if term.field is None else (term.field,)
-    stems = words_of(term.text)
-    if term.kind in ("word", "phrase"):
-        if not stems:
-            return None
-        if len(stems) == 1:
-            return [wq.Term(f, stems[0]) for f in fields]
-        # Every word is indexed at its own position: `don't`, `e-mail` and `東京タワー` are
-        # phrases of their words, as in the posts.
-        return [wq.Phrase(f, stems) for f in fields]
-    # Prefixes are matched against index terms before stemming would have cut them too.
-    plain = plain_words(term.text)
-    if not plain:
-        return None
-    if term.kind == "prefix":
-        # Both spellings: "happy*" must find the stem "happi", "runn*" the unstemmed "runner".
-        starts = list(dict.fromkeys([plain[-1], *stems[-1:]]))
-        expand = (_prefix_terms(segments, f, starts) for f in fields)
-    elif term.kind == "fuzzy":
-        # Index terms are stems: compare the stem of what was typed.
-        target = stems[-1] if stems else plain[-1]
-        close: dict[bytes, bool] = {}  # the same words come up in every segment and field
-        expand = (_fuzzy_terms(segments, f, target, term.distance, close) for f in fields)
-    else:
-        raise ValueError(f"unknown term kind {term.kind!r}")
-    return [wq.Term(f, text) for f, texts in zip(fields, expand, strict=True) for text in texts]
-
-
-def _prefix_terms(segments: PostingSources, fieldname: str, starts: list[str]) -> list[str]:
-    frequency: dict[bytes, int] = {}
-    # Segment by segment: a multi-segment reader merges term infos at ~300 µs a term.
-    for segment in segments:
-        for start in starts:
-            for text, documents in segment.scan(fieldname, start, SCAN_LIMIT):
-                frequency[text] = frequency.get(text, 0) + documents
-    return _most_frequent(frequency)
-
-
-def _fuzzy_terms(
-    segments: PostingSources, fieldname: str, text: str, maxdist: int, close: dict[bytes, bool]
-) -> list[str]:
-    """`close` remembers which index terms are within `maxdist` of `text`."""
-    # Typos rarely touch the first letters; a shared prefix keeps the scan of the term list
-    # short (one letter for short words, two for longer ones).
-    start = text[: 1 if len(text) <= 4 else 2]
-    lengths = (len(text) - maxdist, len(text) + maxdist)
-    frequency: dict[bytes, int] = {}
-    for segment in segments:
-        for raw, documents in segment.scan(fieldname, start, SCAN_LIMIT, lengths):
-            near = close.get(raw)
-            if near is None:
-                word = raw.decode("utf-8")
-                near = abs(len(word) - len(text)) <= maxdist
-                near = close[raw] = near and distance(word, text, maxdist) <= maxdist
-            if near:
-                frequency[raw] = frequency.get(raw, 0) + documents
-    return _most_frequent(frequency)
-
-
-def _most_frequent(frequency: dict[bytes, int]) -> list[str]:
-    best = heapq.nlargest(MAX_EXPANSIONS, frequency, key=frequency.__getitem__)
-    return [raw.decode("utf-8") for raw in best]
+        return _CACHE.get(self.searcher, term, lambda: compile_term(term, self.segments))
