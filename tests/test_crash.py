@@ -142,11 +142,16 @@ def crash_rounds(tmp_path: Path, posts: int, rounds: int, seed: int) -> tuple[in
         assert_complete(archive, env)
 
     changes = Changes(archive, rng, posts)
+    changes.apply(max(posts // 4, 40))
+    # An update's own time bounds its kills' delays: a fraction of the build's missed most
+    # updates once they became quick (the guard in the callers failed).
+    update_time = timed_index(archive, home_env)
+    changes.forget_moved()
     seen = post_files(archive)  # every path that may still be listed until an update completes
     for number in range(rounds):  # updates of every kind of change, killed
         changes.apply(max(posts // 4, 40))
         seen |= post_files(archive)
-        survived += kill_at_random(archive, home_env, rng, 0.5 + build_time / 3)
+        survived += kill_at_random(archive, home_env, rng, update_time)
         attempts += 1
         check_as_left(archive, tmp_path / "cache", seen, changes.moved)
         if number % 2:
