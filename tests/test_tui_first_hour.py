@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from helpers.svg import backgrounds, text_cells
 from helpers.tmux import Tmux, needs_tmux
@@ -21,7 +22,7 @@ from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import format_value
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
-from vidbrowse.tui.screens.dialogs import NoteScreen
+from vidbrowse.tui.screens.dialogs import NamePrompt, NoteScreen
 from vidbrowse.tui.screens.overview import OverviewScreen
 from vidbrowse.tui.screens.reader import ReaderScreen
 
@@ -91,6 +92,18 @@ async def test_a_burst_after_slash_lands_in_the_query(library: Library) -> None:
         await burst(pilot, "backspace", "backspace", "xyz", "left", "left", "ctrl+k", "ab")
         await settle(pilot, app)
         assert app.main_screen.query_bar.text == "soxab"
+
+
+@synchronous
+async def test_a_burst_in_the_save_search_dialog_lands_in_order(library: Library) -> None:
+    app = VidbrowseApp(library, query="music", needs_update=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("b")
+        assert isinstance(app.screen, NamePrompt)
+        await burst(pilot, "xyz", "backspace", "backspace", "ab", "left", "ctrl+k", "c")
+        await settle(pilot, app)
+        assert app.screen.query_one("#name-input", Input).value == "xac"
 
 
 @synchronous

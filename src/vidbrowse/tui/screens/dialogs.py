@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from vidbrowse.core.display import printable
+from vidbrowse.tui.widgets.inputs import InOrderInput
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -44,7 +45,7 @@ class NamePrompt(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = self.title_text
             yield Static(Text(self.explanation, no_wrap=True, overflow="ellipsis"))
-            yield Input(self.value, placeholder="a name", id="name-input")
+            yield InOrderInput(self.value, placeholder="a name", id="name-input")
             yield Static(Text("Enter accept · Esc cancel"), classes="dialog-hint")
 
     @on(Input.Submitted)

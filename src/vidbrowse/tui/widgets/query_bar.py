@@ -5,35 +5,17 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from vidbrowse.core.display import printable
 from vidbrowse.core.query.language import QueryError
+from vidbrowse.tui.widgets.inputs import InOrderInput
 from vidbrowse.tui.widgets.results import fit
 
 PROMPT = "» "
 HINT = 'words  "a phrase"  run*  tag:music  -tag:x  views:>10K  duration:<5m  uploaded:2020'
-
-
-class QueryInput(Input):
-    """An Input whose editing keys act in the order they were typed.
-
-    Input types printable keys as they reach it, but its editing keys (Ctrl+U, Backspace,
-    arrows…) are bindings, which Textual runs only once the key has bubbled back up to the app:
-    in a burst (a paste, a laggy SSH link, tmux send-keys), `/` Ctrl+U `has` typed `has` first
-    and then let Ctrl+U erase it. Its own bindings run here, in order (Textual issue #6605).
-    """
-
-    async def _on_key(self, event: events.Key) -> None:
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            if not binding.priority and await self.app.run_action(binding.action, self):
-                event.stop()
-                event.prevent_default()
-                return
-        await super()._on_key(event)
 
 
 class QueryBar(Vertical):
@@ -48,7 +30,7 @@ class QueryBar(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        self.input = QueryInput(
+        self.input = InOrderInput(
             placeholder="Search (/), ? for help", id="query-input", compact=True
         )
         self.status = Static(Text(HINT), id="query-status")
