@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
@@ -268,6 +269,28 @@ def corpus_archives(corpus: Path) -> dict[str, Path]:
 # --------------------------------------------------------------------------- one size
 
 
+def build_and_updates(
+    archive: Path, cache: Path, count: int, seed: int, say: Callable[[str], None],
+    timeout: float = 1800,
+) -> dict[str, Any]:
+    """The cold build, three re-runs with nothing changed, an update of CHANGES added, changed
+    and removed posts and its revert, and the index's size."""
+    out: dict[str, Any] = {}
+    say("cold build")
+    out["build"] = run_task("vb_build", timeout=timeout, archive=archive, cache=cache)
+    out["load_after_build"] = os.getloadavg()
+    say("re-run with nothing changed (x3)")
+    runs = [run_task("vb_update", archive=archive, cache=cache) for _ in range(3)]
+    out["nochange"] = runs[0] | {"runs_s": [r.get("seconds") for r in runs]}
+    say(f"{CHANGES} added, {CHANGES} changed, {CHANGES} removed")
+    mutation = Mutation(archive, count, seed)
+    out["changes"] = run_task("vb_update", archive=archive, cache=cache)
+    mutation.undo()
+    out["revert"] = run_task("vb_update", archive=archive, cache=cache)
+    out["index_mb"] = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) / 1e6
+    return out
+
+
 def bench_big(count: int, args: argparse.Namespace) -> dict[str, Any]:
     """A size past BIG (opt-in: `--sizes 1m`): the cold build with the whole process group's
     memory, re-runs, the query mix and the indexed app start; no peers, no unindexed start
@@ -282,18 +305,7 @@ def bench_big(count: int, args: argparse.Namespace) -> dict[str, Any]:
     archive, out["generate_s"] = dataset(args.root, count, args.seed, keep=args.keep_data)
     say(f"data set {archive} ({'generated' if out['generate_s'] else 'reused'})")
     cache = args.root / "index" / f"n{count}"
-    say("cold build")
-    out["build"] = run_task("vb_build", timeout=7200, archive=archive, cache=cache)
-    out["load_after_build"] = os.getloadavg()
-    say("re-run with nothing changed (x3)")
-    runs = [run_task("vb_update", archive=archive, cache=cache) for _ in range(3)]
-    out["nochange"] = runs[0] | {"runs_s": [r.get("seconds") for r in runs]}
-    say(f"{CHANGES} added, {CHANGES} changed, {CHANGES} removed")
-    mutation = Mutation(archive, count, args.seed)
-    out["changes"] = run_task("vb_update", archive=archive, cache=cache)
-    mutation.undo()
-    out["revert"] = run_task("vb_update", archive=archive, cache=cache)
-    out["index_mb"] = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) / 1e6
+    out |= build_and_updates(archive, cache, count, args.seed, say, timeout=7200)
     say("query mix")
     out["queries"] = run_task("vb_queries", archive=archive, cache=cache)
     common, rare = query_mix()[0].text, next(q.text for q in query_mix() if q.kind == "rare word")
@@ -317,17 +329,7 @@ def bench_size(count: int, args: argparse.Namespace) -> dict[str, Any]:
     cache = root / "index" / f"n{count}"
     out: dict[str, Any] = {"posts": count, "generate_s": gen_s}
 
-    say("cold build")
-    out["build"] = run_task("vb_build", archive=archive, cache=cache)
-    say("re-run with nothing changed (x3)")
-    runs = [run_task("vb_update", archive=archive, cache=cache) for _ in range(3)]
-    out["nochange"] = runs[0] | {"runs_s": [r.get("seconds") for r in runs]}
-    say(f"{CHANGES} added, {CHANGES} changed, {CHANGES} removed")
-    mutation = Mutation(archive, count, args.seed)
-    out["changes"] = run_task("vb_update", archive=archive, cache=cache)
-    mutation.undo()
-    out["revert"] = run_task("vb_update", archive=archive, cache=cache)
-    out["index_mb"] = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) / 1e6
+    out |= build_and_updates(archive, cache, count, args.seed, say)
 
     say("query mix and scrolling")
     out["queries"] = run_task("vb_queries", archive=archive, cache=cache)
