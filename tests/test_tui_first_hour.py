@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -175,12 +176,22 @@ async def test_the_empty_list_says_it_is_indexing_during_the_first_build(tmp_pat
     archive = tmp_path / "archive"
     generate_archive(archive, 400, seed=5)
     library = Library.open(archive, cache_dir=tmp_path / "cache")
+    # The build waits until the screen is read: its first commit (250 posts) can come before.
+    screen_read = threading.Event()
+    update = library.update
+
+    def held_update(**options: Any) -> Any:
+        screen_read.wait(timeout=60)
+        return update(**options)
+
+    library.update = held_update  # type: ignore[method-assign]
     try:
         app = VidbrowseApp(library)  # not indexed yet: the first build starts with the app
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             shown = screen_text(app)
             results = app.main_screen.results
+            screen_read.set()
             assert results is not None and results.total == 0  # the build has not committed
             assert "This archive has no posts" not in shown
             assert "Indexing… posts appear here as they are indexed." in shown
