@@ -429,11 +429,6 @@ class ParsedQuery:
         return cls(text, tree, tuple(positive_terms(tree)), tuple(positive_similar(tree)))
 
     @property
-    def has_words(self) -> bool:
-        """Whether the query has a positive Term, so relevance is a meaningful sort."""
-        return bool(self.terms)
-
-    @property
     def ranked(self) -> bool:
         """Whether relevance is a meaningful sort: positive words, or `similar:`."""
         return bool(self.terms or self.similar)
