@@ -295,3 +295,34 @@ def test_numpy_loads_with_one_blas_thread_unless_the_user_says(
     with one_blas_thread():
         assert os.environ["OPENBLAS_NUM_THREADS"] == (given or "1")
     assert os.environ.get("OPENBLAS_NUM_THREADS") == given  # what the programs we start inherit
+
+
+BLAS_PROBE = """
+import os, sys
+from importlib.abc import MetaPathFinder
+
+class Probe(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            print("numpy loaded with", os.environ.get("OPENBLAS_NUM_THREADS"), file=sys.stderr)
+            sys.meta_path.remove(self)
+        return None
+
+sys.meta_path.insert(0, Probe())
+from vidbrowse.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("command", [["search", "alpps"], ["show", "VQuegI_wGhk"], ["facets"],
+                                     ["stats"], ["similar", "VQuegI_wGhk"], ["problems"]])
+def test_every_command_loads_numpy_with_one_blas_thread(
+    command: list[str], archive: tuple[Path, dict[str, str]]
+) -> None:
+    """numpy's OpenBLAS starts a thread per core unless told otherwise (~30 ms of CPU per
+    command): whichever module of a command loads numpy first, it loads with one."""
+    root, env = archive
+    env = {k: v for k, v in env.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE, command[0], str(root), *command[1:]],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert "numpy loaded with 1\n" in done.stderr, done.stderr

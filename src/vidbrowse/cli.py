@@ -26,6 +26,7 @@ from vidbrowse.cliopen import (
     command_archive,
     configured_archive,
     no_posts,
+    one_blas_thread,
     open_library,
     progress_printer,
     resolve_archive,
@@ -371,7 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 argv = [argv[0], *arrange(parser.commands[argv[0]], argv[1:])]
             args = parser.parse_args(argv)
             command_archive(args)
-            code = COMMANDS[args.command](args)
+            # A command may load numpy before it opens the library (spelling, export, …).
+            with one_blas_thread():
+                code = COMMANDS[args.command](args)
             # A thread still running (none should be) would be cut short: then the usual exit.
             if as_program and args.command in QUICK_EXIT and threading.active_count() == 1:
                 _quick_exit(code)

@@ -65,8 +65,9 @@ def update_index(
 def one_blas_thread() -> Iterator[None]:
     """numpy's OpenBLAS starts a thread per core as it loads (~30 ms of CPU, on the core the
     archive check runs on); vidbrowse does no linear algebra with it, so one thread is enough.
-    A value the user set is kept; ours is taken back so the programs vidbrowse starts don't
-    inherit it (OpenBLAS reads it once, when numpy is first imported)."""
+    It must be set whenever numpy is first imported: around every command (cli.main) and
+    around the engine's imports for the app. A value the user set is kept; ours is taken back
+    so the programs the app starts don't inherit it (OpenBLAS reads it once, at that import)."""
     ours = "OPENBLAS_NUM_THREADS" not in os.environ
     if ours:
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
