@@ -121,7 +121,6 @@ def open_marks(library: Library, *, needed: bool) -> Marks | None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from vidbrowse.core.display import printable
-    from vidbrowse.core.query import spelling
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
@@ -133,6 +132,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     results = library.search(query, **options)
     corrected = library.correction(query, results.total) if not args.exact else None
     if corrected is not None and (args.correct or args.format == "table"):
+        from vidbrowse.core.query import spelling
+
         back = "" if args.correct else " (--exact searches what you typed)"
         print(f"vidbrowse: {spelling.note(args.query, results.total, corrected)}{back}",
               file=sys.stderr)
