@@ -14,7 +14,7 @@ from vidbrowse.core.archive.post import Post
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.query.language import QueryError, parse_query
 from vidbrowse.core.review.database import ReviewError
-from vidbrowse.core.review.marks import Mark
+from vidbrowse.core.review.marks import Mark, post_key
 from vidbrowse.core.review.state import Review
 
 
@@ -47,7 +47,7 @@ def test_marks_default_then_change_and_persist(archive: Path) -> None:
         assert review.marks.get(post("id1")) == Mark()
         assert review.marks.toggle_star(post("id1")) == Mark(starred=True)
         review.marks.mark_read(post("id1"))
-        review.marks.set_note(post("id2"), "  Check the Café scene  ")
+        review.marks.update(post("id2"), note="  Check the Café scene  ")
         assert review.path.parent.parent.parent == Path(os.environ["VIDBROWSE_DATA_DIR"])
     with Review.open(archive) as review:
         assert review.marks.get(post("id1")) == Mark(read=True, starred=True)
@@ -71,7 +71,7 @@ def test_query_terms_select_by_marks(archive: Path) -> None:
         marks.toggle_star(post("id0"))
         marks.mark_read(post("id1"))
         marks.mark_read(post("id0"))
-        marks.set_note(post("id2"), "Later: CAFÉ scene")
+        marks.update(post("id2"), note="Later: CAFÉ scene")
         assert ids(library, "is:starred", review) == ["_posts/again.md", "_posts/p0.md"]
         assert ids(library, "is:read", review) == [
             "_posts/again.md",
@@ -131,14 +131,14 @@ def test_bad_mark_terms(query: str, message: str) -> None:
 
 def test_failed_write_keeps_earlier_marks(archive: Path) -> None:
     with Review.open(archive) as review:
-        review.marks.set_many([post(f"id{i}") for i in range(3)], starred=True)
+        review.marks.write("starred", {post_key(post(f"id{i}")): True for i in range(3)})
 
         class Unsaveable:  # its id cannot be stored: the batch fails after its first row
             path = "boom.md"
             vid_id = object()
 
         with pytest.raises(ReviewError, match="cannot save"):
-            review.marks.set_many([post("id3"), Unsaveable()], read=True)  # type: ignore[list-item]
+            review.marks.write("read", {post_key(post("id3")): True, post_key(Unsaveable()): True})
         assert not review.marks.get(post("id3")).read
     with Review.open(archive) as review:
         assert [review.marks.get(post(f"id{i}")).starred for i in range(4)] == [
@@ -158,7 +158,7 @@ from vidbrowse.core.review.state import Review
 review = Review.open(Path(sys.argv[1]))
 i = 0
 while True:
-    review.marks.set_note(Post(path="p", vid_id=f"v{i}", title="t"), "note " * 200 + str(i))
+    review.marks.update(Post(path="p", vid_id=f"v{i}", title="t"), note="note " * 200 + str(i))
     print(i, flush=True)
     i += 1
 """

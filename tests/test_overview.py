@@ -21,7 +21,7 @@ def test_every_line_runs_to_its_count(tmp_path: Path) -> None:
         first = library.search("", sort="title").rows(0, 3)
         review.marks.toggle_star(first[0])
         review.marks.mark_read(first[1])
-        review.marks.set_note(Post(path="", vid_id=first[2].vid_id, title=""), "see")
+        review.marks.update(Post(path="", vid_id=first[2].vid_id, title=""), note="see")
         review.saved.save("long ones", "duration:>10m")
         review.saved.save("seen", "views:>1")
         seen = overview(library, review.saved.list(), review.marks, top=5)

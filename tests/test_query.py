@@ -20,7 +20,6 @@ from vidbrowse.core.query.nodes import (
     QueryError,
     Range,
     Term,
-    has_words,
     positive_terms,
 )
 from vidbrowse.core.query.values import parse_count, parse_date_period, parse_duration
@@ -313,12 +312,11 @@ def test_spans_cover_the_source() -> None:
     ]
 
 
-def test_positive_terms_and_has_words() -> None:
+def test_positive_terms() -> None:
     node = parse_query('cat -dog NOT (fish OR bird) "a b" OR title:xy* tag:y')
     assert [t.text for t in positive_terms(node)] == ["cat", "a b", "xy"]
-    assert has_words(node)
-    assert not has_words(parse_query("-cat tag:x views:>10"))
-    assert not has_words(parse_query(""))
+    assert not positive_terms(parse_query("-cat tag:x views:>10"))
+    assert not positive_terms(parse_query(""))
     assert positive_terms(parse_query("NOT -cat")) == [w("cat")]
 
 
@@ -450,7 +448,7 @@ def test_with_facets_rejects_bad_input() -> None:
 def test_mark_terms(text: str, expected: object) -> None:
     node = parse_query(text)
     assert node == expected
-    assert not has_words(node)
+    assert not positive_terms(node)
 
 
 @pytest.mark.parametrize(("text", "value", "result"), [

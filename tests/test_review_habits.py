@@ -151,14 +151,15 @@ def test_a_selected_export_as_csv_keeps_the_marks(
 def test_next_unread_skips_read_posts_and_goes_round(library: Library, review: Review) -> None:
     results = library.search("", sort="title")
     rows = results.rows(0, POSTS)
-    review.marks.set_many([row for i, row in enumerate(rows) if i not in (4, 9)], read=True)
+    unread = (4, 9)
+    review.marks.write("read", {post_key(r): True for i, r in enumerate(rows) if i not in unread})
     marks = review.marks
     assert next_unread(results, marks, 0, 1) == 4
     assert next_unread(results, marks, 4, 1) == 9
     assert next_unread(results, marks, 9, 1) == 4  # round to the top
     assert next_unread(results, marks, 9, -1) == 4
     assert next_unread(results, marks, 4, -1) == 9  # round to the bottom
-    review.marks.set_many([rows[4]], read=True)
+    review.marks.write("read", {post_key(rows[4]): True})
     assert next_unread(results, marks, 9, 1) is None  # the only unread one is this one
     assert next_unread(results, None, 0, 1) == 1  # without marks every post is unread
 

@@ -22,7 +22,7 @@ from helpers.tui import (
 )
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.review.config import load_config
-from vidbrowse.core.review.marks import Mark
+from vidbrowse.core.review.marks import Mark, post_key
 from vidbrowse.core.review.settings import load_settings
 from vidbrowse.core.review.state import Review
 from vidbrowse.tui.app import VidbrowseApp
@@ -59,7 +59,9 @@ def row_lines(app: VidbrowseApp, count: int = 10) -> list[str]:
 async def test_next_and_previous_unread_skip_read_posts_and_go_round(library: Library) -> None:
     rows = library.search("", sort="title").rows(0, POSTS)
     with marks_of(library) as review:  # every post read but three
-        review.marks.set_many([r for i, r in enumerate(rows) if i not in (2, 5, 40)], read=True)
+        unread = (2, 5, 40)
+        read = {post_key(r): True for i, r in enumerate(rows) if i not in unread}
+        review.marks.write("read", read)
     app = listened(VidbrowseApp(library, needs_update=False))
     app.main_screen.sort = "title"
     async with app.run_test(size=SIZE) as pilot:
@@ -83,7 +85,9 @@ async def test_next_and_previous_unread_skip_read_posts_and_go_round(library: Li
 async def test_next_unread_in_the_reader_reads_it(library: Library) -> None:
     rows = library.search("", sort="title").rows(0, POSTS)
     with marks_of(library) as review:
-        review.marks.set_many([r for i, r in enumerate(rows) if i not in (0, 7)], read=True)
+        unread = (0, 7)
+        read = {post_key(r): True for i, r in enumerate(rows) if i not in unread}
+        review.marks.write("read", read)
     app = listened(VidbrowseApp(library, needs_update=False))
     app.main_screen.sort = "title"
     async with app.run_test(size=SIZE) as pilot:

@@ -222,6 +222,3 @@ def uses_marks(node: Node) -> bool:
     return False
 
 
-def has_words(node: Node) -> bool:
-    """True when the query has a positive Term, so relevance is a meaningful sort."""
-    return bool(positive_terms(node))

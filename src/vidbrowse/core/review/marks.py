@@ -226,24 +226,6 @@ class Marks:
     def toggle_star(self, post: Keyed) -> Mark:
         return self.update(post, starred=not self.get(post).starred)
 
-    def set_note(self, post: Keyed, note: str) -> Mark:
-        """An empty note removes it."""
-        return self.update(post, note=note)
-
-    def set_many(
-        self, posts: list[Keyed], *, read: bool | None = None, starred: bool | None = None
-    ) -> None:
-        """Mark many posts in one transaction (e.g. "mark all results read"): all or none."""
-        values = {"read": read, "starred": starred}
-        given = {name: int(value) for name, value in values.items() if value is not None}
-        if not given or not posts:
-            return
-        keys = list(dict.fromkeys(post_key(post) for post in posts))
-        with self._lock, self._db.transaction() as db:
-            _upsert(db, tuple(given), [(by, key, *given.values()) for by, key in keys])
-            self._version = -1  # reload on next read: simpler than patching many entries
-        self._refresh()
-
     def write(self, part: str, values: Mapping[Key, bool | str]) -> dict[Key, bool | str]:
         """Set one part ("read", "starred" or "note") of the marks of many keys (post_key's)
         in one transaction, all or none; returns each key's value before, which is what undoing
