@@ -11,6 +11,7 @@ import pytest
 from helpers.cli import cli_env, run_cli
 from helpers.posts import post_text, touch_later, write_posts
 from vidbrowse.core.engine import index
+from vidbrowse.core.engine.whoosh_formats import frequent
 from vidbrowse.core.library.library import Library
 from vidbrowse.core.library.update import Updater
 
@@ -61,6 +62,10 @@ def test_optimize_merges_into_one_segment_with_the_same_answers(archive: Path) -
     assert last.startswith(f"index: {segments} segments merged into one, 2 old versions dropped")
     assert shape(archive) == (1, 0)
     assert answers(archive) == before
+    # The merged segment keeps a file of its frequent words' positions ("words", "about" in
+    # every post): phrases keep their fast way (whoosh_formats/frequent.py).
+    (text,) = (archive.parent / "cache").glob("indexes/*/text")
+    assert len(list(text.glob(f"*{frequent.EXTENSION}"))) == 1
     again = run_cli("index", str(archive), "--optimize", env=env)
     assert again.returncode == 0
     assert again.stdout.decode().splitlines()[-1] == "index: one segment already, nothing to merge"

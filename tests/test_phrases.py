@@ -189,14 +189,80 @@ def test_a_damaged_positions_file_is_not_used(
         assert phrase_docnums(s, q, lambda *_: None).tolist() == expected
 
 
-def test_merged_segments_lose_their_positions_files(
+def _merged_reads_no_blocks(
+    ix: Any, phrases: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each phrase over the index (one segment) matches Whoosh's own phrase query, with the
+    segment's positions file and without; with it, a phrase of frequent words reads no block."""
+    reads: list[int] = []
+    block_keys = phrases_module._block_keys
+
+    def counted(blocks: Any, candidate: np.ndarray) -> np.ndarray:
+        reads.append(len(candidate))
+        return block_keys(blocks, candidate)
+
+    monkeypatch.setattr(phrases_module, "_block_keys", counted)
+    with ix.searcher() as s:
+        assert len(s.reader().leaf_readers()) == 1
+        q = wq.Phrase("text", ["music", "video"])
+        assert phrase_docnums(s, q, lambda *_: None).tolist() == _whoosh(s, q) != []
+        assert reads == []
+        queries = [wq.Phrase(f, words) for words in phrases for f in FIELDS]
+        with_file = [phrase_docnums(s, q, lambda *_: None).tolist() for q in queries]
+        assert with_file == [_whoosh(s, q) for q in queries]
+        _without_files(monkeypatch)
+        assert [phrase_docnums(s, q, lambda *_: None).tolist() for q in queries] == with_file
+
+
+def test_a_full_merge_keeps_a_positions_file(
+    tmp_path: Any,
+    documents: list[dict[str, Any]],
+    phrases: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`index --optimize`'s merge (Whoosh's, which writes postings anew) gives the merged
+    segment its file of frequent words' positions before the TOC lists it; old versions of
+    replaced posts are gone from it."""
+    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
+    monkeypatch.setattr(phrases_module.whoosh_formats.Ways, "read", True)
+    ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=70)
+    writer.update_document(**{**documents[2], "text": "music video game play"})
+    writer.commit(merge=False)
+    assert len(list(tmp_path.glob(f"*{frequent.EXTENSION}"))) == 3
+    index.commit(ix.writer(), optimize=True)
+    (segment,) = ix._segments()
+    assert [p.name for p in tmp_path.glob(f"*{frequent.EXTENSION}")] == [
+        segment.make_filename(frequent.EXTENSION)
+    ]
+    _merged_reads_no_blocks(ix, phrases, monkeypatch)
+
+
+def test_a_small_updates_merge_keeps_a_positions_file(
+    tmp_path: Any,
+    documents: list[dict[str, Any]],
+    phrases: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small update's commit that merges the small segments (index.merge_small) gives the
+    merged segment its file too."""
+    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
+    monkeypatch.setattr(phrases_module.whoosh_formats.Ways, "read", True)
+    # 8 bulk segments of 25 documents: at least MERGE_COUNT small ones, merged at the commit.
+    ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=25)
+    assert len(ix._segments()) == index.MERGE_COUNT
+    index.commit(writer, mergetype=index.merge_small)
+    assert len(list(tmp_path.glob(f"*{frequent.EXTENSION}"))) == 1
+    _merged_reads_no_blocks(ix, phrases, monkeypatch)
+
+
+def test_a_plain_commit_keeps_no_positions_file_in_the_public_engine(
     tmp_path: Any, documents: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whoosh deletes a segment's file with the segment (they share its name): after a merge
-    the positions come from the merged segment's blocks, and still match."""
+    """With reading through Whoosh's public API, nothing reads the files: none is written."""
     monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
     ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=70)
-    writer.commit(optimize=True)
+    monkeypatch.setattr(phrases_module.whoosh_formats.Ways, "read", False)
+    index.commit(writer, optimize=True)
     assert not list(tmp_path.glob(f"*{frequent.EXTENSION}"))
     q = wq.Phrase("text", ["music", "video"])
     with ix.searcher() as s:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter, SegmentWriter
 
+from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.bulkwriter import Document, build_segments, commit
 from vidbrowse.core.engine.whoosh_formats.segments import Segment
 
@@ -266,7 +267,7 @@ class PublicBulkWriter:
         return results
 
     def commit(self) -> None:
-        self._writer.commit(mergetype=self._merge)
+        whoosh_formats.commit(self._writer, mergetype=self._merge)
 
     def cancel(self) -> None:
         self._writer.cancel()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import whoosh.index
@@ -185,10 +185,17 @@ def deleted_count(searcher: Searcher) -> int:
     return reader.doc_count_all() - reader.doc_count()
 
 
+def commit(writer: IndexWriter, **kwargs: Any) -> None:
+    """`writer.commit(**kwargs)` for Whoosh's own writer (a few changes, merges): the segment it
+    writes gets a file of its frequent words' positions as bulk segments do, so phrases keep
+    their fast way after every kind of write (whoosh_formats/frequent.py)."""
+    whoosh_formats.commit(writer, **kwargs)
+
+
 def merge_all(ix: FileIndex) -> None:
     """Every segment merged into one, deleted documents dropped: Whoosh's own merge (see
     library/upkeep.py for its cost)."""
-    writer(ix).commit(optimize=True)
+    commit(writer(ix), optimize=True)
 
 
 @overload

@@ -98,7 +98,7 @@ def write(
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(mergetype=index.merge_small)
+    index.commit(writer, mergetype=index.merge_small)
 
 
 def write_bulk(

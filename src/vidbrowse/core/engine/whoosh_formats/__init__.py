@@ -12,6 +12,7 @@ formats, so each need has two ways, and which one runs is decided once per proce
 | a term's postings + values | blocks.read_matcher         | public.read_slowly             |
 | phrase positions           | blocks.Block, positions.py  | public.decode_positions        |
 | frequent words' positions  | frequent.py (our own file)  | (the blocks, as above)         |
+| that file, Whoosh's writer | frequent.commit             | (none: the blocks, as above)   |
 | docnum → rowid             | docs.column_int64           | public.column_int64            |
 | field lengths (BM25F)      | docs.field_lengths          | public.field_lengths           |
 | write a segment            | segments.SegmentFiles       | Whoosh's writer (builders.py)  |
@@ -32,6 +33,7 @@ import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import whoosh
@@ -45,6 +47,9 @@ from vidbrowse.core.engine.whoosh_formats.frequent import FrequentPositions
 from vidbrowse.core.engine.whoosh_formats.terms import TermTable
 from vidbrowse.core.engine.whoosh_formats.terms import term_table as _term_table
 
+if TYPE_CHECKING:
+    from whoosh.writing import IndexWriter
+
 __all__ = [
     "UNEXPECTED",
     "Block",
@@ -55,6 +60,7 @@ __all__ = [
     "Ways",
     "block_values",
     "column_int64",
+    "commit",
     "decode_positions",
     "deleted_docnums",
     "deleted_ids",
@@ -154,6 +160,18 @@ def frequent_positions(leaf: IndexReader) -> FrequentPositions | None:
     """The positions of the segment's frequent words, from the bulk builder's file of them
     (frequent.py); None when the segment has none, or reading takes the public API."""
     return frequent.frequent_positions(leaf) if fast_reading() else None
+
+
+def commit(writer: IndexWriter, **kwargs: Any) -> None:
+    """`writer.commit(**kwargs)` for Whoosh's own writer (small updates, merges): the segment it
+    writes gets its file of frequent words' positions, as bulk segments do, when reading takes
+    the fast way (else phrases never read the file)."""
+    from whoosh.writing import SegmentWriter
+
+    if fast_reading() and type(writer) is SegmentWriter:
+        frequent.commit(writer, **kwargs)
+    else:
+        writer.commit(**kwargs)
 
 
 def position_keys(ids: np.ndarray, values: list[bytes]) -> np.ndarray:

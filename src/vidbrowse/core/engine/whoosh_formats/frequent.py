@@ -5,9 +5,11 @@ documents; whoosh3 keeps them pickled inside zlib-compressed posting blocks, and
 blocks was most of a phrase's time (BENCHMARKS.md, "Phrases of common words"). The bulk builder
 also writes, for each word with at least `FREQUENT_POSTINGS` postings in a field of the segment,
 its positions as one sorted array of (document, position) pairs, which numpy reads without
-decoding. Only a copy: a segment without the file (Whoosh's writer made it, or merged
-it) or a word not in it is read from its blocks, as before. The file is named after the segment
-(`MAIN_<id>.vbpos`), so Whoosh deletes it with the segment.
+decoding. Whoosh's own writer's segments (small updates, and every merge: Whoosh writes a merged
+segment's postings anew) get theirs from their blocks as the commit closes them, before the TOC
+lists them (`commit`). Only a copy: a segment without the file (an index of an older version
+once, a damaged file) or a word not in it is read from its blocks, as before. The file is named
+after the segment (`MAIN_<id>.vbpos`), so Whoosh deletes it with the segment.
 
 Layout: MAGIC, the header's length (8 bytes, little-endian), the header (JSON: field → [where
 its pairs start in the file, the numpy dtype of a pair, word → [first pair, pairs]]), then each
@@ -19,18 +21,25 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from whoosh.codec.base import Segment
+from whoosh.fields import Schema
 from whoosh.filedb.filestore import Storage
-from whoosh.reading import IndexReader
+from whoosh.formats import Positions
+from whoosh.reading import IndexReader, SegmentReader
 
 from vidbrowse.core.engine.whoosh_formats import positions
-from vidbrowse.core.engine.whoosh_formats.common import note_fallback
+from vidbrowse.core.engine.whoosh_formats.common import UNEXPECTED, note_fallback
+from vidbrowse.core.engine.whoosh_formats.terms import term_table
+
+if TYPE_CHECKING:  # writing is for updates only: a search never pays for importing it
+    from whoosh.writing import SegmentWriter
 
 MAGIC = b"vbpos\x00\x00\x01"
 EXTENSION = ".vbpos"
@@ -102,6 +111,51 @@ class Collected:
             out.write(MAGIC + len(head).to_bytes(8, "little") + head + b"".join(arrays))
         finally:
             out.close()
+
+
+def commit(writer: SegmentWriter, **kwargs: Any) -> None:
+    """`writer.commit(**kwargs)`, the segment it writes (its documents, and those of the
+    segments it merges) given its file before the TOC lists it: no reader ever sees the segment
+    without it."""
+    finalize = writer._finalize_segment
+
+    def finalized() -> Segment:
+        segment = finalize()
+        write_from_blocks(writer.storage, writer.schema, segment)
+        return segment
+
+    writer._finalize_segment = finalized
+    writer.commit(**kwargs)
+
+
+def write_from_blocks(storage: Storage, schema: Schema, segment: Segment) -> None:
+    """Write a closed segment's file from its postings: the words of each positions field with
+    `FREQUENT_POSTINGS` postings or more, their blocks read in bulk. Nothing on bytes the seam
+    does not expect: phrases then read the blocks, as for any segment without a file."""
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        table = term_table(reader)
+        if table is None:
+            return
+        collected = Collected()
+        for name in schema.names():
+            if type(schema[name].format) is not Positions:
+                continue
+            for term, documents in table.scan(name, "", sys.maxsize, None):
+                if documents < FREQUENT_POSTINGS:
+                    continue
+                blocks = table.blocks(name, term) or []
+                values: list[bytes] = []
+                for block in blocks:
+                    values += positions.block_values(block.uncompressed())
+                ids = np.concatenate([block.ids for block in blocks]).tolist()
+                collected.add(name, term.decode("utf-8"), ids, values)
+    except UNEXPECTED:
+        note_fallback()
+        return
+    finally:
+        reader.close()
+    collected.write(storage, segment)
 
 
 def _width(values: np.ndarray) -> str:
