@@ -56,6 +56,15 @@ def positions_to_rowids(columns: Columns, positions: np.ndarray) -> list[int]:
 def test_fold_ignores_case_and_accents() -> None:
     assert fold("Café") == fold("CAFE") == "cafe"
     assert fold("Straße") == "strasse"
+    assert fold("ＣＡＦＥ") == "cafe" and fold("İstanbul") == "istanbul"
+
+
+def test_fold_keeps_the_marks_that_are_part_of_letters() -> None:
+    # A virama, a nukta, a Thai and a Tamil vowel sign make other words: kept.
+    for marked, bare in [("नमस्ते", "नमसते"), ("राज़", "राज"), ("ครู", "คร"), ("தமிழ்", "தமிழ")]:
+        assert fold(marked) != fold(bare)
+    assert fold("राज़") == fold("राज\u093c")  # one letter or two code points: the same
+    assert fold("مُحَمَّد") == fold("محمد")  # Arabic vowel points decorate
 
 
 def test_exact_tag_is_case_and_accent_insensitive(columns: Columns) -> None:

@@ -101,6 +101,38 @@ def test_every_shown_count_is_what_its_tick_finds(library: Library) -> None:
     assert sum(check_every_tick(library, base) for base in bases) > 500
 
 
+# Names that differ only by a mark that is part of a letter: a Devanagari virama (पत्रिका is
+# patrika, पतरिका another word), a nukta, a Thai vowel sign; and spellings that are one value.
+MARKED = [
+    ("पत्रिका", ["समाचार"], "News & Politics"),
+    ("पत्रिका", ["समाचार"], "News & Politics"),
+    ("पतरिका", ["समचार"], "News & Politics"),
+    ("राज़ टीवी", ["ज़िंदगी"], "Music"),
+    ("राज टीवी", ["जिंदगी"], "Music"),
+    ("ครูสอน", ["ดนตรี"], "Education"),
+    ("ครสอน", ["ดนตร"], "Education"),
+    ("Café Ｔｖ", ["Ёлка"], "Music"),
+    ("CAFE tv", ["ёлка"], "Music"),
+]
+
+
+def test_names_differing_by_a_letters_own_mark_are_two_values(tmp_path: Path) -> None:
+    write_awkward_posts(tmp_path / "archive", MARKED)
+    with Library.open(tmp_path / "archive", cache_dir=tmp_path / "cache") as library:
+        library.update()
+        everything = library.search("", facet_limit=None)
+        channels = dict(everything.facets["channel"])
+        assert channels["पत्रिका"] == 2 and channels["पतरिका"] == 1
+        assert channels["राज़ टीवी"] == channels["राज टीवी"] == 1
+        assert channels["ครูสอน"] == channels["ครสอน"] == 1
+        assert channels.get("Café Ｔｖ", channels.get("CAFE tv")) == 2  # case, width, accents fold
+        tags = dict(everything.facets["tag"])
+        assert tags["समाचार"] == 2 and tags["समचार"] == 1
+        assert library.search('channel="पतरिका"').total == 1
+        assert library.search("tag:ज़िंदगी").total == 1
+        assert check_every_tick(library, "") >= 2 * len(channels)
+
+
 @pytest.mark.slow  # indexes the corpus's ~6k posts (about a minute on a busy machine)
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 def test_every_shown_count_is_what_its_tick_finds_in_the_corpus(

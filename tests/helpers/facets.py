@@ -31,11 +31,13 @@ AWKWARD = [
 ]
 
 
-def write_awkward_posts(archive: Path) -> None:
-    """AWKWARD's posts, one file each, in `archive`/_posts."""
+def write_awkward_posts(
+    archive: Path, values: list[tuple[str, list[str], str]] = AWKWARD
+) -> None:
+    """A post for each (channel, tags, category) of `values`, one file each, in `archive`/_posts."""
     posts = archive / "_posts"
     posts.mkdir(parents=True, exist_ok=True)
-    for i, (channel, tags, category) in enumerate(AWKWARD):
+    for i, (channel, tags, category) in enumerate(values):
         front = {
             "title": f"Awkward value number {i}",
             "vid_id": f"awkward{i:04d}",

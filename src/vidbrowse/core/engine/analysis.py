@@ -28,6 +28,7 @@ from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
 
 from vidbrowse.core.engine.combining import ASTRAL_MARKS, MARKS
+from vidbrowse.core.engine.decorations import DELETED
 
 # Scripts written without spaces whose runs become pairs: Han (with 々〆〇), hiragana,
 # katakana (not the middle dot ・), their half-width forms, and Hangul.
@@ -62,18 +63,15 @@ _IS_CJK = re.compile(rf"[{CJK}]").match
 
 def _fold_table() -> dict[int, str | None]:
     """Whoosh's accent_map without its entries for combining marks (it maps some to letters:
-    U+0303 to `p`), then marks that only decorate letters deleted: Latin, Greek and Cyrillic
-    accents (decomposed text, `İ` lower-cased), Arabic and Hebrew vowel points, the Arabic
-    tatweel, joiners, variation selectors and the keycap. Indic vowel signs are the word: kept."""
+    U+0303 to `p`), then the characters that only decorate letters deleted (decorations.py:
+    accents of decomposed text, `İ` lower-cased, vowel points, joiners…). Indic vowel signs
+    are the word: kept."""
     table: dict[int, str | None] = {
         code: value
         for code, value in accent_map.items()
         if not unicodedata.category(chr(code)).startswith("M")
     }
-    deleted = [(0x0300, 0x036F), (0x0591, 0x05C7), (0x064B, 0x065F), (0x0670, 0x0670)]
-    deleted += [(0x0640, 0x0640), (0x200C, 0x200D), (0xFE00, 0xFE0F), (0x20E3, 0x20E3)]
-    for low, high in deleted:
-        table.update(dict.fromkeys(range(low, high + 1)))
+    table.update(DELETED)
     return table
 
 

@@ -45,8 +45,9 @@ class ColumnRow(NamedTuple):
     sites: tuple[str, ...] = ()  # the sites of its links (core/links.py)
 
 
-# Bump when what `save` writes changes: files of another version are ignored.
-FORMAT_VERSION = 4
+# Bump when what `save` writes changes (its facets' value keys included: facets.fold): files of
+# another version are ignored.
+FORMAT_VERSION = 5
 NUMERIC_FIELDS = ("posted", "uploaded", "duration", "views", "likes", "dislikes")
 
 

@@ -10,6 +10,7 @@ from itertools import chain
 
 import numpy as np
 
+from vidbrowse.core.engine.decorations import DELETED
 from vidbrowse.core.query.packed import Strings
 
 # Counts with at most this many values present are ordered by folding their labels alone.
@@ -17,11 +18,12 @@ FEW_LABELS = 500
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive key: "Café" and "CAFE" both give "cafe"."""
+    """Case-, width- and accent-insensitive key: "Café", "CAFE" and "ＣＡＦＥ" all give "cafe".
+    Only marks that decorate letters go (engine/decorations.py): an Indic vowel sign or virama
+    is part of its letter, so "नमस्ते" and "नमसते" stay two values."""
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return unicodedata.normalize("NFKD", text.casefold()).translate(DELETED)
 
 
 def value_key(value: str) -> str:
