@@ -21,13 +21,16 @@ Both engines get the same words and the same posts (parsed by core/archive/parse
 through Library.search and Library.correction (what the table and the app show), FTS5 with bm25 over
 `porter unicode61 remove_diacritics 2`, the words ANDed. A query succeeds at rank r when the r-th
 result is the post or one sharing its vid_id or the field the words came from (a repost). Reported
-per kind: success@1, success@10 and MRR@10.
+per kind: success@1, success@10 and MRR@10, and the same queries compared one by one (wins and
+losses of vidbrowse against FTS5, with a sign test's p: a few queries either way are noise).
+Each kind takes up to --per-kind posts that can give its query (every one, on small archives).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import re
 import sqlite3
@@ -209,33 +212,70 @@ def fts5_engine(posts: list[Post]) -> Callable[[Query], list[str]]:
     return top
 
 
-def score(engine: Callable[[Query], list[str]], queries: list[Query]) -> dict[str, float]:
-    at1 = at10 = reciprocal = 0.0
+def ranks(engine: Callable[[Query], list[str]], queries: list[Query]) -> tuple[list[int], float]:
+    """Each query's rank of its post in the engine's first TOP (0: not there), and the ms a
+    query took."""
+    found = []
     started = time.perf_counter()
     for query in queries:
         paths = engine(query)
-        rank = next((i for i, p in enumerate(paths, 1) if p in query.relevant), None)
-        if rank is not None:
-            at1 += rank == 1
-            at10 += 1
-            reciprocal += 1 / rank
-    n = max(len(queries), 1)
+        found.append(next((i for i, p in enumerate(paths, 1) if p in query.relevant), 0))
+    return found, 1000 * (time.perf_counter() - started) / max(len(queries), 1)
+
+
+def score(found: list[int], ms: float) -> dict[str, float]:
+    n = max(len(found), 1)
     return {
-        "queries": len(queries),
-        "success@1": at1 / n,
-        "success@10": at10 / n,
-        "mrr@10": reciprocal / n,
-        "ms_per_query": 1000 * (time.perf_counter() - started) / n,
+        "queries": len(found),
+        "success@1": sum(r == 1 for r in found) / n,
+        "success@10": sum(r > 0 for r in found) / n,
+        "mrr@10": sum(1 / r for r in found if r) / n,
+        "ms_per_query": ms,
     }
 
 
-def misses(engine: Callable[[Query], list[str]], queries: list[Query], count: int) -> list[str]:
-    """The first `count` queries whose post is not first, for looking at by hand."""
+def paired(ours: list[int], theirs: list[int]) -> dict[str, float]:
+    """The same queries compared one by one: how many put the post first in one engine only
+    (s@1 wins), how many rank it higher in one (MRR wins), and the two-sided sign test's p of
+    each split (0.05 or less: unlikely to be chance; a difference of 3 queries never is)."""
+    pairs = list(zip(ours, theirs, strict=True))
+    first = (sum(a == 1 != b for a, b in pairs), sum(b == 1 != a for a, b in pairs))
+    rr = [(1 / a if a else 0.0, 1 / b if b else 0.0) for a, b in pairs]
+    higher = (sum(a > b for a, b in rr), sum(b > a for a, b in rr))
+    return {
+        "s1_wins": first[0],
+        "s1_losses": first[1],
+        "s1_p": sign_test(*first),
+        "rr_wins": higher[0],
+        "rr_losses": higher[1],
+        "rr_p": sign_test(*higher),
+    }
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test: the chance of a split at least this uneven between two equally
+    good engines."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(wins, losses) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def losses(
+    queries: list[Query],
+    ours: list[int],
+    theirs: list[int],
+    top: Callable[[Query], list[str]],
+    count: int,
+) -> list[str]:
+    """The first `count` queries FTS5 answers first and vidbrowse does not, for reading by hand."""
     out = []
-    for query in queries:
-        paths = engine(query)
-        if not paths or paths[0] not in query.relevant:
-            out.append(f"  {query.text!r}: wanted {sorted(query.relevant)[0]}, got {paths[:3]}")
+    for query, a, b in zip(queries, ours, theirs, strict=True):
+        if b == 1 and a != 1:
+            wanted = sorted(query.relevant)[0]
+            got = top(query)[:3]
+            out.append(f"  {query.text!r} (vb rank {a or '-'}): wanted {wanted}, got {got}")
             if len(out) == count:
                 break
     return out
@@ -264,12 +304,18 @@ def run_archive(name: str, root: Path, cache: Path, args: argparse.Namespace) ->
     prepared = time.perf_counter() - started
     report: dict[str, object] = {"posts": len(posts), "max_df": archive.max_df, "kinds": {}}
     for kind in KINDS:
-        report["kinds"][kind] = {e: score(run, queries[kind]) for e, run in engines.items()}  # type: ignore[index]
+        (ours, ours_ms), (theirs, theirs_ms) = (
+            ranks(run, queries[kind]) for run in engines.values()
+        )
+        report["kinds"][kind] = {  # type: ignore[index]
+            "vidbrowse": score(ours, ours_ms),
+            "fts5": score(theirs, theirs_ms),
+            "paired": paired(ours, theirs),
+        }
         if args.misses and kind in args.misses_kinds:
-            print(f"{name} {kind}: vidbrowse misses", file=sys.stderr)
-            print(
-                "\n".join(misses(engines["vidbrowse"], queries[kind], args.misses)), file=sys.stderr
-            )
+            print(f"{name} {kind}: FTS5 first, vidbrowse not", file=sys.stderr)
+            found = losses(queries[kind], ours, theirs, engines["vidbrowse"], args.misses)
+            print("\n".join(found), file=sys.stderr)
     report["seconds"] = {"prepare": prepared, "total": time.perf_counter() - started}
     library.close()
     return report
@@ -279,13 +325,16 @@ def table(name: str, report: dict[str, object]) -> str:
     lines = [
         f"### {name}: {report['posts']} posts (distinctive: df 2..{report['max_df']})",
         "",
-        "| kind | queries | vb s@1 | FTS5 s@1 | vb s@10 | FTS5 s@10 | vb MRR | FTS5 MRR |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| kind | queries | vb s@1 | FTS5 s@1 | vb s@10 | FTS5 s@10 | vb MRR | FTS5 MRR "
+        "| s@1 wins vb:FTS5 (p) | MRR wins vb:FTS5 (p) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, engines in report["kinds"].items():  # type: ignore[attr-defined]
-        vb, fts = engines["vidbrowse"], engines["fts5"]
-        cells = [
-            f"{vb[m]:.3f}" + " " + f"| {fts[m]:.3f}" for m in ("success@1", "success@10", "mrr@10")
+        vb, fts, pair = engines["vidbrowse"], engines["fts5"], engines["paired"]
+        cells = [f"{vb[m]:.3f} | {fts[m]:.3f}" for m in ("success@1", "success@10", "mrr@10")]
+        cells += [
+            f"{pair['s1_wins']}:{pair['s1_losses']} ({pair['s1_p']:.2g})",
+            f"{pair['rr_wins']}:{pair['rr_losses']} ({pair['rr_p']:.2g})",
         ]
         lines.append(f"| {kind} | {vb['queries']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -294,7 +343,9 @@ def table(name: str, report: dict[str, object]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000, help="generated posts (default 10000)")
-    parser.add_argument("--per-kind", type=int, default=300, help="queries per kind (default 300)")
+    parser.add_argument(
+        "--per-kind", type=int, default=1000, help="queries per kind, at most (default 1000)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--corpus", type=Path, default=CORPUS, help="real posts (skipped if absent)"
@@ -302,7 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-corpus", action="store_true", help="the generated archive only")
     parser.add_argument("--root", type=Path, help="keep the archive and indexes here (reused)")
     parser.add_argument("--json", type=Path, help="write the numbers here as JSON")
-    parser.add_argument("--misses", type=int, default=0, help="print N vidbrowse misses per kind")
+    parser.add_argument(
+        "--misses",
+        type=int,
+        default=0,
+        help="print N queries per kind FTS5 ranks first and vidbrowse does not",
+    )
     parser.add_argument("--misses-kinds", nargs="*", default=list(KINDS))
     args = parser.parse_args(argv)
 
