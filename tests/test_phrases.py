@@ -193,7 +193,7 @@ def _merged_reads_no_blocks(
     ix: Any, phrases: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each phrase over the index (one segment) matches Whoosh's own phrase query, with the
-    segment's positions file and without; with it, a phrase of frequent words reads no block."""
+    segment's positions file and without; with it, no phrase reads a block."""
     reads: list[int] = []
     block_keys = phrases_module._block_keys
 
@@ -210,6 +210,7 @@ def _merged_reads_no_blocks(
         queries = [wq.Phrase(f, words) for words in phrases for f in FIELDS]
         with_file = [phrase_docnums(s, q, lambda *_: None).tolist() for q in queries]
         assert with_file == [_whoosh(s, q) for q in queries]
+        assert reads == []
         _without_files(monkeypatch)
         assert [phrase_docnums(s, q, lambda *_: None).tolist() for q in queries] == with_file
 
@@ -221,9 +222,8 @@ def test_a_full_merge_keeps_a_positions_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`index --optimize`'s merge (Whoosh's, which writes postings anew) gives the merged
-    segment its file of frequent words' positions before the TOC lists it; old versions of
+    segment its file of every word's positions before the TOC lists it; old versions of
     replaced posts are gone from it."""
-    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
     monkeypatch.setattr(phrases_module.whoosh_formats.Ways, "read", True)
     ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=70)
     writer.update_document(**{**documents[2], "text": "music video game play"})
@@ -245,7 +245,6 @@ def test_a_small_updates_merge_keeps_a_positions_file(
 ) -> None:
     """A small update's commit that merges the small segments (index.merge_small) gives the
     merged segment its file too."""
-    monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 10)
     monkeypatch.setattr(phrases_module.whoosh_formats.Ways, "read", True)
     # 8 bulk segments of 25 documents: at least MERGE_COUNT small ones, merged at the commit.
     ix, writer = bulk_then_writer(tmp_path, documents, bulk=200, max_docs=25)
@@ -390,6 +389,29 @@ class _Segment:
         return f"MAIN_test{ext}"
 
 
+def test_many_words_in_blocks_round_trip() -> None:
+    """Words over many blocks: each found with its pairs, and every word between them or
+    around them found absent."""
+    fmt = Positions()
+    rng = random.Random(3)
+    words = sorted({"".join(rng.choices("abcéक्", k=rng.randint(1, 9))) for _ in range(900)})
+    words = sorted(words, key=lambda w: w.encode())
+    collected = frequent.Collected()
+    for i, word in enumerate(words):
+        collected.add("text", word.encode(), [i, i + 1], [fmt.encode([0, i]), fmt.encode([1])])
+    storage = RamStorage()
+    collected.write(storage, _Segment())  # type: ignore[arg-type]
+    copied = frequent.FrequentPositions(storage, _Segment().make_filename(frequent.EXTENSION))
+    for i, word in enumerate(words):
+        got = copied.keys("text", word)
+        assert got is not None and got.tolist() == [i << 32, i << 32 | i, (i + 1) << 32 | 1]
+        for other in (word + "a", word[:-1] + "~", "~" + word):
+            if other not in words:
+                absent = copied.keys("text", other)
+                assert absent is not None and not len(absent), other
+    assert len(words) > 10 * 64
+
+
 def test_positions_file_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pairs are 2 bytes wide where they fit, 4 where a document or position does not."""
     monkeypatch.setattr(frequent, "FREQUENT_POSTINGS", 2)
@@ -399,16 +421,25 @@ def test_positions_file_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
         ("text", "wide"): {3: [5], 70_000: [1, 70_000]},
         ("title", "narrow"): {2: [0], 9: [4]},
         ("title", "once"): {4: [1]},  # too few postings: not kept
+        ("text", "long" * 13): {1: [0], 2: [0]},
+        ("text", "नमस्ते"): {5: [3], 6: [0, 2]},
+        ("tags", "ab"): {0: [0], 1: [1]},
     }
     collected = frequent.Collected()
     for (fieldname, word), postings in words.items():
         ids = sorted(postings)
-        collected.add(fieldname, word, ids, [fmt.encode(postings[i]) for i in ids])
+        collected.add(fieldname, word.encode(), ids, [fmt.encode(postings[i]) for i in ids])
     storage = RamStorage()
     collected.write(storage, _Segment())  # type: ignore[arg-type]
     copied = frequent.FrequentPositions(storage, _Segment().make_filename(frequent.EXTENSION))
     for (fieldname, word), postings in words.items():
         expected = [doc << 32 | p for doc in sorted(postings) for p in postings[doc]]
         got = copied.keys(fieldname, word)
-        assert (got is None) if word == "once" else (got is not None and got.tolist() == expected)
+        assert (got is not None and got.tolist() == expected) if word != "once" else got is None
     assert copied.keys("channel", "narrow") is None
+    # A field listing every word says which it lacks (an empty array); one with a word left
+    # out cannot ("once": the blocks decide).
+    for fieldname, word in [("text", "narrowest"), ("text", "nar"), ("tags", "a"), ("tags", "b")]:
+        absent = copied.keys(fieldname, word)
+        assert absent is not None and not len(absent), word
+    assert copied.keys("title", "never") is None

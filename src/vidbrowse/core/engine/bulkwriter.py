@@ -152,8 +152,9 @@ class _SegmentBuilder:
                     # A document with words in the field has a length in it.
                     lengths = [self._lengths[name][d] for d in ids]
                     values = flat[2::3]
-                    formats.write_term(fw, word.encode("utf-8"), ids, weights, values, lengths)
-                    self._files.positions.add(name, word, ids, values)
+                    btext = word.encode("utf-8")
+                    formats.write_term(fw, btext, ids, weights, values, lengths)
+                    self._files.positions.add(name, btext, ids, values)
             else:
                 terms_b = self._other[name]
                 for tbytes in sorted(terms_b):

@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 # slowly; the rebuild writes them.
 # 6: more marks that only decorate letters folded away in words (engine/decorations.py: the
 # Latin accents' extended and supplement blocks, marks over symbols, half marks, Cyrillic titlo).
-SCHEMA_VERSION = 6
+# 7: the positions files list every word of a segment, found by bisecting sorted blocks of
+# words (no JSON to parse when the first phrase opens them), and merged segments have one too.
+SCHEMA_VERSION = 7
 
 SCHEMA = Schema(
     # docnum → rowid goes through this column; rowid is the store's primary key.

@@ -4,10 +4,11 @@ Whoosh's own phrase query (SpanNear2) checks positions one candidate document at
 Python, ~450 ms for two words found in every one of 30k posts. Here each word's postings are read
 once, segment by segment (the scorer wants them too: the caller caches them), the documents
 holding every word found on a bitmap, the positions of those documents only taken, and adjacency
-checked on arrays. A word with many postings in a segment has its positions in a file of their
-own (whoosh_formats/frequent.py: written with every segment, bulk or merged), read as one array;
-any other word's come from the blocks holding a candidate, decompressed and unpickled.
-Unpickling the blocks of words like "the" was most of a phrase's time before (BENCHMARKS.md).
+checked on arrays. A segment's words have their positions in a file of their own
+(whoosh_formats/frequent.py, written with every segment, bulk or merged), read as one array, and
+a word the file says the segment lacks costs no look-up; any other word's come from the blocks
+holding a candidate, decompressed and unpickled. Unpickling the blocks of words like "the" was
+most of a phrase's time before (BENCHMARKS.md).
 
 Positions are those of whoosh3's `Positions` format, decoded by the seam (whoosh_formats). Any
 other format, or a slop other than 1, goes through Whoosh (tests compare the two on

@@ -111,9 +111,20 @@ class SegmentPostings:
     def __init__(self, leaf: IndexReader, offset: int) -> None:
         self.leaf = leaf
         self.offset = offset
-        self.table = whoosh_formats.term_table(leaf)
-        self.deleted: np.ndarray | None = None  # read on first use
-        self._deleted_mask: np.ndarray | None = None
+        self._table: whoosh_formats.TermTable | None = None
+        self._table_read = False
+
+    @property
+    def table(self) -> whoosh_formats.TermTable | None:
+        """The segment's term table, read on first use (a phrase of words the segment's file
+        of positions holds or says it lacks needs none)."""
+        if not self._table_read:
+            self._table, self._table_read = whoosh_formats.term_table(self.leaf), True
+        return self._table
+
+    @table.setter
+    def table(self, table: whoosh_formats.TermTable | None) -> None:
+        self._table, self._table_read = table, True
 
     def scan(
         self, fieldname: str, start: str, limit: int, lengths: tuple[int, int] | None = None
@@ -169,22 +180,27 @@ class SegmentPostings:
             raise ValueError("a segment Whoosh reads")
         return self.table.blocks(fieldname, term)
 
-    def deleted_ids(self) -> np.ndarray:
-        """The segment's deleted document numbers (int64), read on first use."""
-        if self.deleted is None:
-            self.deleted = whoosh_formats.deleted_ids(self.leaf)
-        return self.deleted
-
     def deleted_mask(self) -> np.ndarray | None:
         """Whether each document of the segment is deleted; None when none is. One lookup per
-        posting: `np.isin` sorts both sides, ~25 µs for a posting list of a few ids."""
-        if self._deleted_mask is None:
-            deleted = self.deleted_ids()
-            if not len(deleted):
-                return None
-            self._deleted_mask = np.zeros(self.leaf.doc_count_all(), dtype=bool)
-            self._deleted_mask[deleted] = True
-        return self._deleted_mask
+        posting: `np.isin` sorts both sides, ~25 µs for a posting list of a few ids. Kept while
+        the segment's reader lasts (its deletions do not change: a commit opens new readers),
+        as every query of every segment asks."""
+        try:
+            return _DELETED[self.leaf]
+        except KeyError:
+            pass
+        deleted = whoosh_formats.deleted_ids(self.leaf)
+        mask = None
+        if len(deleted):
+            mask = np.zeros(self.leaf.doc_count_all(), dtype=bool)
+            mask[deleted] = True
+        _DELETED[self.leaf] = mask
+        return mask
+
+
+_DELETED: weakref.WeakKeyDictionary[IndexReader, np.ndarray | None] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class SearcherCache:
