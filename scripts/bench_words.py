@@ -2,12 +2,14 @@
 vidbrowse's search + facets + first page, FTS5's page + count + tag facets (bench_tasks.py's),
 median of `repeats` runs, the postings cache emptied before each (as for a new query).
 
-    PYTHONPATH=src python scripts/bench_words.py ARCHIVE CACHE_DIR FTS5_DB [repeats] [--mix]
+    PYTHONPATH=src python scripts/bench_words.py ARCHIVE CACHE_DIR FTS5_DB [repeats] [--mix|--cold]
 
 ARCHIVE, CACHE_DIR and FTS5_DB as scripts/bench.py leaves them under its --root (data/…,
 index/…, peers/fts5-….db; copy the index first: opening it may rewrite caches). With `--mix`:
 bench.py's query mix instead, p50 and p95 per kind of each query's CPU time (median of
 `repeats`), both engines in the same run: wall-clock figures mean little on a busy machine.
+With `--cold`: the mix once, in bench.py's order, in this new process (nothing read before but
+bench.py's warm-up query, as bench.py's figures are): CPU time per query, both engines.
 """
 
 from __future__ import annotations
@@ -79,6 +81,26 @@ def mix(library: Any, con: sqlite3.Connection, repeats: int) -> None:
             theirs.setdefault(query.kind, []).append(
                 _cpu_ms(lambda q=query: _fts_query(con, q), repeats, warm) / 1000
             )
+    _print_kinds(ours, theirs)
+
+
+def cold(library: Any, con: sqlite3.Connection, _repeats: int) -> None:
+    _timed_query(library, Query("warm-up", "weather"))
+    _fts_query(con, Query("warm-up", "weather", fts_match="weather"))
+    ours: dict[str, list[float]] = {}
+    theirs: dict[str, list[float]] = {}
+    for query in query_mix():
+        started = time.process_time()
+        _timed_query(library, query)
+        ours.setdefault(query.kind, []).append(time.process_time() - started)
+        if query.fts_match is not None or query.fts_rowids is not None:
+            started = time.process_time()
+            _fts_query(con, query)
+            theirs.setdefault(query.kind, []).append(time.process_time() - started)
+    _print_kinds(ours, theirs)
+
+
+def _print_kinds(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> None:
     print(f"{'kind':16} {'vb p50':>7} {'vb p95':>7} {'FTS5 p50':>8} {'FTS5 p95':>8}  (CPU ms)")
     for kind, samples in ours.items():
         vb = percentiles(samples)
@@ -88,12 +110,13 @@ def mix(library: Any, con: sqlite3.Connection, repeats: int) -> None:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "--mix"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     archive, cache, db = (Path(arg) for arg in args[:3])
     repeats = int(args[3]) if len(args) > 3 else 5
     library = _open(archive, cache)
     con = sqlite3.connect(db)
-    (mix if "--mix" in sys.argv else words)(library, con, repeats)
+    run = cold if "--cold" in sys.argv else mix if "--mix" in sys.argv else words
+    run(library, con, repeats)
     library.close()
 
 
