@@ -11,6 +11,7 @@ import pytest
 
 from helpers.columns import assert_same_columns
 from vidbrowse.core.query import facets as facets_module
+from vidbrowse.core.query import mapped
 from vidbrowse.core.query.columns import FORMAT_VERSION, ColumnRow, Columns
 from vidbrowse.core.query.facets import fold
 
@@ -157,6 +158,8 @@ def test_load_refuses_missing_damaged_or_other_versions(tmp_path: Path) -> None:
     assert Columns.load(tmp_path / "damaged") is None
     (tmp_path / "other").write_bytes(pickle.dumps((FORMAT_VERSION + 1, "x")))
     assert Columns.load(tmp_path / "other") is None
+    mapped.save((FORMAT_VERSION + 1, "x"), tmp_path / "newer")
+    assert Columns.load(tmp_path / "newer") is None
 
 
 def test_a_value_named_twice_in_a_row_counts_once() -> None:

@@ -25,14 +25,17 @@ import stat
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vidbrowse.core.archive.names import UNSAFE, path_text
 from vidbrowse.core.archive.post import Problem
+
+if TYPE_CHECKING:  # imported where used: the fingerprint's child forks before numpy is imported
+    import numpy as np
 
 POST_SUFFIXES = (b".md", b".markdown", b".html", b".htm", b".txt")
 # A Jekyll site's folders that hold its build, templates and files, never posts.
@@ -42,6 +45,7 @@ NOT_POSTS = frozenset(
 )
 
 Stat = tuple[int, int]  # (size, mtime_ns)
+Numbers = array | list[int]  # an array("q") while every number fits (see _extended)
 # A folder's plain post files are added this many at a time (see _add_listing).
 PLAIN_CHUNK = 4096
 FolderStat = tuple[int, int, int, int]  # (device, inode, mtime_ns, ctime_ns): see freshness.py
@@ -56,7 +60,9 @@ _VIDEO_KEY = re.compile(
 
 class Scan:
     """Every post file under the archive (relative POSIX path → (size, mtime_ns)) and the
-    problems met. `files` is built on first use: a no-change check needs only `fingerprint`.
+    problems met. Sizes and mtimes are kept as arrays of 8-byte numbers (a million Python ints in
+    a list take 36 MB); `files` is a dict built on demand: an update needs none (`diff_manifest`,
+    `diff_scans`, `numbers`), a no-change check only `fingerprint`.
     `folders`: each folder walked (its bytes path) and its stat taken before it was listed, and
     `started_ns` the walk's start (the quick check in freshness.py); `folders` is None when a
     folder could not be stat'ed (no quick check then)."""
@@ -65,8 +71,8 @@ class Scan:
 
     def __init__(self) -> None:
         self._paths: list[str] = []
-        self._sizes: list[int] = []
-        self._mtimes: list[int] = []
+        self._sizes: Numbers = array("q")
+        self._mtimes: Numbers = array("q")
         self._files: dict[str, Stat] | None = None
         self.problems: list[Problem] = []
         self.folders: list[tuple[bytes, FolderStat]] | None = []
@@ -74,8 +80,8 @@ class Scan:
 
     def add(self, paths: list[str], stats: list[os.stat_result]) -> None:
         self._paths += paths
-        self._sizes += [st.st_size for st in stats]
-        self._mtimes += [st.st_mtime_ns for st in stats]
+        self._sizes = _extended(self._sizes, [st.st_size for st in stats])
+        self._mtimes = _extended(self._mtimes, [st.st_mtime_ns for st in stats])
         self._files = None
 
     def __len__(self) -> int:
@@ -88,7 +94,10 @@ class Scan:
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         paths, sizes, mtimes, problems, *rest = state
-        self._paths, self._sizes, self._mtimes, self.problems = paths, sizes, mtimes, problems
+        self._paths, self.problems = paths, problems
+        # Lists: saved by an older vidbrowse (or an mtime past the year 2262).
+        self._sizes = sizes if isinstance(sizes, array) else _extended(array("q"), sizes)
+        self._mtimes = mtimes if isinstance(mtimes, array) else _extended(array("q"), mtimes)
         # A scan saved by an older vidbrowse has no folders: it allows no quick check.
         self.folders, self.started_ns = rest if len(rest) == 2 else (None, 0)
         self._files = None
@@ -98,6 +107,16 @@ class Scan:
         wanted = set(paths)
         sizes, mtimes = self._sizes, self._mtimes
         return {p: (sizes[i], mtimes[i]) for i, p in enumerate(self._paths) if p in wanted}
+
+    def numbers(self, paths: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The sizes and mtimes of `paths` (each in the scan), in their order, as arrays (of
+        objects past the year 2262). One map of every path while it works, none kept."""
+        import numpy as np
+
+        where = dict(zip(self._paths, range(len(self._paths)), strict=True))
+        at = np.fromiter(map(where.__getitem__, paths), np.int64, len(paths))
+        del where
+        return _as_array(self._sizes)[at], _as_array(self._mtimes)[at]
 
     @property
     def files(self) -> dict[str, Stat]:
@@ -115,12 +134,31 @@ class Scan:
         digest.update(array("q", [len(self._paths), len(paths)]).tobytes())  # unambiguous parts
         digest.update(paths)
         for numbers in (self._sizes, self._mtimes):
-            try:
-                digest.update(array("q", numbers).tobytes())
-            except OverflowError:  # an mtime past the year 2262
+            if isinstance(numbers, array):
+                digest.update(numbers.tobytes())
+            else:  # an mtime past the year 2262
                 digest.update(repr(numbers).encode())
         digest.update(repr(sorted((p.path, p.reason) for p in self.problems)).encode())
         return digest.hexdigest()
+
+
+def _extended(numbers: Numbers, more: list[int]) -> Numbers:
+    """`numbers` with `more` after them: an array while every number fits in 8 bytes."""
+    if isinstance(numbers, array):
+        try:
+            numbers.extend(array("q", more))  # all converted first: on overflow, nothing added
+            return numbers
+        except OverflowError:
+            numbers = numbers.tolist()
+    numbers += more
+    return numbers
+
+
+def _as_array(numbers: Numbers) -> np.ndarray:
+    import numpy as np
+
+    # A copy (a memcpy): a view would keep the array from growing.
+    return np.array(numbers, dtype=np.int64 if isinstance(numbers, array) else object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +372,19 @@ def diff(manifest: Mapping[str, Stat], files: Mapping[str, Stat]) -> Diff:
     return Diff(added, changed, removed)
 
 
+def diff_manifest(manifest: Mapping[str, Stat], scan: Scan) -> Diff:
+    """`diff(manifest, scan.files)` without `files` (a dict of every file: ~100 MB at 1M)."""
+    paths = scan._paths
+    added = sorted([path for path in paths if path not in manifest])
+    if not manifest:  # a cold build
+        return Diff(added, [], [])
+    known = manifest.get
+    stats = zip(paths, scan._sizes, scan._mtimes, strict=True)
+    changed = sorted([p for p, size, mtime in stats if known(p, (size, mtime)) != (size, mtime)])
+    removed = sorted(manifest.keys() - set(paths))
+    return Diff(added, changed, removed)
+
+
 def diff_scans(old: Scan, new: Scan) -> Diff:
     """`diff(old.files, new.files)`, on arrays: ~5x faster at 100k files (building `files` alone
     takes longer than this whole comparison)."""
@@ -342,13 +393,10 @@ def diff_scans(old: Scan, new: Scan) -> Diff:
     where = dict(zip(old._paths, range(len(old)), strict=True))
     found = np.fromiter(map(where.get, new._paths, repeat(-1)), np.int64, len(new))
     seen = found >= 0
-    try:
-        old_sizes, old_mtimes, sizes, mtimes = (
-            np.array(numbers, dtype=np.int64)
-            for numbers in (old._sizes, old._mtimes, new._sizes, new._mtimes)
-        )
-    except OverflowError:  # an mtime past the year 2262
+    numbers = (old._sizes, old._mtimes, new._sizes, new._mtimes)
+    if not all(isinstance(n, array) for n in numbers):  # an mtime past the year 2262
         return diff(old.files, new.files)
+    old_sizes, old_mtimes, sizes, mtimes = map(_as_array, numbers)
     moved = found[seen]
     same = np.zeros(len(new), dtype=bool)
     same[seen] = (old_sizes[moved] == sizes[seen]) & (old_mtimes[moved] == mtimes[seen])

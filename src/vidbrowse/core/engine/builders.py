@@ -4,6 +4,7 @@ them in one commit; or, when the seam finds the fast writer unusable, Whoosh's o
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import multiprocessing.connection
 import traceback
@@ -40,6 +41,10 @@ def _serve(
     # mid-build would leave this process blocked forever instead of seeing the pipe break.
     for end in others:
         end.close()
+    # What fork gave us stays shared with the parent only while nothing writes to its pages: a
+    # collection here would walk (and so copy) every object inherited (a scan's lists, the
+    # update's plan): frozen, collections skip them.
+    gc.freeze()
     while True:
         try:
             job = conn.recv()

@@ -105,5 +105,7 @@ def _columns(home: Path, store: Store, old: Columns | None, change: Change | Non
         gone = np.array(change.gone, dtype=np.int64)
         columns = old.patched(gone, store.columns(change.fresh))
         columncache.save(columns, home, generation)
-        return columns
+        # The saved copy, mapped, in place of the patched one in this process's heap (the
+        # columns of 1M posts: ~450 MB of private memory each commit of a build left behind).
+        return Columns.load(columncache.saved_path(home, generation)) or columns
     return columncache.load(store, home)

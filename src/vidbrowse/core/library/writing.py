@@ -218,7 +218,7 @@ Built = Callable[[list[Item], list[Any], list["Segment"]], None]
 def pipeline(
     staging: FileIndex,
     builders: Builders,
-    items: list[Item],
+    items: Sequence[Item],
     built: Built,
     report: ProgressFn,
 ) -> None:
@@ -235,7 +235,7 @@ def pipeline(
         nonlocal at
         while free and at < len(items):
             size = sizes.next()
-            job = items[at : at + size]
+            job = list(items[at : at + size])
             at += len(job)
             worker = free.pop(0)
             builders.send(worker, (staging, job, len(job)))
