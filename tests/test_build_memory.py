@@ -8,8 +8,13 @@ import gc
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from vidbrowse import generate
 from vidbrowse.core.engine import index
 from vidbrowse.core.engine.builders import Builders
+from vidbrowse.core.library import writing
+from vidbrowse.core.library.library import Library
 
 
 def frozen_objects(_item: Any) -> tuple[int, None]:
@@ -26,3 +31,35 @@ def test_a_builder_never_collects_what_it_inherited(tmp_path: Path) -> None:
         builders.close()
     assert segments == [] and len(results) == 2
     assert min(results) >= len(inherited)
+
+
+@pytest.mark.parametrize("big", [True, False])
+def test_a_big_build_runs_fewer_builders_with_smaller_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, big: bool
+) -> None:
+    archive = tmp_path / "archive"
+    generate.generate_archive(archive, 3 * writing.BULK_MIN, seed=2)
+    monkeypatch.setattr(writing, "BIG_BUILD", 2 * writing.BULK_MIN if big else 10**9)
+    monkeypatch.setattr(writing, "BIG_JOB", 300)
+    monkeypatch.setattr(writing, "MAX_BATCH", 400)
+    monkeypatch.setattr(writing, "FIRST_JOB", 100)  # then 200 (second builder), 300 (third)
+    monkeypatch.setattr(index, "BULK_PROCS", 3)
+    procs: list[int] = []
+    jobs: list[int] = []
+    real_init, real_send = Builders.__init__, Builders.send
+
+    def init(self: Builders, prepare: Any, count: int) -> None:
+        procs.append(count)
+        real_init(self, prepare, count)
+
+    def send(self: Builders, worker: int, job: tuple[Any, Any, int]) -> None:
+        jobs.append(len(job[1]))
+        real_send(self, worker, job)
+
+    monkeypatch.setattr(Builders, "__init__", init)
+    monkeypatch.setattr(Builders, "send", send)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        assert library.update().posts == 3 * writing.BULK_MIN
+        assert library.search("").total == 3 * writing.BULK_MIN
+    assert procs == [2 if big else 3]
+    assert sum(jobs) == 3 * writing.BULK_MIN and max(jobs) == (300 if big else 400)

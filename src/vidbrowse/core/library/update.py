@@ -294,7 +294,11 @@ class Updater:
             report(Progress("commit", done[0], len(todo)))
 
         try:
-            writing.pipeline(staging, builders.get(), items, built, report)
+            if len(todo) >= writing.BIG_BUILD:
+                most, procs = writing.BIG_JOB, min(writing.BIG_PROCS, index.BULK_PROCS)
+            else:
+                most, procs = writing.MAX_BATCH, index.BULK_PROCS
+            writing.pipeline(staging, builders.get(procs), items, built, report, most)
         except BuildError as exc:
             raise writing.build_failed(exc) from exc
 
@@ -434,11 +438,12 @@ class _Builders:
         self._archive = archive
         self._builders: Builders | None = None
 
-    def get(self) -> Builders:
+    def get(self, procs: int = index.BULK_PROCS) -> Builders:
+        """The builders, forked at the first call (`procs` of them)."""
         from vidbrowse.core.engine.builders import Builders
 
         if self._builders is None:
-            self._builders = Builders(writing.prepare(self._archive), index.BULK_PROCS)
+            self._builders = Builders(writing.prepare(self._archive), procs)
         return self._builders
 
     def fast(self, ix: FileIndex) -> bool:

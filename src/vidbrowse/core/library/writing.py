@@ -34,6 +34,13 @@ BATCH_GROWTH = 5
 # this process and 220 MB in a builder, 20k and 15k batches no lower; now that this process
 # indexes nothing and builds no columns, ~240 MB). Also the largest pipeline job.
 MAX_BATCH = 25_000
+# A build of at least this many posts (a million: issue 13) runs BIG_PROCS builders with jobs of
+# at most BIG_JOB posts: a builder holds its job's parsed posts and postings until the job is
+# done (~9 KB a post: a 25k job took a builder to ~430 MB), so the whole process group of a 1M
+# build stays near 1 GB; more commits (each patches the columns) are the price.
+BIG_BUILD = 200_000
+BIG_PROCS = 2
+BIG_JOB = 10_000
 # A batch of at least this many posts to parse is parsed and indexed by bulkwriter, in parallel
 # processes, as new segments; smaller ones go through Whoosh's own writer.
 BULK_MIN = 500
@@ -186,8 +193,9 @@ class JobSizes:
     """The sizes of a pipeline's jobs (see FIRST_JOB and JOB_SECONDS), from the pace of the
     jobs done so far."""
 
-    def __init__(self, procs: int) -> None:
+    def __init__(self, procs: int, most: int = MAX_BATCH) -> None:
         self._procs = max(procs, 1)
+        self._most = most
         self._jobs = 0
         self._posts = 0  # handed out so far
         self._last = FIRST_JOB
@@ -201,8 +209,8 @@ class JobSizes:
             size = 2 * self._last
             if self._pace is not None:
                 size = min(size, int(self._pace * self._procs * JOB_SECONDS))
-            size = max(FIRST_JOB, int(self._posts * JOB_SHARE), min(size, MAX_BATCH))
-            self._last = size = min(size, MAX_BATCH)
+            size = max(FIRST_JOB, int(self._posts * JOB_SHARE), min(size, self._most))
+            self._last = size = min(size, self._most)
         self._posts += size
         return size
 
@@ -221,12 +229,13 @@ def pipeline(
     items: Sequence[Item],
     built: Built,
     report: ProgressFn,
+    most: int = MAX_BATCH,
 ) -> None:
-    """Hand `items` to the builders in jobs (JobSizes), each one segment built in `staging`'s
-    folder; as each job finishes, the builder gets its next job and `built(job's items, their
-    parsed results, its segments)` commits it. Progress: "index" (posts read and indexed),
-    "write" (all posts read, postings still being written)."""
-    sizes = JobSizes(builders.procs)
+    """Hand `items` to the builders in jobs (JobSizes, of at most `most` posts), each one
+    segment built in `staging`'s folder; as each job finishes, the builder gets its next job
+    and `built(job's items, their parsed results, its segments)` commits it. Progress: "index"
+    (posts read and indexed), "write" (all posts read, postings still being written)."""
+    sizes = JobSizes(builders.procs, most)
     free = list(range(builders.procs))
     busy: dict[int, tuple[list[Item], float, int]] = {}  # worker → (job, sent at, prepared)
     at = committed = 0
