@@ -43,6 +43,7 @@ def test_a_big_build_runs_fewer_builders_with_smaller_jobs(
     monkeypatch.setattr(writing, "BIG_JOB", 300)
     monkeypatch.setattr(writing, "MAX_BATCH", 400)
     monkeypatch.setattr(writing, "FIRST_JOB", 100)  # then 200 (second builder), 300 (third)
+    monkeypatch.setattr(writing, "JOB_SECONDS", 1e9)  # sizes double up to the cap, any pace
     monkeypatch.setattr(index, "BULK_PROCS", 3)
     procs: list[int] = []
     jobs: list[int] = []
