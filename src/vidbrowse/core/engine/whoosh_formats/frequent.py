@@ -264,7 +264,7 @@ class FrequentPositions:
         data = self._read(at, size + firsts_size)
         offsets = np.frombuffer(data, dtype=_OFFSET, count=blocks + 1).astype(np.int64)
         firsts = data[size:].split(_SEP)
-        if len(firsts) != blocks or offsets[0] != 0 or (np.diff(offsets) <= 0).any():
+        if len(firsts) != blocks or offsets[0] != 0:  # each block's bounds: when read
             raise ValueError(f"{self._name}: unexpected blocks")
         at += size + firsts_size
         return _Field(at, offsets, firsts, bool(complete), count, pair, at + int(offsets[-1]), {})
@@ -273,6 +273,8 @@ class FrequentPositions:
         found = field.blocks.get(block)
         if found is None:
             start, end = field.offsets[block : block + 2].tolist()
+            if not start < end <= field.pairs_at - field.at:
+                raise ValueError(f"{self._name}: unexpected block")
             data = self._read(field.at + start, end - start)
             count = min(_STEP, field.total - block * _STEP)
             spans = np.frombuffer(data, dtype=_SPAN, count=count)
