@@ -151,6 +151,10 @@ def test_matcher_lights_stop_words_cjk_words_and_glued_words() -> None:
     assert lit([Term("friday")], "*NEW VIDEO EVERY FRIDAY*") == ["FRIDAY"]
     assert lit([Term("*new", kind="prefix")], "*NEW VIDEO* newer") == ["NEW", "newer"]
     assert lit([Term("होता")], "यह होता है") == ["होता"]
+    # Words run together: the part found lights up, or the whole word.
+    assert lit([Term("cfour")], "CFour86 Arrival") == ["CFour"]
+    assert lit([Term("cfour86")], "CFour86 Arrival") == ["CFour86"]
+    assert lit([Term("mukherjee")], "#PranabMukherjeeIsNoMore") == ["Mukherjee"]
 
 
 def test_every_command_has_one_binding_and_an_action_where_it_is_bound() -> None:

@@ -1,5 +1,6 @@
 """Every word findable, searched as a user searches a library: stop words and phrases of them,
-words glued to punctuation, Indic words with their vowel signs, CJK words inside longer runs.
+words glued to punctuation, Indic words with their vowel signs, CJK words inside longer runs,
+the parts of words run together.
 Posts indexed by a cold build (bulk segments), by one whose segments keep every word's positions
 in their files of frequent words' positions, and by a small update (Whoosh's writer) alike."""
 
@@ -29,6 +30,7 @@ POSTS = {
     "tokyo-tower": ("東京タワーの夜景", "夜"),
     "kyoto": ("京都の夜", "京都"),
     "tokyo": ("東京", "都"),
+    "parts": ("CFour86 Arrival", "#PranabMukherjeeIsNoMore on YouTube, S05E12"),
 }
 
 
@@ -128,4 +130,26 @@ def test_words_glued_to_punctuation(library: Library, query: str, expected: set[
     ],
 )
 def test_indic_and_cjk_words(library: Library, query: str, expected: set[str]) -> None:
+    assert found(library, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("cfour86", {"parts"}),
+        ("cfour", {"parts"}),
+        ("CFour", {"parts"}),
+        ("86", {"parts"}),
+        ("cfou*", {"parts"}),
+        ('"cfour86 arrival"', {"parts"}),
+        ('"cfour arrival"', {"parts"}),  # a part stands at its word's position
+        ("mukherjee", {"parts"}),
+        ('"pranabmukherjeeisnomore"', {"parts"}),
+        ("tube", {"parts"}),
+        ("youtube", {"parts"}),
+        ("s05e12", {"parts"}),
+        ("e12", set()),  # two numbers in a word: an identifier, kept whole
+    ],
+)
+def test_the_parts_of_words_run_together(library: Library, query: str, expected: set[str]) -> None:
     assert found(library, query) == expected

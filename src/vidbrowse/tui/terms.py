@@ -38,7 +38,7 @@ class TermMatcher:
         if not self:
             return []
         found: list[tuple[int, int]] = []
-        for token in ANALYZER(text, chars=True, positions=False):
+        for token in ANALYZER(text, chars=True, positions=False, mode="index"):
             start, end = token.startchar, token.endchar
             if token.text in self.words or (
                 self.prefixes

@@ -7,8 +7,10 @@ other character separates words: `*bold*`, `_word_`, `#tag`, `@handle`, `a/b`, `
 with dots, read as one word without them (`U.S.A.` is `usa`, `e.g.` is `eg`). A run of Chinese,
 Japanese or Korean characters becomes its overlapping pairs (`東京タワー`: `東京` `京タ` `タワ`
 `ワー`, as Lucene's CJK analyzer does), so a word inside a run is found; a lone character stays
-itself. Words are lower-cased, accent-folded, then stemmed (Porter2). Nothing is dropped: stop
-words are words, and positions count every word, so phrases are exact.
+itself. A word run together from others (`CFour86`, `BestOnes`) is indexed with its parts at
+its position, as Lucene's word delimiter does (`_parts`); a query's words stay whole. Words
+are lower-cased, accent-folded, then stemmed (Porter2). Nothing is dropped: stop words are
+words, and positions count every word, so phrases are exact.
 
 Two ways in, one result: `WordAnalyzer` (a Whoosh analyzer: Whoosh's writer, the query side and
 the highlighter) and `WordAnalyzer.positions` (the bulk builder's one loop). Both go through
@@ -18,6 +20,7 @@ the highlighter) and `WordAnalyzer.positions` (the bulk builder's one loop). Bot
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -59,6 +62,7 @@ def _tokens() -> re.Pattern[str]:
 _CHAR = rf"[\w{MARKS}\u200c\u200d]+(?:[{ASTRAL_MARKS}]+[\w{MARKS}\u200c\u200d]*)*"
 _CHUNK = re.compile(rf"{_CHAR}(?:[.,]{_CHAR})*")
 _IS_CJK = re.compile(rf"[{CJK}]").match
+_DIGIT = re.compile(r"\d").search
 
 
 def _fold_table() -> dict[int, str | None]:
@@ -80,7 +84,7 @@ _FOLD = _fold_table()
 # outlives segments and batches (forked builders inherit it); dropped past this size (a few tens
 # of MB).
 _CACHE_MAX = 500_000
-_CACHE: dict[str, tuple[str, ...]] = {}
+_CACHE: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int], ...] | None]] = {}
 
 
 def fold(text: str) -> str:
@@ -136,6 +140,75 @@ def _split_by_pattern(chunk: str, stem: bool) -> tuple[tuple[str, int, int], ...
     return tuple(out)
 
 
+def _cuts(raw: str) -> list[int]:
+    """Where a word's parts meet: letters and digits (`CFour86`), a lower-case letter and an
+    upper-case one (`BestOnes`); none when the word holds two numbers or more (`S05E12`, a video
+    id, a hash: an identifier, not words run together). Marks go with the letter before them."""
+    cuts: list[int] = []
+    numbers = 0
+    last = ""  # the kind of the last letter or digit: d(igit), l(ower), u(pper), o(ther)
+    for i, c in enumerate(raw):
+        if c.isdigit():
+            kind = "d"
+        elif c.isalpha():
+            kind = "l" if c.islower() else "u" if c.isupper() else "o"
+        else:
+            continue
+        if kind == "d" and last != "d":
+            numbers += 1
+            if numbers > 1:
+                return []
+        if last and ((kind == "d") != (last == "d") or (last == "l" and kind == "u")):
+            cuts.append(i)
+        last = kind
+    return cuts
+
+
+def _one_kind(text: str) -> bool:
+    """Digits only, or no digit and letters all of one case, capitalised or of a script without
+    case: nothing to cut (most words)."""
+    if _DIGIT(text) is None:
+        return text == text.lower() or text.isupper() or text.istitle()
+    return text.isdigit()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parts(chunk: str) -> tuple[tuple[int, str, int, int], ...]:
+    """The parts of the chunk's words that are several run together, as Lucene's word delimiter
+    cuts them: (the word's index in `_split(chunk)`, the part, its span). Indexed at their word's
+    position beside it, so `cfour` and `86` find `CFour86`, while the query's words stay whole:
+    `cfour86` finds it too and a phrase of whole words stays exact."""
+    out: list[tuple[int, str, int, int]] = []
+    for index, (_word, start, end) in enumerate(_split(chunk)):
+        raw = chunk[start:end]
+        if _one_kind(raw) or _IS_CJK(raw) or "." in raw or "," in raw:
+            continue  # a plain word, a CJK pair, a number or an abbreviation: no parts
+        edges = [0, *_cuts(raw), len(raw)]
+        if len(edges) == 2:
+            continue
+        seen: set[str] = set()
+        for a, b in itertools.pairwise(edges):
+            part = _stem(fold(raw[a:b]))
+            if part and part not in seen:
+                seen.add(part)
+                out.append((index, part, start + a, start + b))
+    return tuple(out)
+
+
+def _index_words(chunk: str) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...] | None]:
+    """What the bulk builder caches for a chunk: its words, one a position, and when some have
+    parts, every word and part with its position among them (in order)."""
+    words = tuple(word for word, _, _ in _split(chunk))
+    parts = () if _one_kind(chunk) else _parts(chunk)
+    if not parts:
+        return words, None
+    merged: list[tuple[str, int]] = []
+    for index, word in enumerate(words):
+        merged.append((word, index))
+        merged += [(part, index) for at, part, _, _ in parts if at == index]
+    return words, tuple(merged)
+
+
 def plain_words(text: str) -> list[str]:
     """The words of `text` lower-cased and folded but not stemmed (CJK runs as pairs)."""
     return [word for chunk in _CHUNK.findall(text) for word, _, _ in _split(chunk, False)]
@@ -143,8 +216,9 @@ def plain_words(text: str) -> list[str]:
 
 class WordAnalyzer(Analyzer):
     """The analysis as a Whoosh analyzer (see the module's doc). Keyword arguments as Whoosh's
-    (`positions`, `chars`, `start_pos`, `start_char`); `removestops` and `mode` change nothing:
-    no word is ever removed."""
+    (`positions`, `chars`, `start_pos`, `start_char`, `mode`); `removestops` changes nothing: no
+    word is ever removed. `mode="index"` (Whoosh's writer, the highlighter) adds the parts of
+    words run together at their word's position; a query's words stay whole."""
 
     def __call__(
         self,
@@ -153,23 +227,31 @@ class WordAnalyzer(Analyzer):
         chars: bool = False,
         start_pos: int = 0,
         start_char: int = 0,
+        mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
         pos = start_pos
+        indexing = mode == "index"
         for match in _CHUNK.finditer(value):
             at = start_char + match.start()
-            for word, start, end in _split(match.group()):
-                token = Token(positions=positions, chars=chars, **kwargs)
-                token.text = word
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar, token.endchar = at + start, at + end
+            chunk = match.group()
+            parts = _parts(chunk) if indexing else ()
+            for index, (word, start, end) in enumerate(_split(chunk)):
+                spans = [(word, start, end)]
+                spans += [(part, a, b) for i, part, a, b in parts if i == index]
+                for text, a, b in spans:
+                    token = Token(positions=positions, chars=chars, mode=mode, **kwargs)
+                    token.text = text
+                    if positions:
+                        token.pos = pos
+                    if chars:
+                        token.startchar, token.endchar = at + a, at + b
+                    yield token
                 pos += 1
-                yield token
 
     def positions(self, value: str) -> dict[str, list[int]]:
-        """Word → its positions in `value`: the tokens `__call__` gives, in one loop."""
+        """Word → its positions in `value`: the tokens `__call__` gives when indexing, in one
+        loop."""
         found: dict[str, list[int]] = {}
         pos = 0
         cache = _CACHE
@@ -177,16 +259,21 @@ class WordAnalyzer(Analyzer):
             cache.clear()
         for chunk in _CHUNK.findall(value):
             try:
-                words = cache[chunk]
+                words, merged = cache[chunk]
             except KeyError:
-                words = cache[chunk] = tuple(word for word, _, _ in _split(chunk))
-            for word in words:
-                plist = found.get(word)
-                if plist is None:
-                    found[word] = [pos]
-                else:
-                    plist.append(pos)
-                pos += 1
+                words, merged = cache[chunk] = _index_words(chunk)
+            if merged is None:
+                for word in words:
+                    plist = found.get(word)
+                    if plist is None:
+                        found[word] = [pos]
+                    else:
+                        plist.append(pos)
+                    pos += 1
+            else:  # words with parts (a few in a hundred)
+                for word, index in merged:
+                    found.setdefault(word, []).append(pos + index)
+                pos += len(words)
         return found
 
 

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 # Latin accents' extended and supplement blocks, marks over symbols, half marks, Cyrillic titlo).
 # 7: the positions files list every word of a segment, found by bisecting sorted blocks of
 # words (no JSON to parse when the first phrase opens them), and merged segments have one too.
-SCHEMA_VERSION = 7
+# 8: the parts of words run together (`CFour86`: `cfour` `86`) at their word's position.
+SCHEMA_VERSION = 8
 
 SCHEMA = Schema(
     # docnum → rowid goes through this column; rowid is the store's primary key.
