@@ -12,10 +12,10 @@ seeded sample of posts is turned into queries a person remembering the post migh
 | typo        | the title query with one letter dropped from a word of 5+ letters     |
 | channel     | the channel name's words and one distinctive title word               |
 
-A word is a run of letters (with their combining marks), 3+ of them, compared lower-cased; it is
-*distinctive* when 2 ≤ df ≤ max(3, 0.5% of the posts), df counting the posts holding it in any
-field: rare enough to point at few posts, yet not a string found in one post only (a misspelling,
-an id). Prose is the post's text without URLs, #hashtags and @handles.
+A word is a run of letters (with their combining marks and joiners), 3+ of them, compared
+lower-cased; it is *distinctive* when 2 ≤ df ≤ max(3, 0.5% of the posts), df counting the posts
+holding it in any field: rare enough to point at few posts, yet not a string found in one post
+only (a misspelling, an id). Prose is the post's text without URLs, #hashtags and @handles.
 
 Both engines get the same words and the same posts (parsed by core/archive/parse.py): vidbrowse
 through Library.search and Library.correction (what the table and the app show), FTS5 with bm25 over
@@ -56,8 +56,9 @@ TOP = 10
 MIN_LETTERS = 3
 TYPO_LETTERS = 5
 
-# A letter, then letters and combining marks (so Indic words stay whole).
-_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*")
+# A letter, then letters, combining marks and joiners (so Indic words stay whole: a joiner does
+# not end a word, as in Unicode's word boundaries, UAX #29: `భారత్‌లో` is one word).
+_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{MARKS}\u200c\u200d])*")
 _NOT_PROSE = re.compile(r"https?://\S+|www\.\S+|[#@]\w+")
 _TYPO_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
