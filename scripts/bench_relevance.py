@@ -48,6 +48,7 @@ from vidbrowse.core.archive.post import Post
 from vidbrowse.core.archive.scan import scan
 from vidbrowse.core.engine.combining import MARKS
 from vidbrowse.core.library.library import Library
+from vidbrowse.core.query import search
 from vidbrowse.generate import generate_archive
 
 KINDS = ("title", "description", "typo", "channel")
@@ -353,6 +354,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-corpus", action="store_true", help="the generated archive only")
     parser.add_argument("--root", type=Path, help="keep the archive and indexes here (reused)")
+    parser.add_argument("--k1", type=float, help=f"BM25F's k1 (default {search.K1})")
+    parser.add_argument(
+        "--weights", type=_per_field, help="field weights: title,channel,tags,text (a grid point)"
+    )
+    parser.add_argument("--length-norm", type=_per_field, help="b per field, as --weights")
     parser.add_argument("--json", type=Path, help="write the numbers here as JSON")
     parser.add_argument(
         "--misses",
@@ -362,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--misses-kinds", nargs="*", default=list(KINDS))
     args = parser.parse_args(argv)
+    # A point of a ranking grid: the searches of this process rank with it.
+    if args.k1 is not None:
+        search.K1 = args.k1
+    if args.weights:
+        search.FIELD_WEIGHTS.update(args.weights)
+    if args.length_norm:
+        search.LENGTH_NORM.update(args.length_norm)
 
     with tempfile.TemporaryDirectory(prefix="bench-relevance-") as temporary:
         root = args.root or Path(temporary)
@@ -376,14 +389,25 @@ def main(argv: list[str] | None = None) -> int:
         reports = {
             name: run_archive(name, path, root / "cache", args) for name, path in archives.items()
         }
+    ranking = {"k1": search.K1, "weights": search.FIELD_WEIGHTS, "length_norm": search.LENGTH_NORM}
+    print(f"ranking: {ranking}\n")
     for name, report in reports.items():
         print(table(name, report))
         print()
     if args.json:
         args.json.write_text(
-            json.dumps({"args": _plain(vars(args)), "archives": reports}, indent=1)
+            json.dumps(
+                {"args": _plain(vars(args)), "ranking": ranking, "archives": reports}, indent=1
+            )
         )
     return 0
+
+
+def _per_field(text: str) -> dict[str, float]:
+    values = [float(v) for v in text.split(",")]
+    if len(values) != len(search.FIELD_WEIGHTS):
+        raise argparse.ArgumentTypeError("give 4 numbers: title,channel,tags,text")
+    return dict(zip(search.FIELD_WEIGHTS, values, strict=True))
 
 
 def _plain(options: dict[str, object]) -> dict[str, object]:
