@@ -53,6 +53,13 @@ def test_words(text: str, expected: list[str]) -> None:
     assert words_of(text) == expected
 
 
+def test_a_part_is_indexed_once_beside_its_word() -> None:
+    # `abcS` stems to `abc`, as its part `abc` does; `ab12ab` has the part `ab` twice.
+    assert ANALYZER.positions("abcS ab12ab") == {
+        "abc": [0], "s": [0], "ab12ab": [1], "ab": [1], "12": [1],
+    }  # fmt: skip
+
+
 def test_plain_words_are_folded_not_stemmed() -> None:
     assert plain_words("Running CAFÉS *new* U.S. 東京タ") == [
         "running", "cafes", "new", "us", "東京", "京タ",
@@ -91,7 +98,8 @@ def test_fast_analysis_is_whooshs_on_tricky_text() -> None:
     tricky = [
         "", "   ", "*bold* _it_ #tag @me a/b don't U.S.A. e.g. 3.5 1,000",
         "東京タワーの夜景 and 京都", "नमस्ते दुनिया होता", "ـ ‌", "x" * 300, "a.b.c x*y foo..bar",
-        "🎵音楽🎵 músic ﬁne Ｔｏｋｙｏ", "repeat " * 50, "CFour86 ab12.ab iPhone S05E12 नमस्ते१२",
+        "🎵音楽🎵 músic ﬁne Ｔｏｋｙｏ", "repeat " * 50,
+        "CFour86 ab12.ab iPhone S05E12 नमस्ते१२ ab12ab abcS",
     ]  # fmt: skip
     analysis._CACHE.clear()  # both ways must fill the cache the same way too
     for value in tricky:

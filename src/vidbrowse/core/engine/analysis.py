@@ -179,14 +179,14 @@ def _parts(chunk: str) -> tuple[tuple[int, str, int, int], ...]:
     position beside it, so `cfour` and `86` find `CFour86`, while the query's words stay whole:
     `cfour86` finds it too and a phrase of whole words stays exact."""
     out: list[tuple[int, str, int, int]] = []
-    for index, (_word, start, end) in enumerate(_split(chunk)):
+    for index, (word, start, end) in enumerate(_split(chunk)):
         raw = chunk[start:end]
         if _one_kind(raw) or _IS_CJK(raw) or "." in raw or "," in raw:
             continue  # a plain word, a CJK pair, a number or an abbreviation: no parts
         edges = [0, *_cuts(raw), len(raw)]
         if len(edges) == 2:
             continue
-        seen: set[str] = set()
+        seen = {word}  # a part stemmed like its word (`abcS`: `abc`) is the word: once
         for a, b in itertools.pairwise(edges):
             part = _stem(fold(raw[a:b]))
             if part and part not in seen:
@@ -235,7 +235,7 @@ class WordAnalyzer(Analyzer):
         for match in _CHUNK.finditer(value):
             at = start_char + match.start()
             chunk = match.group()
-            parts = _parts(chunk) if indexing else ()
+            parts = _parts(chunk) if indexing and not _one_kind(chunk) else ()
             for index, (word, start, end) in enumerate(_split(chunk)):
                 spans = [(word, start, end)]
                 spans += [(part, a, b) for i, part, a, b in parts if i == index]
