@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from helpers.columns import assert_same_columns
+from vidbrowse.core.query import columns as columns_module
 from vidbrowse.core.query import facets as facets_module
 from vidbrowse.core.query import mapped
 from vidbrowse.core.query.columns import FORMAT_VERSION, ColumnRow, Columns
@@ -214,7 +215,11 @@ def random_row(rng: random.Random, rowid: int) -> ColumnRow:
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_patched_columns_equal_columns_built_again(seed: int) -> None:
+@pytest.mark.parametrize("redo", [1, 10**9], ids=["titles placed", "titles sorted again"])
+def test_patched_columns_equal_columns_built_again(
+    seed: int, redo: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columns_module, "TITLE_RANK_REDO", redo)
     rng = random.Random(seed)
     rows = {rowid: random_row(rng, rowid) for rowid in rng.sample(range(1, 80), rng.randrange(60))}
     columns = Columns.build(sorted(rows.values()))

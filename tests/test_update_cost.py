@@ -77,6 +77,7 @@ def test_patched_columns_equal_columns_read_again(
     rng = random.Random(3)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
         library.update()
+        patched.clear()  # the first build's commit only added posts: it patched too
         for round_ in range(4):
             change_round(archive, rng, 1000 + 10 * round_)
             summary = library.update()
@@ -96,6 +97,40 @@ def test_patched_columns_equal_columns_read_again(
                 }
                 assert ours.facets == theirs.facets
             assert library.problems() == built.problems()
+
+
+def test_a_pipelined_build_appends_to_the_columns_at_each_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each commit of a cold build only adds posts: its rows are appended to the columns, never
+    every row read again (that made the columns' cost grow with the square of the posts), and
+    the columns after the last commit are those read from the store in one go."""
+    from vidbrowse.core.engine import index
+    from vidbrowse.core.library import columncache, writing
+
+    archive = tmp_path / "archive"
+    generate.generate_archive(archive, 120, seed=5)
+    monkeypatch.setattr(writing, "BULK_MIN", 10)
+    monkeypatch.setattr(writing, "FIRST_JOB", 10)
+    monkeypatch.setattr(index, "BULK_PROCS", 2)
+    commits: list[int] = []
+    read_again: list[int] = []
+    real_load = columncache.load
+
+    def counting_load(store: Store, home: Path) -> Columns:
+        read_again.append(store.count_posts())
+        return real_load(store, home)
+
+    monkeypatch.setattr(columncache, "load", counting_load)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        read_again.clear()  # opening an empty library reads its (no) rows
+        library.update(progress=lambda p: commits.append(p.done) if p.phase == "commit" else None)
+        assert len(commits) >= 3 and commits[-1] == 120
+        assert read_again == []
+        assert_same_columns(library._home.need_view().columns, fresh_columns(library))
+        again = Library.open(archive, cache_dir=tmp_path / "cache")  # the saved copy
+        assert_same_columns(again._home.need_view().columns, fresh_columns(library))
+        again.close()
 
 
 def test_a_large_change_reads_every_row_again(archive: Path, tmp_path: Path) -> None:

@@ -20,8 +20,9 @@ Who runs where during an update (the one place this is written down):
   posts, pickled; this process only deletes old versions, commits the segments and writes the
   store. They are stopped when the update ends.
 - After each commit the columns are reloaded (view.open_view): patched here when the commit was
-  small, else built by columncache, in a fresh interpreter (subprocess) for a large store, which
-  saves them beside the store for this process to load.
+  small or only added posts (every commit of a cold build), else built by columncache, in a fresh
+  interpreter (subprocess) for a large store, which saves them beside the store for this process
+  to load.
 
 Crash safety: an update commits Whoosh first, then SQLite. If the process dies in between, the
 index holds documents for rowids the store does not know (removed on the next update, ignored

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from vidbrowse.core.review.marks import Marks
 
 # A commit that wrote or deleted at most this share of the posts patches the columns with those
-# rows (read from the store) rather than reading every row again.
+# rows (read from the store) rather than reading every row again; one that only added posts
+# always does (a pipelined build's commits: reading every row at each one made the columns'
+# cost grow with the square of the posts).
 PATCH_SHARE = 0.1
 
 
@@ -36,9 +38,12 @@ class Change:
     fresh: list[int]
     gone: list[int]
 
-    def small(self, posts: int) -> bool:
-        """Whether patching columns of `posts` rows is cheaper than reading them all again."""
-        return len(self.fresh) + len(self.gone) <= posts * PATCH_SHARE
+    def patches(self, rowids: np.ndarray) -> bool:
+        """Whether columns of the posts `rowids` are patched with this change rather than read
+        again: it is small, or it only added posts."""
+        if len(self.fresh) + len(self.gone) <= len(rowids) * PATCH_SHARE:
+            return True
+        return not self.gone and not np.isin(self.fresh, rowids).any()
 
 
 @dataclass(slots=True)
@@ -101,7 +106,7 @@ def _columns(home: Path, store: Store, old: Columns | None, change: Change | Non
     columns = Columns.load(columncache.saved_path(home, generation))
     if columns is not None:
         return columns
-    if change is not None and old is not None and change.small(len(old)):
+    if change is not None and old is not None and change.patches(old.rowids):
         gone = np.array(change.gone, dtype=np.int64)
         columns = old.patched(gone, store.columns(change.fresh))
         columncache.save(columns, home, generation)

@@ -50,6 +50,9 @@ class ColumnRow(NamedTuple):
 # another version are ignored.
 FORMAT_VERSION = 6
 NUMERIC_FIELDS = ("posted", "uploaded", "duration", "views", "likes", "dislikes")
+# `patched` keeps the title order (placing the added rows in it) when at most 1/this of the rows
+# are added; else the order is sorted again when first needed.
+TITLE_RANK_REDO = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +193,9 @@ class Columns:
                 for name, facet in self.facets.items()
             }
             columns._reset_caches()
-            if self._title_rank is not None:
+            # Each added row is placed by a binary search decoding ~log2(size) titles: past a
+            # share of the rows, sorting them all again (title_rank, on first use) is cheaper.
+            if self._title_rank is not None and len(fresh) * TITLE_RANK_REDO <= size:
                 by_title = np.empty(size, dtype=np.int64)
                 by_title[self._title_rank] = np.arange(size)
                 by_title = moved[by_title]

@@ -138,8 +138,9 @@ class Facet:
         facet.rows = np.insert(rows, slots, new_rows).astype(np.int32)
         facet.ids = np.insert(ids, slots, new_ids).astype(np.int32)
         facet.spellings, facet.spelling_ids, facet.spelling_counts = spellings.arrays()
+        rows_of = _RowsOf(facet)
         for vid in touched - {empty}:
-            facet.labels[vid] = spellings.label(vid, facet, values_at)
+            facet.labels[vid] = spellings.label(vid, facet, values_at, rows_of)
         facet._label_rank = None
         facet._lock = threading.Lock()
         return facet
@@ -200,6 +201,7 @@ class _SpellingTable:
         self._found: dict[str, tuple[int, int]] = {}  # spelling → (spelling id, value id)
         self._new: list[str] = []  # spellings not in the facet, their ids from _old_spellings on
         self._new_values: list[int] = []
+        self._new_of: dict[int, list[int]] = {}  # value id → its new spellings' ids
         self._delta: dict[int, int] = {}
 
     def _old_group(self, vid: int) -> list[int]:
@@ -223,6 +225,7 @@ class _SpellingTable:
                 sid = self._old_spellings + len(self._new)
                 self._new.append(spelling)
                 self._new_values.append(vid)
+                self._new_of.setdefault(vid, []).append(sid)
             found = self._found[spelling] = (sid, vid)
         sid, vid = found
         self._delta[sid] = self._delta.get(sid, 0) + step
@@ -237,13 +240,16 @@ class _SpellingTable:
             return self._facet.spellings[sid]
         return self._new[sid - self._old_spellings]
 
-    def label(self, vid: int, facet: Facet, values_at: Callable[[int], Sequence[str]]) -> str:
+    def label(
+        self,
+        vid: int,
+        facet: Facet,
+        values_at: Callable[[int], Sequence[str]],
+        rows_of: _RowsOf,
+    ) -> str:
         """The label of value `vid` in `facet` (whose entries are patched): its most common
         spelling, and among equally common ones the first in row order, as `Facet` chooses."""
-        first_new = self._old_spellings
-        sids = self._old_group(vid) + [
-            first_new + i for i, v in enumerate(self._new_values) if v == vid
-        ]
+        sids = self._old_group(vid) + self._new_of.get(vid, [])
         counts = [self._count_of(sid) for sid in sids]
         best = max(counts)
         tied = {self._spelling(sid) for sid, n in zip(sids, counts, strict=True) if n == best}
@@ -251,7 +257,7 @@ class _SpellingTable:
             return facet.labels[vid]
         if len(tied) == 1:
             return tied.pop().strip()
-        for row in facet.rows[facet.ids == vid].tolist():
+        for row in rows_of(vid):
             for value in values_at(row):
                 if value in tied:
                     return value.strip()
@@ -268,3 +274,22 @@ class _SpellingTable:
             np.concatenate([facet.spelling_ids, np.array(self._new_values, dtype=np.int32)]),
             counts,
         )
+
+
+class _RowsOf:
+    """The rows holding each value of a facet, in row order: grouped once, when first asked
+    (a tie between spellings), since a change of many rows can touch thousands of values."""
+
+    def __init__(self, facet: Facet) -> None:
+        self._facet = facet
+        self._order: np.ndarray | None = None
+        self._starts: np.ndarray | None = None
+
+    def __call__(self, vid: int) -> list[int]:
+        facet = self._facet
+        if self._order is None or self._starts is None:
+            self._order = np.argsort(facet.ids, kind="stable")  # entries are in row order
+            self._starts = np.searchsorted(facet.ids[self._order], np.arange(len(facet.labels) + 1))
+        entries = self._order[self._starts[vid] : self._starts[vid + 1]]
+        rows: list[int] = facet.rows[entries].tolist()
+        return rows
