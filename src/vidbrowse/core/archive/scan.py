@@ -25,7 +25,7 @@ import stat
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -86,6 +86,10 @@ class Scan:
 
     def __len__(self) -> int:
         return len(self._paths)
+
+    def first(self, count: int) -> list[str]:
+        """The first `count` paths found."""
+        return self._paths[:count]
 
     # Pickled: sent by BackgroundFingerprint's child, and saved by the library as the archive
     # its store was last brought up to date with.
@@ -239,11 +243,12 @@ def _inside(path: bytes, top: bytes) -> bool:
     return real == top or real.startswith(top.rstrip(b"/") + b"/")
 
 
-def scan(root: Path) -> Scan:
+def scan(root: Path, found: Callable[[Scan], None] | None = None) -> Scan:
     """Walk `root` for post files. Hidden entries (`.git`, `.cache`…) are skipped, and so are a
     Jekyll site's folders that hold no posts; links are followed only to targets inside `root`;
     a directory reached twice (a symlink loop, or two links to one folder) is walked once.
-    Raises OSError only when `root` itself cannot be listed."""
+    Raises OSError only when `root` itself cannot be listed. `found(the scan so far)` is called
+    as plain post files are added (PLAIN_CHUNK at a time): work can start before the walk ends."""
     result = Scan()
     root_bytes = os.fsencode(root)
     root_stat = os.stat(root_bytes)
@@ -256,7 +261,7 @@ def scan(root: Path) -> Scan:
     while stack:
         folder, prefix = stack.pop()
         try:
-            others = _add_listing(result, folder, prefix, skipped)
+            others = _add_listing(result, folder, prefix, skipped, found)
         except OSError as exc:
             if not prefix:  # the archive itself: the caller says what to do
                 raise
@@ -270,7 +275,11 @@ def scan(root: Path) -> Scan:
 
 
 def _add_listing(
-    result: Scan, folder: bytes, prefix: str, skipped: frozenset[bytes]
+    result: Scan,
+    folder: bytes,
+    prefix: str,
+    skipped: frozenset[bytes],
+    found: Callable[[Scan], None] | None,
 ) -> list[os.DirEntry[bytes]]:
     """Add a folder's plain post files as its listing goes, PLAIN_CHUNK at a time; the entries
     left for `_add_other`. Never the whole listing at once: a million entries and their stats
@@ -293,9 +302,13 @@ def _add_listing(
                 if len(plain) == PLAIN_CHUNK:
                     if not _add_plain(result, prefix, plain):
                         others += plain
+                    elif found is not None:
+                        found(result)
                     plain = []
     if plain and not _add_plain(result, prefix, plain):
         others += plain
+    elif plain and found is not None:
+        found(result)
     return others
 
 

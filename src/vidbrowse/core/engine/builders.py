@@ -149,6 +149,15 @@ class Builders:
             out.append((i, status, value))
         return out
 
+    def keep(self, procs: int) -> None:
+        """Stop the workers past the first `procs`, which must be idle."""
+        for child, conn in self._workers[procs:]:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+            conn.close()
+            child.join()
+        del self._workers[procs:]
+
     def close(self, *, kill: bool = False) -> None:
         """Stop the workers: at once with `kill` (their work is lost anyway: Ctrl-C, a
         failure), else once they finish."""

@@ -95,9 +95,9 @@ class Updater:
         self.archive = home.archive
         self._update_lock = threading.Lock()  # one update at a time within this process
 
-    def scan(self) -> archive_scan.Scan:
+    def scan(self, found: Callable[[archive_scan.Scan], None] | None = None) -> archive_scan.Scan:
         try:
-            return archive_scan.scan(self.archive)
+            return archive_scan.scan(self.archive, found)
         except OSError as exc:
             raise LibraryError(
                 f"cannot read the archive {self.archive}: {exc.strerror or exc}"
@@ -203,10 +203,31 @@ class Updater:
         return f"{fingerprint}:{self.home.need_view().ix.latest_generation()}"
 
     def _update(self, report: ProgressFn, scan: archive_scan.Scan | None) -> tuple[int, int, int]:
+        builders = _Builders(self.archive)
+        try:
+            return self._update_with(builders, report, scan)
+        except BaseException:  # a builder killed or failing, Ctrl-C: their work is lost anyway
+            builders.close(kill=True)
+            raise
+        finally:
+            builders.close()
+            shutil.rmtree(self.home.path / STAGING_DIR, ignore_errors=True)
+
+    def _update_with(
+        self, builders: _Builders, report: ProgressFn, scan: archive_scan.Scan | None
+    ) -> tuple[int, int, int]:
         store = self.home.need_store()
+        view = self.home.need_view()
         report(Progress("scan", 0, 0))
+        staging = _Staging(self.home.path / STAGING_DIR)
+        first = None
+        # A cold build (nothing indexed, nothing stored: every post found is new) starts its
+        # first job amid the scan.
+        empty = not len(view.live_rowids) and not store.count_posts() + store.count_problems()
+        if scan is None and empty and builders.fast(view.ix):
+            first = writing.FirstJob(builders.get, staging.get, store.next_rowid())
         if scan is None:
-            scan = self.scan()
+            scan = self.scan(None if first is None else first.found)
         fingerprint = scan.fingerprint()
         record = self._scan_record(fingerprint)
         report(Progress("scan", len(scan), len(scan)))
@@ -221,19 +242,16 @@ class Updater:
         diff = plan.diff
         todo = [*diff.added, *diff.changed, *plan.missing]
         cold = len(self.home.need_view().live_rowids) == 0
-        builders = _Builders(self.archive)
-        try:
-            if len(todo) >= writing.BULK_MIN and builders.fast(self.home.need_view().ix):
-                self._pipelined(plan, scan, todo, builders, report)
-            else:
-                batches = writing.batches(todo, cold=cold)
-                self._batches(plan, scan, todo, batches, builders, report)
-        except LibraryError:  # a builder killed or failing: the others' work is lost anyway
-            builders.close(kill=True)
-            raise
-        finally:
-            builders.close()
-            shutil.rmtree(self.home.path / STAGING_DIR, ignore_errors=True)
+        started = first is not None and first.sent_at is not None
+        if first is not None and started:
+            sent = {path for path, _ in first.items}  # those first: the rowids they were given
+            todo = [path for path, _ in first.items] + [p for p in todo if p not in sent]
+        bulk = len(todo) >= writing.BULK_MIN and builders.fast(self.home.need_view().ix)
+        if started or bulk:
+            self._pipelined(plan, scan, todo, builders, staging, report, first)
+        else:
+            batches = writing.batches(todo, cold=cold)
+            self._batches(plan, scan, todo, batches, builders, report)
         self.record(scan, fingerprint)
         return len(diff.added), len(diff.changed), len(diff.removed)
 
@@ -243,10 +261,13 @@ class Updater:
         scan: archive_scan.Scan,
         todo: list[str],
         builders: _Builders,
+        staging_index: _Staging,
         report: ProgressFn,
+        first: writing.FirstJob | None,
     ) -> None:
         """Many posts to read: the builders build segments in a folder of their own, and each
-        one is committed and shown as it is done (writing.pipeline), so results grow steadily."""
+        one is committed and shown as it is done (writing.pipeline), so results grow steadily.
+        `first`: its job was handed out during the scan (its posts are `todo`'s first)."""
         from vidbrowse.core.engine.builders import BuildError
         from vidbrowse.core.engine.bulkwriter import adopt
 
@@ -257,15 +278,13 @@ class Updater:
         stat_of = _StatsByRowid(items.rowids, *scan.numbers(todo))
         # What only the first commit does: delete what the store does not know or the archive
         # lost, and replace the scan's problems.
-        first = [True]
-        staging_path = self.home.path / STAGING_DIR
-        shutil.rmtree(staging_path, ignore_errors=True)  # a crashed update's leftovers
-        staging = index.create(staging_path)
+        first_commit = [True]
+        staging = staging_index.get()
         done = [0]
 
         def built(job: list[tuple[str, int]], results: list[object], segments: list) -> None:
             deletes = [rowid for path, rowid in job if path in rowid_of]  # their old versions
-            if first[0]:
+            if first_commit[0]:
                 deletes += plan.orphans + [rowid_of[p] for p in diff.removed if p in rowid_of]
             ix = self.home.need_view().ix
             adopt(staging, ix, segments)
@@ -281,12 +300,12 @@ class Updater:
             store.apply(
                 writing.unpickled(packed),
                 problems,
-                diff.removed if first[0] else (),
-                scan_problems=scan.problems if first[0] else None,
+                diff.removed if first_commit[0] else (),
+                scan_problems=scan.problems if first_commit[0] else None,
                 next_rowid=next_rowid,
                 updated=time.time(),
             )
-            first[0] = False
+            first_commit[0] = False
             change = Change([rowid for rowid, _, _ in packed], deletes)
             del packed[:]
             writing.release_free_memory()
@@ -299,7 +318,7 @@ class Updater:
                 most, procs = writing.BIG_JOB, min(writing.BIG_PROCS, index.BULK_PROCS)
             else:
                 most, procs = writing.MAX_BATCH, index.BULK_PROCS
-            writing.pipeline(staging, builders.get(procs), items, built, report, most)
+            writing.pipeline(staging, builders.get(procs), items, built, report, first, most)
         except BuildError as exc:
             raise writing.build_failed(exc) from exc
 
@@ -431,6 +450,21 @@ def _indexing(report: ProgressFn, base: int, total: int) -> Callable[[int], None
     return lambda n: report(Progress("index", base + n, total))
 
 
+class _Staging:
+    """The index the builders build their segments in, created on first use (a crashed
+    update's leftovers removed first)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._ix: FileIndex | None = None
+
+    def get(self) -> FileIndex:
+        if self._ix is None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            self._ix = index.create(self._path)
+        return self._ix
+
+
 class _Builders:
     """The builder processes of one update, forked at its first bulk batch (see the module
     docstring), while this process is still small, and serving its later batches too."""
@@ -440,11 +474,15 @@ class _Builders:
         self._builders: Builders | None = None
 
     def get(self, procs: int = index.BULK_PROCS) -> Builders:
-        """The builders, forked at the first call (`procs` of them)."""
+        """The builders, forked at the first call (`procs` of them); a later call for fewer
+        stops the others (forked for a cold build's first job before its size was known, they
+        are idle: that job went to builder 0)."""
         from vidbrowse.core.engine.builders import Builders
 
         if self._builders is None:
             self._builders = Builders(writing.prepare(self._archive), procs)
+        elif self._builders.procs > procs:
+            self._builders.keep(procs)
         return self._builders
 
     def fast(self, ix: FileIndex) -> bool:
