@@ -183,7 +183,7 @@ def test_a_writer_the_probe_finds_broken_falls_back_to_whoosh_writer(
     def no_postings(*_: object) -> None:
         """What a whoosh3 whose term infos changed would leave: terms without postings."""
 
-    monkeypatch.setattr(segments, "write_term", no_postings)
+    monkeypatch.setattr(segments.TermWriter, "add", no_postings)
     _ways(monkeypatch, read=True, write=None)
     _small_batches(monkeypatch)
     archive = tmp_path / "archive"

@@ -17,6 +17,7 @@ from helpers.indexes import generated_documents
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import bulkwriter, index
 from vidbrowse.core.engine.builders import BuildError, Builders, build_parallel
+from vidbrowse.core.engine.whoosh_formats import segments
 from vidbrowse.core.library import writing
 from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
@@ -127,12 +128,18 @@ def test_same_postings_as_whoosh(
         assert len(s1.search(parser.parse("video"), limit=None)) > 10
 
 
+@pytest.mark.parametrize("flush_terms", [None, 3], ids=["terms written in bulk", "3 at a time"])
 def test_same_bytes_as_whoosh(
-    tmp_path: Path, documents: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    documents: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    flush_terms: int | None,
 ) -> None:
     """One segment each; with one-position values not shared (sharing only lets pickle write
     a back-reference for a repeated value), every file of the segment is the same."""
     monkeypatch.setattr(bulkwriter._SegmentBuilder, "_one", lambda _self, pos, enc: enc([pos]))
+    if flush_terms is not None:
+        monkeypatch.setattr(segments, "FLUSH_TERMS", flush_terms)
     files = []
     for ix in (
         build_plain(tmp_path / "plain", documents),

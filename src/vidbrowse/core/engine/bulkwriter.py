@@ -144,6 +144,7 @@ class _SegmentBuilder:
             if name in self._text:
                 boost = field.format.field_boost
                 terms = self._text[name]
+                out = formats.TermWriter(fw)
                 # UTF-8 keeps code point order: sorting the words sorts their bytes.
                 for word in sorted(terms):
                     flat = terms[word]
@@ -153,8 +154,9 @@ class _SegmentBuilder:
                     lengths = [self._lengths[name][d] for d in ids]
                     values = flat[2::3]
                     btext = word.encode("utf-8")
-                    formats.write_term(fw, btext, ids, weights, values, lengths)
+                    out.add(btext, ids, weights, values, lengths)
                     self._files.positions.add(name, btext, ids, values)
+                out.flush()
             else:
                 terms_b = self._other[name]
                 for tbytes in sorted(terms_b):

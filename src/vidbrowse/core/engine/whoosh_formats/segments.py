@@ -1,9 +1,10 @@
 """Writing a whoosh3 segment: per-document data as documents come, then postings term by term.
 
 SegmentWriter's per-document and field writers do the writing; what this adds is a term's
-blocks, term info and term table row made directly (`write_term`), and the steps that close a
-segment without committing it, so several processes can each build segments that one commit
-lists. `tests/test_index_build.py` compares every file byte by byte with Whoosh's writer's.
+blocks, term info and term table row made directly and written in bulk (`TermWriter`), and the
+steps that close a segment without committing it, so several processes can each build
+segments that one commit lists. `tests/test_index_build.py` compares every file byte by byte
+with Whoosh's writer's.
 """
 
 from __future__ import annotations
@@ -18,26 +19,27 @@ from whoosh.codec import default_codec
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, W3Codec, W3FieldWriter
 from whoosh.fields import FieldType, Schema
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.index import FileIndex
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from vidbrowse.core.engine.whoosh_formats import frequent
-from vidbrowse.core.engine.whoosh_formats.common import BLOCK_MAGIC, TERMINFO
+from vidbrowse.core.engine.whoosh_formats.common import BLOCK_MAGIC, EXTENT, ROW, TERMINFO
 
 __all__ = [
     "Segment",
     "SegmentFiles",
+    "TermWriter",
     "codec_supported",
     "move_segments",
     "stored_length",
-    "write_term",
 ]
 
 
 def codec_supported() -> bool:
-    """Whether the codec writes as `write_term` does: whoosh3's, with postings never inlined in
+    """Whether the codec writes as `TermWriter` does: whoosh3's, with postings never inlined in
     the term table (inlinelimit 1)."""
     codec = default_codec()
     return type(codec) is W3Codec and codec._inlinelimit <= 1
@@ -112,69 +114,130 @@ def move_segments(source: FileIndex, target: FileIndex, segments: Sequence[Segme
                 os.replace(os.path.join(src, name), os.path.join(dst, name))
 
 
-def write_term(
-    fw: W3FieldWriter,
-    btext: bytes,
-    ids: list[int],
-    weights: list[float],
-    values: list[bytes],
-    lengths: list[int],
-) -> None:
-    """The bytes `fw.start_term(btext)`, one `fw.add(...)` per posting and `fw.finish_term()`
-    write (W3PostingsWriter's blocks, W3TermInfo, the term table row), made directly: most terms
-    have one or two postings, and the codec's per-term method calls cost more than the data.
-    For postings of a positions format (values never empty) in a field with lengths (never 0)."""
-    pw = fw._postwriter
-    limit, compression = pw._blocklimit, pw._compression
-    postfile = pw._postfile
-    offset = postfile.tell()
-    parts = [BLOCK_MAGIC]
-    total_weight = 0.0
-    max_weight = 0.0
-    count = len(ids)
-    for start in range(0, count, limit):
-        end = start + limit
-        block_ids = ids[start:end]
-        block_weights = weights[start:end]
-        block_lengths = lengths[start:end]
-        stored_weights = array("f", block_weights)  # what the block keeps: float32
-        total_weight += sum(stored_weights)
-        block_max = max(0, *block_weights)
-        max_weight = max(max_weight, block_max)
-        deltas = tuple(b - a for a, b in zip([0, *block_ids], block_ids, strict=False))
-        if all(w == 1.0 for w in stored_weights):
-            mini: object = None
-        elif all(w == stored_weights[0] for w in stored_weights):
-            mini = stored_weights[0]
-        else:
-            mini = tuple(stored_weights)
-        data = dumps((deltas, mini, tuple(values[start:end])), 2)
-        level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
-        if level:
-            data = zlib.compress(data, level)
-        info = dumps(
-            (
-                len(block_ids),
-                block_ids[-1],
-                block_max,
-                level,
-                length_to_byte(min(block_lengths)),
-                length_to_byte(max(block_lengths)),
-            ),
-            2,
+class TermWriter:
+    """A field's terms written as `fw.start_term(btext)`, one `fw.add(...)` per posting and
+    `fw.finish_term()` write them (W3PostingsWriter's blocks, W3TermInfo, the term table row),
+    made directly and in bulk: most terms have one or two postings, and the codec's per-term
+    method calls, `tell()`s and writes cost more than the data. The blocks and rows of many
+    terms are joined and written at once (`flush`, also when the field is done). For postings
+    of a positions format (values never empty) in a field with lengths (never 0); nothing else
+    may write to the segment's postings or term files until `flush`."""
+
+    def __init__(self, fw: W3FieldWriter) -> None:
+        pw = fw._postwriter
+        self._limit, self._compression = pw._blocklimit, pw._compression
+        self._postfile = pw._postfile
+        self._table: OrderedHashWriter = fw._tindex
+        self._prefix = pack_ushort(fw._fieldid)
+        self._offset = self._postfile.tell()  # where the next term's blocks go
+        self._postings: list[bytes] = []
+        self._buffered = 0  # bytes in _postings
+        self._rows: list[tuple[bytes, bytes]] = []  # (key, value) of the term table
+
+    def add(
+        self,
+        btext: bytes,
+        ids: list[int],
+        weights: list[float],
+        values: list[bytes],
+        lengths: list[int],
+    ) -> None:
+        limit, compression = self._limit, self._compression
+        parts = [BLOCK_MAGIC]
+        total_weight = 0.0
+        max_weight = 0.0
+        count = len(ids)
+        for start in range(0, count, limit):
+            end = start + limit
+            block_ids = ids[start:end]
+            block_weights = weights[start:end]
+            block_lengths = lengths[start:end]
+            stored_weights = array("f", block_weights)  # what the block keeps: float32
+            total_weight += sum(stored_weights)
+            block_max = max(0, *block_weights)
+            max_weight = max(max_weight, block_max)
+            deltas = tuple(b - a for a, b in zip([0, *block_ids], block_ids, strict=False))
+            if all(w == 1.0 for w in stored_weights):
+                mini: object = None
+            elif all(w == stored_weights[0] for w in stored_weights):
+                mini = stored_weights[0]
+            else:
+                mini = tuple(stored_weights)
+            data = dumps((deltas, mini, tuple(values[start:end])), 2)
+            level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+            if level:
+                data = zlib.compress(data, level)
+            info = dumps(
+                (
+                    len(block_ids),
+                    block_ids[-1],
+                    block_max,
+                    level,
+                    length_to_byte(min(block_lengths)),
+                    length_to_byte(max(block_lengths)),
+                ),
+                2,
+            )
+            size = len(info) + len(data)
+            parts += (pack_int(-size if end >= count else size), info, data)
+        postings = b"".join(parts)
+        terminfo = TERMINFO.pack(
+            False,
+            total_weight,
+            count,
+            length_to_byte(min(lengths)),
+            length_to_byte(max(lengths)),
+            max_weight,
+            ids[0],
+            ids[-1],
         )
-        size = len(info) + len(data)
-        parts += (pack_int(-size if end >= count else size), info, data)
-    postfile.write(b"".join(parts))
-    terminfo = TERMINFO.pack(
-        False,
-        total_weight,
-        count,
-        length_to_byte(min(lengths)),
-        length_to_byte(max(lengths)),
-        max_weight,
-        ids[0],
-        ids[-1],
-    )
-    extent = pack_long(offset) + pack_int(postfile.tell() - offset)
-    fw._tindex.add(pack_ushort(fw._fieldid) + btext, terminfo + extent)
+        extent = EXTENT.pack(self._offset, len(postings))
+        self._offset += len(postings)
+        self._postings.append(postings)
+        self._buffered += len(postings)
+        self._rows.append((self._prefix + btext, terminfo + extent))
+        if len(self._rows) >= FLUSH_TERMS or self._buffered >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the terms added since the last flush."""
+        self._postfile.write(b"".join(self._postings))
+        self._postings.clear()
+        self._buffered = 0
+        _add_rows(self._table, self._rows)
+        self._rows.clear()
+
+
+# TermWriter writes what it holds past this many terms or bytes of postings.
+FLUSH_TERMS = 4096
+FLUSH_BYTES = 1 << 20
+
+
+def _add_rows(table: OrderedHashWriter, rows: list[tuple[bytes, bytes]]) -> None:
+    """`table.add(key, value)` for each row (keys increasing), in one write."""
+    if not rows:
+        return
+    dbfile = table.dbfile
+    position = dbfile.tell()
+    hashfn, buckets, last = table.hashfn, table.buckets, table.lastkey
+    positions: list[int] = []
+    chunks: list[bytes] = []
+    for key, value in rows:
+        if key <= last:
+            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+        positions.append(position)
+        chunks += (ROW.pack(len(key), len(value)), key, value)
+        h = hashfn(key)
+        buckets[h & 255].append((h, position))
+        position += ROW.size + len(key) + len(value)
+        last = key
+    dbfile.write(b"".join(chunks))
+    table.lastkey = last
+    index = table.index  # a GrowableArray: widens its type for large positions
+    if isinstance(index.array, array):
+        try:
+            index.array.extend(array(index.array.typecode, positions))
+            return
+        except OverflowError:
+            pass
+    index.extend(positions)
