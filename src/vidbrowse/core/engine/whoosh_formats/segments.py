@@ -142,6 +142,9 @@ class TermWriter:
         values: list[bytes],
         lengths: list[int],
     ) -> None:
+        if len(ids) == 1:  # most terms: the same bytes with less work
+            self._add_one(btext, ids[0], weights[0], values[0], lengths[0])
+            return
         limit, compression = self._limit, self._compression
         parts = [BLOCK_MAGIC]
         total_weight = 0.0
@@ -191,6 +194,26 @@ class TermWriter:
             ids[0],
             ids[-1],
         )
+        self._put(btext, postings, terminfo)
+
+    def _add_one(self, btext: bytes, docnum: int, weight: float, value: bytes, length: int) -> None:
+        """`add` of a term with one posting."""
+        stored = array("f", (weight,))[0]  # what the block keeps: float32
+        data = dumps(((docnum,), None if stored == 1.0 else stored, (value,)), 2)
+        level = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if level:
+            data = zlib.compress(data, level)
+        length_byte = length_to_byte(length)
+        block_max = max(0, weight)
+        info = dumps((1, docnum, block_max, level, length_byte, length_byte), 2)
+        size = len(info) + len(data)
+        postings = b"".join((BLOCK_MAGIC, pack_int(-size), info, data))
+        terminfo = TERMINFO.pack(
+            False, 0.0 + stored, 1, length_byte, length_byte, max(0.0, block_max), docnum, docnum
+        )
+        self._put(btext, postings, terminfo)
+
+    def _put(self, btext: bytes, postings: bytes, terminfo: bytes) -> None:
         extent = EXTENT.pack(self._offset, len(postings))
         self._offset += len(postings)
         self._postings.append(postings)
