@@ -176,7 +176,7 @@ async def test_the_empty_list_says_it_is_indexing_during_the_first_build(tmp_pat
     archive = tmp_path / "archive"
     generate_archive(archive, 400, seed=5)
     library = Library.open(archive, cache_dir=tmp_path / "cache")
-    # The build waits until the screen is read: its first commit (250 posts) can come before.
+    # The build waits until the screen is read: its first commit can come before.
     screen_read = threading.Event()
     update = library.update
 
