@@ -32,6 +32,7 @@ until then) or lacks documents the store still lists (their files are re-read ne
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import pickle
@@ -224,8 +225,9 @@ class Updater:
         # A cold build (nothing indexed, nothing stored: every post found is new) starts its
         # first job amid the scan.
         empty = not len(view.live_rowids) and not store.count_posts() + store.count_problems()
-        if scan is None and empty and builders.fast(view.ix):
-            first = writing.FirstJob(builders.get, staging.get, store.next_rowid())
+        if scan is None and empty:
+            fast = functools.partial(builders.fast, view.ix)
+            first = writing.FirstJob(builders.get, staging.get, store.next_rowid(), fast)
         if scan is None:
             scan = self.scan(None if first is None else first.found)
         fingerprint = scan.fingerprint()

@@ -232,16 +232,25 @@ class FirstJob:
     as its first job, already sent at `sent_at`."""
 
     def __init__(
-        self, builders: Callable[[], Builders], staging: Callable[[], FileIndex], rowid: int
+        self,
+        builders: Callable[[], Builders],
+        staging: Callable[[], FileIndex],
+        rowid: int,
+        fast: Callable[[], bool],
     ) -> None:
         self._builders = builders
         self._staging = staging
         self._rowid = rowid  # the first new post's
+        self._fast = fast  # whether the builders build segments (asked once enough are found)
+        self._asked = False
         self.items: list[Item] = []
         self.sent_at: float | None = None
 
     def found(self, scan: archive_scan.Scan) -> None:
-        if self.sent_at is not None or len(scan) < max(BULK_MIN, FIRST_JOB):
+        if self._asked or len(scan) < max(BULK_MIN, FIRST_JOB):
+            return
+        self._asked = True
+        if not self._fast():
             return
         self.items = [(path, self._rowid + i) for i, path in enumerate(scan.first(FIRST_JOB))]
         self._builders().send(0, (self._staging(), self.items, len(self.items)))
