@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from helpers.cli import VIDBROWSE, cli_env, indexed_paths
 from helpers.posts import post_files, write_posts
 from vidbrowse.core.library.library import Library
@@ -139,3 +141,36 @@ def test_a_reader_survives_another_process_rebuilding(tmp_path: Path) -> None:
         summary = app_library.update()
         assert (summary.posts, summary.added) == (800, 0)
         assert app_library.search("w640x").total == 1
+
+
+def test_a_commit_while_a_view_opens_leaves_no_row_without_its_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process commits (text index, then store) just after a reader opened the text
+    index: the reader's rows must all be in the text it opened."""
+    from vidbrowse.core.library import view
+
+    archive = tmp_path / "archive"
+    write_posts(archive, range(50))
+    cache = tmp_path / "cache"
+    with Library.open(archive, cache_dir=cache) as library:
+        library.update()
+    write_posts(archive, range(50, 80))
+    real_open = view.index.open_searcher
+    injected: list[bool] = []
+
+    def open_then_another_commits(text: Path) -> object:
+        opened = real_open(text)
+        if not injected:
+            injected.append(True)
+            with Library.open(archive, cache_dir=cache) as writer:
+                writer.update()
+        return opened
+
+    monkeypatch.setattr(view.index, "open_searcher", open_then_another_commits)
+    with Library.open(archive, cache_dir=cache) as reader:
+        assert injected
+        results = reader.search("")
+        listed = [int(Path(row.path).stem[1:]) for row in results.rows(0, results.total)]
+        assert results.total == 50
+        assert all(reader.search(f"w{n}x").total == 1 for n in listed)

@@ -84,8 +84,11 @@ def open_view(
 ) -> View:
     """A view of the index in `text` and of `store`, whose columns are cached in `home`. `old`:
     the view it replaces, whose columns `change` may patch (see `_columns`)."""
-    ix, searcher = index.open_searcher(text)
+    # The store first: an update commits the text index, then the store, so the text opened
+    # after holds every row read here (its extra documents are masked below). Opened the other
+    # way, a commit in between gave rows without words: listed, yet not found by their words.
     columns = _columns(home, store, None if old is None else old.columns, change)
+    ix, searcher = index.open_searcher(text)
     mapping = index.docnum_rowids(searcher)
     mapping[index.deleted_docnums(searcher)] = -1
     live_rowids = mapping[mapping >= 0].copy()
