@@ -153,11 +153,8 @@ def test_positions_files_change_no_result(
     assert held > 300
 
 
-def test_frequent_words_are_not_read_from_blocks(
-    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A phrase of frequent words takes their positions from the bulk segments' files: blocks
-    are unpickled for positions only in the segment Whoosh's writer made."""
+def _counted_block_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The documents of each block read for positions, from now on (one entry per read)."""
     reads: list[int] = []
     block_keys = phrases_module._block_keys
 
@@ -166,6 +163,15 @@ def test_frequent_words_are_not_read_from_blocks(
         return block_keys(blocks, candidate)
 
     monkeypatch.setattr(phrases_module, "_block_keys", counted)
+    return reads
+
+
+def test_frequent_words_are_not_read_from_blocks(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase of frequent words takes their positions from the bulk segments' files: blocks
+    are unpickled for positions only in the segment Whoosh's writer made."""
+    reads = _counted_block_reads(monkeypatch)
     q = wq.Phrase("text", ["music", "video"])
     assert phrase_docnums(searcher, q, lambda *_: None).tolist() == _whoosh(searcher, q)
     whooshs = searcher.reader().leaf_readers()[-1][0].doc_count_all()
@@ -194,14 +200,7 @@ def _merged_reads_no_blocks(
 ) -> None:
     """Each phrase over the index (one segment) matches Whoosh's own phrase query, with the
     segment's positions file and without; with it, no phrase reads a block."""
-    reads: list[int] = []
-    block_keys = phrases_module._block_keys
-
-    def counted(blocks: Any, candidate: np.ndarray) -> np.ndarray:
-        reads.append(len(candidate))
-        return block_keys(blocks, candidate)
-
-    monkeypatch.setattr(phrases_module, "_block_keys", counted)
+    reads = _counted_block_reads(monkeypatch)
     with ix.searcher() as s:
         assert len(s.reader().leaf_readers()) == 1
         q = wq.Phrase("text", ["music", "video"])
