@@ -20,7 +20,7 @@ from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import index
 from vidbrowse.core.engine import phrases as phrases_module
 from vidbrowse.core.engine.phrases import phrase_docnums
-from vidbrowse.core.engine.postings import read_postings, term_postings
+from vidbrowse.core.engine.postings import PostingSources, read_postings
 from vidbrowse.core.engine.whoosh_formats import decode_positions, frequent
 
 FIELDS = ("title", "channel", "tags", "text")
@@ -112,9 +112,9 @@ def test_same_documents_as_whoosh(
             expected = _whoosh(searcher, q)
             assert got.tolist() == expected, (fieldname, words)
             matched += bool(expected)
-            # What it read on the way is each word's term_postings.
+            # What it read on the way is each word's postings.
             for word, (docnums, weights) in kept.items():
-                want = term_postings(searcher.reader(), fieldname, word)
+                want = PostingSources(searcher.reader()).postings(fieldname, word)
                 assert np.array_equal(docnums, want[0]) and np.array_equal(weights, want[1])
     assert matched > 150  # most runs of words match, so the comparison means something
     assert len(phrases) > 250

@@ -20,7 +20,7 @@ from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.archive.scan import scan
 from vidbrowse.core.engine import bulkwriter, index
-from vidbrowse.core.engine.postings import PostingSources, term_postings
+from vidbrowse.core.engine.postings import PostingSources
 from vidbrowse.core.engine.whoosh_formats.blocks import _block_head
 from vidbrowse.core.query.expansion import MAX_EXPANSIONS, WORD_FIELDS, compile_term
 from vidbrowse.core.query.nodes import Term
@@ -108,12 +108,11 @@ def assert_same(
 def test_every_term_as_whoosh_reads_it(engine: str, reader: IndexReader) -> None:
     terms = [(f, t) for f, t in reader.all_terms() if f in FIELDS]
     assert len(terms) > 1000
+    sources = PostingSources(reader)
     for fieldname, text in terms:
-        assert_same(
-            term_postings(reader, fieldname, text.decode()), expected(reader, fieldname, text)
-        )
-    assert term_postings(reader, "text", "nosuchword")[0].tolist() == []
-    assert term_postings(reader, "nosuchfield", "music")[0].tolist() == []
+        assert_same(sources.postings(fieldname, text.decode()), expected(reader, fieldname, text))
+    assert sources.postings("text", "nosuchword")[0].tolist() == []
+    assert sources.postings("nosuchfield", "music")[0].tolist() == []
 
 
 def test_scans_as_whoosh_lists_terms_then_postings_from_what_they_read(

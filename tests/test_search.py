@@ -12,7 +12,7 @@ from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
 from vidbrowse.core.engine.index import SCHEMA, deleted_docnums
-from vidbrowse.core.engine.postings import SearcherCache, term_postings
+from vidbrowse.core.engine.postings import PostingSources, SearcherCache
 from vidbrowse.core.query.columns import ColumnRow, Columns
 from vidbrowse.core.query.language import ParsedQuery, parse_query
 from vidbrowse.core.query.nodes import (
@@ -282,15 +282,15 @@ def test_rows_slices(columns: Columns, searcher: Searcher, docnum_rowids: np.nda
     assert set(results.timings) == {"match", "filter", "sort", "facets"}
 
 
-def test_term_postings_match_whoosh(searcher: Searcher) -> None:
+def test_postings_match_whoosh(searcher: Searcher) -> None:
     reader = searcher.reader()
     for field, text in [("text", "music"), ("title", "run"), ("text", "obsolet"), ("tags", "x")]:
-        docnums, weights = term_postings(reader, field, text)
+        docnums, weights = PostingSources(reader).postings(field, text)
         expected = sorted(searcher.docs_for_query(WhooshTerm(field, text)))
         assert sorted(docnums.tolist()) == expected
         assert len(weights) == len(docnums) and (weights > 0).all()
     # Field boosts are in the weights: title is boosted 3x.
-    assert term_postings(reader, "title", "jazz")[1].tolist() == [3.0]
+    assert PostingSources(reader).postings("title", "jazz")[1].tolist() == [3.0]
 
 
 @pytest.mark.parametrize(

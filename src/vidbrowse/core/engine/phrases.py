@@ -38,7 +38,8 @@ def phrase_docnums(
     searcher: Searcher, q: wq.Phrase, keep: Callable[[str, Postings], None]
 ) -> np.ndarray:
     """Sorted docnums (int32) of the live documents matching `q`, as `searcher.docs_for_query`
-    finds them. `keep(word, postings)` receives each word's `term_postings`, read on the way."""
+    finds them. `keep(word, postings)` receives each word's postings (`PostingSources.postings`),
+    read on the way."""
     reader = searcher.reader()
     schema = reader.schema
     fast = q.slop == 1 and q.fieldname in schema

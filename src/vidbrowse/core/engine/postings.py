@@ -26,17 +26,11 @@ from vidbrowse.core.engine.whoosh_formats import UNEXPECTED, Block, Postings, pu
 V = TypeVar("V")
 
 
-def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
-    """(docnums, weights) of `text` in `fieldname` over every segment; weights are term
-    frequencies times the field's boost. Deleted documents are left out."""
-    return PostingSources(reader).postings(fieldname, text)
-
-
 def read_postings(
     reader: IndexReader, fieldname: str, text: str, *, values: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """`term_postings`, and if `values` each posting's raw value (an object array of bytes;
-    for a positions format, `Positions.encode`'s). Values cost little more: a block's are
+    """`PostingSources.postings`, and if `values` each posting's raw value (an object array of
+    bytes; for a positions format, `Positions.encode`'s). Values cost little more: a block's are
     unpickled with its ids anyway."""
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
@@ -72,7 +66,8 @@ class PostingSources:
         return iter(self.segments)
 
     def postings(self, fieldname: str, text: str) -> Postings:
-        """As `term_postings`."""
+        """(docnums, weights) of `text` in `fieldname` over every segment; weights are term
+        frequencies times the field's boost. Deleted documents are left out."""
         return self.postings_of([(fieldname, text)])[0]
 
     def postings_of(self, words: Sequence[tuple[str, str]]) -> list[Postings]:
