@@ -165,3 +165,29 @@ async def test_enter_on_the_banner_searches_what_was_typed(library: Library) -> 
         await pilot.press("enter")
         await settle(pilot, app)
         assert main.results.total == 0 and "showing" not in screen_text(app)
+
+
+def _archive(root: Path, posts: list[tuple[str, str]]) -> Path:
+    (root / "_posts").mkdir(parents=True)
+    for i, (title, body) in enumerate(posts):
+        text = f'---\ntitle: "{title}"\nvid_id: "v{i:04}"\n---\n{{% raw %}}{body}{{% endraw %}}\n'
+        (root / "_posts" / f"p{i}.md").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(("right", "expected"), [(7, "island survival"), (6, None)])
+def test_a_misspelling_some_bodies_hold_gives_way_when_together_nothing_is_found(
+    tmp_path: Path, right: int, expected: str | None
+) -> None:
+    # "survivl" is in 3 bodies (more than a typo's RARE), "island" only beside "survival":
+    # each word finds posts, the query none. The fix needs a spelling in twice the posts.
+    posts = [(f"Survival island {i}", "Plain words.") for i in range(right)]
+    posts += [(f"Cooking show {i}", "Survivl tips.") for i in range(3)]
+    archive = _archive(tmp_path / "archive", posts)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        assert library.search("survivl").total == 3
+        assert library.search("survival").total == right
+        assert library.search("island survivl").total == 0
+        assert corrected(library, "island survivl") == expected
+        assert corrected(library, "cooking survivl") is None  # it finds posts

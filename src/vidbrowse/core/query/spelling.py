@@ -3,8 +3,9 @@
 The spellings are the words of the titles, channel names and tags, and the whole tag and category
 values, counted (from the columns, in memory: ~0.1 s to gather at 30k posts, once per columns).
 A word is replaced by the most frequent spelling within its typo budget (1 edit for words of 5+
-letters, 2 for 9+, as web search engines do) when the index holds no post with it, or when it is
-nearly absent while the close spelling is common and the query finds almost nothing. Candidates
+letters, 2 for 9+, as web search engines do) when the index holds no post with it, when it is
+nearly absent while the close spelling is common and the query finds almost nothing, or when the
+query finds nothing and the close spelling alone finds twice the posts the word does. Candidates
 come from the typed word's edits (deletes, transpositions, replacements, inserts over the letters
 of its script) looked up in the spellings: ~0.2 ms a word at distance 1. Whoosh's
 `Searcher.correct_query` compares with every term of the field instead (`terms_within` without a
@@ -19,7 +20,7 @@ import unicodedata
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh.support.levenshtein import distance
@@ -227,17 +228,23 @@ def _near_words(
     term: Term, vocabulary: Vocabulary, posts_with: Callable[[Term], int], found: int
 ) -> list[str]:
     """Spellings to try for a word: none when the archive spells it so in a title, a channel or
-    a tag, or when more than RARE posts hold it; a word a few posts hold gives way only to
-    spellings FAR times as common (twice when the query finds nothing)."""
+    a tag; a word at most RARE posts hold gives way only to spellings FAR times as common (twice
+    when the query finds nothing); a word more posts hold, only when the query finds nothing."""
     word = term.text.lower()
     spellings = vocabulary.words[_WORD_FIELDS[term.field]]
     if not WORD.fullmatch(word) or word in spellings.counts:
         return []
     holding = posts_with(term)
-    if holding > RARE:
+    if holding <= RARE:
+        least = holding * (FAR if found else 2)
+        return [near for near in spellings.near(word) if spellings.counts[near] > least]
+    if found:
         return []
-    least = holding * (FAR if found else 2)
-    return [near for near in spellings.near(word) if spellings.counts[near] > least]
+    # Each word finds posts, together none: a word that some bodies misspell ("nouvele") gives
+    # way to a close spelling that finds twice as many posts on its own.
+    return [
+        near for near in spellings.near(word) if posts_with(replace(term, text=near)) > 2 * holding
+    ]
 
 
 def _positive_atoms(node: Node) -> Iterator[Node]:
