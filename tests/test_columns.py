@@ -260,3 +260,40 @@ def test_counts_order_the_same_by_folding_few_labels_or_ranking_all(
     folded = [facet.counts(mask, limit) for facet, mask, limit in cases]
     monkeypatch.setattr(facets_module, "FEW_LABELS", -1)  # every label ranked, as before
     assert [facet.counts(mask, limit) for facet, mask, limit in cases] == folded
+
+
+def _counted_one_by_one(facet: facets_module.Facet, mask: np.ndarray, limit: int | None) -> list:
+    """Facet counts as the pane means them: each value's rows in `mask`, most first, then A→Z."""
+    counts: dict[int, int] = {}
+    for row_, value in zip(facet.rows.tolist(), facet.ids.tolist(), strict=True):
+        if mask[row_]:
+            counts[value] = counts.get(value, 0) + 1
+    order = sorted(counts, key=lambda i: (-counts[i], fold(facet.labels[i]), i))
+    return [(facet.labels[i], counts[i]) for i in order[:limit]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_counts_of_few_matches_many_ties_or_every_row_are_counted_one_by_one(seed: int) -> None:
+    # Many values held once or twice (tags): ties at the limit; masks of a handful of rows
+    # (read through their own entries), of many rows, and None (every row, kept).
+    rng = random.Random(seed)
+    pool = [f"{rng.choice(['t', 'T'])}{rng.randrange(150)}" for _ in range(600)]
+    rows = [
+        row(rowid, "x", channel=rng.choice(pool), tags=tuple(rng.sample(pool, rng.randrange(5))))
+        for rowid in range(1, 400)
+    ]
+    columns = Columns.build(rows)
+    for share in (0.0, 0.01, 0.03, 0.3, 1.0):
+        mask = np.array([rng.random() < share for _ in rows])
+        for name in ("tag", "channel"):
+            facet = columns.facets[name]
+            for limit in (None, 1, 5, 50):
+                assert facet.counts(mask, limit) == _counted_one_by_one(facet, mask, limit)
+    everything = np.ones(len(rows), dtype=bool)
+    for limit in (None, 7):
+        kept = columns.facets["tag"].counts(None, limit)
+        kept.clear()  # a copy: the facet's own stays as it was
+        expected = _counted_one_by_one(columns.facets["tag"], everything, limit)
+        assert columns.facets["tag"].counts(None, limit) == expected
+        loaded = pickle.loads(pickle.dumps(columns))
+        assert loaded.facets["tag"].counts(None, limit) == expected

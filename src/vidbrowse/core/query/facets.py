@@ -15,6 +15,9 @@ from vidbrowse.core.query.packed import Strings
 
 # Counts with at most this many values present are ordered by folding their labels alone.
 FEW_LABELS = 500
+# Counts over fewer than one row in _SPARSE read those rows' entries alone.
+_SPARSE = 16
+_KEPT = ("_lock", "_label_rank", "_every", "_starts")  # worked out again after loading
 
 
 def fold(text: str) -> str:
@@ -90,16 +93,21 @@ class Facet:
         self.spellings = Strings.pack(spellings)
         self.spelling_ids = key_of_spelling
         self.spelling_counts = spelling_counts
+        self._forget()
+
+    def _forget(self) -> None:
+        """What is kept of the entries once worked out (never saved: see __getstate__)."""
         self._label_rank: np.ndarray | None = None
+        self._every: dict[int | None, list[tuple[str, int]]] = {}  # counts over every row
+        self._starts: np.ndarray | None = None  # `_row_starts`
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_label_rank")}
+        return {k: v for k, v in self.__dict__.items() if k not in _KEPT}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._label_rank = None
-        self._lock = threading.Lock()
+        self._forget()
 
     def patched(
         self,
@@ -141,8 +149,7 @@ class Facet:
         rows_of = _RowsOf(facet)
         for vid in touched - {empty}:
             facet.labels[vid] = spellings.label(vid, facet, values_at, rows_of)
-        facet._label_rank = None
-        facet._lock = threading.Lock()
+        facet._forget()
         return facet
 
     def matching(self, value: str, size: int) -> np.ndarray:
@@ -153,14 +160,48 @@ class Facet:
             mask[self.rows[self.ids == kid]] = True
         return mask
 
-    def counts(self, mask: np.ndarray, limit: int | None) -> list[tuple[str, int]]:
-        """(value, rows in `mask` holding it), most frequent first, then A→Z; at most `limit`."""
+    def counts(self, mask: np.ndarray | None, limit: int | None) -> list[tuple[str, int]]:
+        """(value, rows in `mask` holding it), most frequent first, then A→Z; at most `limit`.
+        `mask` None: every row (counted once per facet and limit, then kept: an empty query,
+        and a facet's alternatives when the query holds nothing but its selection)."""
+        if mask is None:
+            with self._lock:
+                kept = self._every.get(limit)
+            if kept is None:
+                kept = self._ranked(np.bincount(self.ids, minlength=len(self.labels)), limit)
+                with self._lock:
+                    self._every[limit] = kept
+            return list(kept)
+        hits = np.flatnonzero(mask)
+        if len(hits) * _SPARSE < len(mask):
+            # A few matches: their entries alone, found through each row's first entry, cost
+            # little next to a pass over every entry (~0.2 ms for the tags of 10k posts).
+            starts = self._row_starts(len(mask))
+            first, last = starts[hits], starts[hits + 1]
+            sizes = last - first
+            entries = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+            values, found = np.unique(self.ids[entries], return_counts=True)
+            counts = np.zeros(len(self.labels), dtype=np.int64)
+            counts[values] = found
+            return self._ranked(counts, limit, values)
         counts = np.bincount(self.ids[mask[self.rows]], minlength=len(self.labels))
-        present = np.flatnonzero(counts)
+        return self._ranked(counts, limit)
+
+    def _ranked(
+        self, counts: np.ndarray, limit: int | None, present: np.ndarray | None = None
+    ) -> list[tuple[str, int]]:
+        """(label, count) of the values counted (`present`: those with a count, when known),
+        most frequent first, then A→Z; at most `limit`."""
+        if present is None:
+            present = np.flatnonzero(counts)
         if limit is not None and len(present) > limit:
-            # Only values at least as frequent as the limit-th one can make the cut.
-            threshold = np.partition(counts[present], len(present) - limit)[len(present) - limit]
-            present = present[counts[present] >= threshold]
+            # Only values at least as frequent as the limit-th one can make the cut. Counts
+            # repeat a lot (most values are in one or two rows), which makes np.partition
+            # slow (~0.9 ms for the tags of 10k posts): counted by count instead.
+            held = counts[present]
+            at_least = np.cumsum(np.bincount(held)[::-1])[::-1]  # values counted >= c times
+            threshold = int(np.flatnonzero(at_least >= limit)[-1])
+            present = present[held >= threshold]
         if len(present) <= FEW_LABELS:
             # Folding just these labels beats ranking every label of the facet, which the first
             # count of a process paid (~20 ms for the tags of 30k posts).
@@ -173,6 +214,14 @@ class Facet:
         if limit is not None:
             chosen = chosen[:limit]
         return [(self.labels[i], int(counts[i])) for i in chosen]
+
+    def _row_starts(self, size: int) -> np.ndarray:
+        """Where each row's entries start (entries are in row order), and their end last."""
+        with self._lock:
+            starts = self._starts
+            if starts is None or len(starts) != size + 1:
+                starts = self._starts = np.searchsorted(self.rows, np.arange(size + 1))
+            return starts
 
     def label_rank(self) -> np.ndarray:
         with self._lock:

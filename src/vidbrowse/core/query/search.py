@@ -212,11 +212,17 @@ def execute(
     facets: dict[str, list[tuple[str, int]]] = {}
     alternatives: dict[str, list[tuple[str, int]]] = {}
     if facet_limit != 0:
-        facets = {name: columns.facets[name].counts(mask, facet_limit) for name in FACET_FIELDS}
+        # No constraint counts every post: the facets keep those counts (an empty query's, and
+        # the alternatives of a query holding only its facet selections).
+        everything = all(m is None for m in item_masks)
+        facets = {
+            name: columns.facets[name].counts(None if everything else mask, facet_limit)
+            for name in FACET_FIELDS
+        }
         for name, (_, held) in facet_selections(query.tree).items():
-            others = [m for k, m in enumerate(item_masks) if k not in held]
+            others = [m for k, m in enumerate(item_masks) if k not in held and m is not None]
             alternatives[name] = columns.facets[name].counts(
-                _all_of(others, len(columns)), facet_limit
+                _all_of(others, len(columns)) if others else None, facet_limit
             )
     done = time.perf_counter()
     return Results(
@@ -237,7 +243,7 @@ def execute(
     )
 
 
-def _all_of(masks: list[np.ndarray | None], size: int) -> np.ndarray:
+def _all_of(masks: Sequence[np.ndarray | None], size: int) -> np.ndarray:
     """The posts every mask holds (None: a mask that constrains nothing)."""
     combined = np.ones(size, dtype=bool)
     for mask in masks:
