@@ -25,7 +25,7 @@ import stat
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from vidbrowse.core.archive.names import UNSAFE, path_text
 from vidbrowse.core.archive.post import Problem
+from vidbrowse.core.archive.statting import Entries, Statter
 
 if TYPE_CHECKING:  # imported where used: the fingerprint's child forks before numpy is imported
     import numpy as np
@@ -175,15 +176,19 @@ class Diff:
         return bool(self.added or self.changed or self.removed)
 
 
-def _add_plain(result: Scan, prefix: str, entries: list[os.DirEntry[bytes]]) -> bool:
+def _add_plain(
+    result: Scan, prefix: str, entries: Entries, stats: list[os.stat_result] | None
+) -> bool:
     """Add a folder's plain post files (regular files, not links) at once: one decode and one
-    check for all their names, their stats in one comprehension. False, with nothing added, when
-    any name or stat is odd: the caller then goes one by one and reports each problem."""
+    check for all their names and `stats` (None: one could not be taken). False, with nothing
+    added, when any name or stat is odd: the caller then goes one by one and reports each
+    problem."""
+    if stats is None:
+        return False
     try:
         # "/" cannot be in a name, nor in any UTF-8 sequence of other characters.
         names = b"/".join([entry.name for entry in entries]).decode("utf-8")
-        stats = [entry.stat() for entry in entries]
-    except (UnicodeDecodeError, OSError):
+    except UnicodeDecodeError:
         return False
     # Every character UNSAFE matches is a control or format character: not printable.
     if "\\" in names or (not names.isprintable() and UNSAFE.search(names)):
@@ -258,19 +263,20 @@ def scan(root: Path, found: Callable[[Scan], None] | None = None) -> Scan:
     seen = {(root_stat.st_dev, root_stat.st_ino)}
     # bytes paths: names come back undecoded and are escaped as needed (names.py).
     stack: list[tuple[bytes, str]] = [(root_bytes, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            others = _add_listing(result, folder, prefix, skipped, found)
-        except OSError as exc:
-            if not prefix:  # the archive itself: the caller says what to do
-                raise
-            result.problems.append(
-                Problem(prefix.rstrip("/"), f"cannot read folder: {exc.strerror or exc}")
-            )
-            continue
-        for entry in others:
-            _add_other(result, prefix, entry, top, seen, stack)
+    with Statter() as statter:
+        while stack:
+            folder, prefix = stack.pop()
+            try:
+                others = _add_listing(result, folder, prefix, skipped, found, statter)
+            except OSError as exc:
+                if not prefix:  # the archive itself: the caller says what to do
+                    raise
+                result.problems.append(
+                    Problem(prefix.rstrip("/"), f"cannot read folder: {exc.strerror or exc}")
+                )
+                continue
+            for entry in others:
+                _add_other(result, prefix, entry, top, seen, stack)
     return result
 
 
@@ -280,13 +286,23 @@ def _add_listing(
     prefix: str,
     skipped: frozenset[bytes],
     found: Callable[[Scan], None] | None,
-) -> list[os.DirEntry[bytes]]:
-    """Add a folder's plain post files as its listing goes, PLAIN_CHUNK at a time; the entries
-    left for `_add_other`. Never the whole listing at once: a million entries and their stats
-    took ~1 GB (676k files: 870 MB peak, now ~the scan's own lists)."""
-    others: list[os.DirEntry[bytes]] = []
-    plain: list[os.DirEntry[bytes]] = []
-    with os.scandir(folder) as listing:
+    statter: Statter,
+) -> Entries:
+    """Add a folder's plain post files as its listing goes, PLAIN_CHUNK at a time (their stats
+    taken on `statter`'s threads meanwhile); the entries left for `_add_other`. Never the whole
+    listing at once: a million entries and their stats took ~1 GB (676k files: 870 MB peak,
+    now ~the scan's own lists)."""
+    others: Entries = []
+    plain: Entries = []
+
+    def add(chunks: Iterator[tuple[Entries, list[os.stat_result] | None]]) -> None:
+        for entries, stats in chunks:
+            if not _add_plain(result, prefix, entries, stats):
+                others.extend(entries)
+            elif found is not None:
+                found(result)
+
+    with os.scandir(folder) as listing, statter.folder(folder) as stats:
         for entry in listing:
             raw = entry.name
             if raw.startswith(b".") or (not prefix and raw in skipped):
@@ -300,15 +316,12 @@ def _add_listing(
             elif raw.lower().endswith(POST_SUFFIXES):
                 plain.append(entry)
                 if len(plain) == PLAIN_CHUNK:
-                    if not _add_plain(result, prefix, plain):
-                        others += plain
-                    elif found is not None:
-                        found(result)
+                    stats.submit(plain)
                     plain = []
-    if plain and not _add_plain(result, prefix, plain):
-        others += plain
-    elif plain and found is not None:
-        found(result)
+                    add(stats.taken())
+        if plain:
+            stats.submit(plain)
+        add(stats.taken(every=True))
     return others
 
 
