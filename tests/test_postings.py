@@ -19,8 +19,9 @@ from whoosh.searching import Searcher
 from vidbrowse.core.archive.parse import load_post
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.archive.scan import scan
-from vidbrowse.core.engine import bulkwriter, index
+from vidbrowse.core.engine import bulkwriter, index, whoosh_formats
 from vidbrowse.core.engine.postings import PostingSources
+from vidbrowse.core.engine.whoosh_formats import frequent, terms
 from vidbrowse.core.engine.whoosh_formats.blocks import _block_head
 from vidbrowse.core.query.expansion import MAX_EXPANSIONS, WORD_FIELDS, compile_term
 from vidbrowse.core.query.nodes import Term
@@ -48,19 +49,29 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return [index.document(rowid, post) for rowid, post in enumerate(posts, 1)]
 
 
-def build_plain(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
-    """Two segments and deleted documents, by Whoosh's own writer."""
+def build_plain(
+    folder: Path, documents: list[dict[str, Any]], commit: Any = None
+) -> whoosh.index.FileIndex:
+    """Two segments and deleted documents, by Whoosh's own writer; `commit` (writer, **kwargs):
+    how it commits (None: Whoosh's own commit, no files of positions)."""
+    commit = commit or (lambda writer, **kwargs: writer.commit(**kwargs))
     ix = index.create(folder)
-    with ix.writer() as writer:
-        for document in documents[:500]:
-            writer.add_document(**document)
+    writer = ix.writer()
+    for document in documents[:500]:
+        writer.add_document(**document)
+    commit(writer)
     writer = ix.writer()
     for document in documents[500:]:
         writer.add_document(**document)
     for document in documents[10:400:37]:
         writer.update_document(**document)
-    writer.commit(merge=False)
+    commit(writer, merge=False)
     return ix
+
+
+def build_with_files(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
+    """As build_plain, each segment with its file of positions (where words are read from)."""
+    return build_plain(folder, documents, whoosh_formats.commit)
 
 
 def build_fast(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.FileIndex:
@@ -71,18 +82,22 @@ def build_fast(folder: Path, documents: list[dict[str, Any]]) -> whoosh.index.Fi
     return ix
 
 
-@pytest.fixture(scope="module", params=["plain", "fast"])
+BUILDS = {"plain": build_plain, "fast": build_fast, "files": build_with_files}
+
+
+@pytest.fixture(scope="module", params=list(BUILDS))
 def reader(
     request: pytest.FixtureRequest,
     documents: list[dict[str, Any]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Any:
-    build = build_plain if request.param == "plain" else build_fast
-    ix = build(tmp_path_factory.mktemp(request.param), documents)
+    ix = BUILDS[request.param](tmp_path_factory.mktemp(request.param), documents)
     with ix.searcher() as searcher:
         found = searcher.reader()
         assert len(found.leaf_readers()) > 1
-        assert found.has_deletions() == (request.param == "plain")
+        assert found.has_deletions() == (request.param != "fast")
+        files = [frequent.frequent_positions(leaf) for leaf, _ in found.leaf_readers()]
+        assert all(files) == (request.param != "plain")
         yield found
 
 
@@ -114,6 +129,35 @@ def test_every_term_as_whoosh_reads_it(engine: str, reader: IndexReader) -> None
     assert sources.postings("text", "nosuchword")[0].tolist() == []
     assert sources.postings("nosuchfield", "music")[0].tolist() == []
 
+
+
+def test_words_with_positions_are_read_from_the_files_alone(
+    engine: str, reader: IndexReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where every segment has its file of positions, a word of a field with positions reads
+    no posting block (decoding them was most of a common word's search), deleted documents
+    left out as Whoosh does; a field without positions (links) still reads its blocks."""
+    if engine == "public" or not all(
+        frequent.frequent_positions(leaf) for leaf, _ in reader.leaf_readers()
+    ):
+        pytest.skip("segments without files of positions read their blocks")
+    decoded: list[bytes] = []
+    real = terms.decode
+
+    def decode(read: Any, info: bytes) -> Any:
+        decoded.append(info)
+        return real(read, info)
+
+    monkeypatch.setattr(terms, "decode", decode)
+    words = [(f, t) for f, t in reader.all_terms() if f in FIELDS]
+    found = PostingSources(reader).postings_of([(f, t.decode()) for f, t in words])
+    for (fieldname, text), postings in zip(words, found, strict=True):
+        assert_same(postings, expected(reader, fieldname, text))
+    assert decoded == []
+    link = next(t for f, t in reader.all_terms() if f == index.LINKS_FIELD)
+    links = PostingSources(reader).postings(index.LINKS_FIELD, link.decode())
+    assert_same(links, expected(reader, index.LINKS_FIELD, link))
+    assert decoded
 
 def test_scans_as_whoosh_lists_terms_then_postings_from_what_they_read(
     engine: str, reader: IndexReader

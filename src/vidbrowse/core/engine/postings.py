@@ -24,6 +24,8 @@ from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.whoosh_formats import UNEXPECTED, Block, Postings, public
 
 V = TypeVar("V")
+# The positions files' keys: docnum << _SHIFT | position (whoosh_formats/frequent.py).
+_SHIFT = 32
 
 
 def read_postings(
@@ -72,21 +74,45 @@ class PostingSources:
 
     def postings_of(self, words: Sequence[tuple[str, str]]) -> list[Postings]:
         """`postings` of each (fieldname, text), read segment by segment: a prefix stands for up
-        to a few hundred words, whose postings lie side by side in each segment."""
+        to a few hundred words, whose postings lie side by side in each segment.
+        A word of a field with positions is read from each segment's file of them where it has
+        one (frequent.py: the word's (document, position) keys, one array a segment), all
+        segments' keys then counted at once: decoding its posting blocks cost ~0.6 µs a
+        posting, most of a common word's search at a million posts. The rest from the blocks."""
         terms = [(fieldname, text.encode("utf-8")) for fieldname, text in words]
         docnums: list[list[np.ndarray]] = [[] for _ in terms]
         weights: list[list[np.ndarray]] = [[] for _ in terms]
+        keys: list[list[np.ndarray]] = [[] for _ in terms]
         for segment in self.segments:
-            for i, (ids, ws) in segment.postings_of(terms):
-                docnums[i].append(ids + segment.offset)
+            rest = segment.keys_of(words, keys)
+            if not rest:
+                continue
+            for j, (ids, ws) in segment.postings_of([terms[i] for i in rest]):
+                docnums[rest[j]].append(ids + segment.offset)
+                weights[rest[j]].append(ws)
+        live = self.live()
+        for i, found in enumerate(keys):
+            if found:
+                ids, ws = counted(np.concatenate(found), self.boost(words[i][0]), live)
+                docnums[i].append(ids)
                 weights[i].append(ws)
-        # Compact: these arrays are what the cache holds.
-        return [
-            (np.concatenate(d).astype(np.int32), np.concatenate(w).astype(np.float32))
-            if d
-            else (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
-            for d, w in zip(docnums, weights, strict=True)
-        ]
+        return [_joined(d, w) for d, w in zip(docnums, weights, strict=True)]
+
+    def boost(self, fieldname: str) -> float:
+        """The field's boost: its postings' weights are frequencies times it."""
+        return float(self.segments[0].leaf.schema[fieldname].format.field_boost)
+
+    def live(self) -> np.ndarray | None:
+        """Whether each docnum is a live document (None: all are), the segments taken
+        together."""
+        masks = [(s, s.deleted_mask()) for s in self.segments]
+        if all(mask is None for _, mask in masks):
+            return None
+        live = np.ones(sum(s.leaf.doc_count_all() for s in self.segments), dtype=bool)
+        for segment, mask in masks:
+            if mask is not None:
+                live[segment.offset : segment.offset + len(mask)] = ~mask
+        return live
 
     def documents_of(self, words: Sequence[tuple[str, str]]) -> list[int]:
         """How many documents hold each (fieldname, text), deleted ones included (an update's
@@ -133,6 +159,22 @@ class SegmentPostings:
             except UNEXPECTED:
                 self.table = None  # damaged or unexpected: Whoosh's reader takes over
         return public.scan(self.leaf, fieldname, start, limit, lengths)
+
+    def keys_of(self, words: Sequence[tuple[str, str]], keys: list[list[np.ndarray]]) -> list[int]:
+        """Append to keys[i] the (docnum << 32 | position) keys of words[i] (fieldname, text)
+        that the segment's file of positions holds (docnums over all segments, deleted
+        documents included); the indices of the words the file cannot tell of."""
+        positions = whoosh_formats.frequent_positions(self.leaf)
+        if positions is None:
+            return list(range(len(words)))
+        rest: list[int] = []
+        for i, (fieldname, text) in enumerate(words):
+            found = positions.keys(fieldname, text)
+            if found is None:
+                rest.append(i)
+            elif len(found):
+                keys[i].append(found + (self.offset << _SHIFT) if self.offset else found)
+        return rest
 
     def postings(self, fieldname: str, term: bytes) -> Postings | None:
         """(docnums in the segment, weights) of a term; None when the segment has no such term."""
@@ -273,3 +315,34 @@ def _size(value: object) -> int:
     if isinstance(value, tuple):  # (docnums, weights)
         return len(value[0])
     return len(value) if isinstance(value, list) else 1
+
+
+def counted(keys: np.ndarray, boost: float, live: np.ndarray | None) -> Postings:
+    """(docnums, weights) of a word from its sorted (docnum << 32 | position) keys, not empty,
+    the documents `live` says are deleted left out: a posting's weight is its positions
+    counted, times the field's boost (as Whoosh's Positions format weighs a word whose tokens
+    carry no boost of their own: tests compare the two on every word)."""
+    docs = keys >> _SHIFT
+    first = np.empty(len(docs), dtype=bool)
+    first[0] = True
+    np.not_equal(docs[1:], docs[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=len(docs))
+    ids, ws = docs[starts], counts * boost
+    if live is not None:
+        keep = live[ids]
+        ids, ws = ids[keep], ws[keep]
+    return ids, ws
+
+
+def _joined(docnums: list[np.ndarray], weights: list[np.ndarray]) -> Postings:
+    """One word's postings from its pieces, in docnum order, compact (these arrays are what
+    the cache holds)."""
+    if not docnums:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+    ids = np.concatenate(docnums).astype(np.int32)
+    ws = np.concatenate(weights).astype(np.float32)
+    if len(docnums) > 1 and (np.diff(ids) < 0).any():  # from blocks and files: sorted
+        order = np.argsort(ids, kind="stable")
+        ids, ws = ids[order], ws[order]
+    return ids, ws
