@@ -17,7 +17,7 @@ from vidbrowse.core.query.packed import Strings
 FEW_LABELS = 500
 # Counts over fewer than one row in _SPARSE read those rows' entries alone.
 _SPARSE = 16
-_KEPT = ("_lock", "_label_rank", "_every", "_starts")  # worked out again after loading
+_KEPT = ("_lock", "_label_rank", "_every", "_starts", "_folds")  # worked out again after loading
 
 
 def fold(text: str) -> str:
@@ -100,6 +100,7 @@ class Facet:
         self._label_rank: np.ndarray | None = None
         self._every: dict[int | None, list[tuple[str, int]]] = {}  # counts over every row
         self._starts: np.ndarray | None = None  # `_row_starts`
+        self._folds: dict[int, str] = {}  # `_folded`
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
@@ -204,16 +205,22 @@ class Facet:
             present = present[held >= threshold]
         if len(present) <= FEW_LABELS:
             # Folding just these labels beats ranking every label of the facet, which the first
-            # count of a process paid (~20 ms for the tags of 30k posts).
-            labels = self.labels
-            keys = {int(i): (-int(counts[i]), fold(labels[i]), int(i)) for i in present}
-            chosen = sorted(keys, key=keys.__getitem__)
+            # count of a process paid (~20 ms for the tags of 30k posts); each is folded once.
+            ranks = zip((-counts[present]).tolist(), present.tolist(), strict=True)
+            chosen = [i for _, _, i in sorted((n, self._folded(i), i) for n, i in ranks)]
         else:
             order = np.lexsort((self.label_rank()[present], -counts[present]))
             chosen = present[order].tolist()
         if limit is not None:
             chosen = chosen[:limit]
         return [(self.labels[i], int(counts[i])) for i in chosen]
+
+    def _folded(self, value: int) -> str:
+        """`fold` of a value's label, kept."""
+        folded = self._folds.get(value)
+        if folded is None:
+            folded = self._folds[value] = fold(self.labels[value])
+        return folded
 
     def _row_starts(self, size: int) -> np.ndarray:
         """Where each row's entries start (entries are in row order), and their end last."""
