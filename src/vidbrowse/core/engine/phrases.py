@@ -134,12 +134,15 @@ def _by_segment(
             pieces[word].append((ids + segment.offset, weights))
     holding = np.zeros(count, dtype=np.int32)
     postings: dict[str, Postings] = {}
-    keys_of: dict[str, np.ndarray] = {}
+    keys_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # (keys, their documents)
     for word in words:
         keys = np.concatenate(copied[word]) if copied[word] else np.empty(0, dtype=np.int64)
-        keys = keys_of[word] = keys[live[keys >> _SHIFT]]
+        docs = keys >> _SHIFT
+        if not live.all():
+            keys, docs = keys[live[docs]], docs[live[docs]]
+        keys_of[word] = keys, docs
         if len(keys):
-            ids, counts = _documents(keys >> _SHIFT)
+            ids, counts = _documents(docs)
             pieces[word].append((ids, (counts * boost).astype(np.float32)))
         postings[word] = _joined(pieces[word])
         holding[postings[word][0]] += 1
@@ -148,19 +151,20 @@ def _by_segment(
     candidates = np.flatnonzero(candidate)
     if not len(candidates):
         return np.empty(0, dtype=np.int32), postings
+    # A candidate document's index among the candidates: one look-up a key, not a search.
+    index_of = np.cumsum(candidate) - 1
     joined: list[np.ndarray] = []
     for word in words:
-        keys = keys_of[word]
-        parts = [keys[candidate[keys >> _SHIFT]]]
+        keys, docs = keys_of[word]
+        parts = [keys[candidate[docs]]]
         for segment, blocks in read[word]:
             window = candidate[segment.offset : segment.offset + segment.leaf.doc_count_all()]
             parts.append(_block_keys(blocks, window) + (segment.offset << _SHIFT))
-        keys = np.concatenate(parts)
+        keys = np.concatenate(parts) if len(parts) > 1 else parts[0]
         if len(parts) > 1 and len(parts[0]):  # from files and blocks: in document order
             keys.sort()
         # (document, position) → (candidate index, position)
-        index = np.searchsorted(candidates, keys >> _SHIFT)
-        joined.append((index << _SHIFT) | (keys & _POSITION))
+        joined.append((index_of[keys >> _SHIFT] << _SHIFT) | (keys & _POSITION))
     docnums = candidates[_matched(q.words, words, joined)].astype(np.int32)
     return docnums, postings
 
