@@ -57,6 +57,9 @@ __all__ = ["FACET_FIELDS", "SORT_KEYS", "Results", "Row", "execute"]
 K1 = 1.2
 FIELD_WEIGHTS = {"title": 3.0, "channel": 1.5, "tags": 1.5, "text": 1.0}
 LENGTH_NORM = {"title": 0.5, "channel": 0.5, "tags": 0.5, "text": 0.75}
+# A word's fields are summed over its postings alone while it is in fewer than 1/SPARSE_SUM of
+# the documents (sorting their postings costs more than a pass over every document beyond).
+SPARSE_SUM = 32
 _CACHE = SearcherCache()
 
 
@@ -413,12 +416,26 @@ class _Evaluator:
         if len(fields) == 1:
             fieldname, docnums, weights = fields[0]
             return docnums, self._weighted(fieldname, docnums, weights)
-        total = np.zeros(len(self.doc_positions), dtype=np.float64)
+        postings = sum(len(docnums) for _, docnums, _ in fields)
+        if postings * SPARSE_SUM > len(self.doc_positions):
+            total = np.zeros(len(self.doc_positions), dtype=np.float64)
+            for fieldname, docnums, weights in fields:
+                # A document appears once in a field's postings: plain += is safe.
+                total[docnums] += self._weighted(fieldname, docnums, weights)
+            held = np.flatnonzero(total)
+            return held, total[held]
+        # A word in few documents (most of a prefix's or a typo's): summed over its documents
+        # alone, where a pass over every document per word cost ~3 ms at a million posts. The
+        # same sums, each document's fields added in the same order.
+        held, where = np.unique(
+            np.concatenate([docnums for _, docnums, _ in fields]), return_inverse=True
+        )
+        total = np.zeros(len(held), dtype=np.float64)
+        at = 0
         for fieldname, docnums, weights in fields:
-            # A document appears once in a field's postings: plain += is safe.
-            total[docnums] += self._weighted(fieldname, docnums, weights)
-        held = np.flatnonzero(total)
-        return held, total[held]
+            total[where[at : at + len(docnums)]] += self._weighted(fieldname, docnums, weights)
+            at += len(docnums)
+        return held, total
 
     def _weighted(self, fieldname: str, docnums: np.ndarray, weights: np.ndarray) -> np.ndarray:
         # Postings hold frequencies times the schema's field_boost: divided out here.
