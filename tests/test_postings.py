@@ -221,6 +221,34 @@ def test_words_read_together_as_one_by_one(engine: str, reader: IndexReader) -> 
         assert_same(found, expected(reader, fieldname, text.encode()))
 
 
+
+def test_a_prefix_asks_no_segment_for_words_its_scan_showed_missing(
+    engine: str, reader: IndexReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scans that expand a prefix list every term of each segment starting so: a word a
+    segment's scan did not list is not looked up there (most segments lack most of a
+    prefix's words), and the postings are those of every word read one by one."""
+    asked: list[tuple[str, str]] = []
+    real = frequent.FrequentPositions.keys
+
+    def keys(self: frequent.FrequentPositions, fieldname: str, word: str) -> Any:
+        asked.append((fieldname, word))
+        return real(self, fieldname, word)
+
+    monkeypatch.setattr(frequent.FrequentPositions, "keys", keys)
+    segments = PostingSources(reader)
+    alternatives = compile_term(Term("mu", "prefix"), segments)
+    assert alternatives is not None
+    words = [(q.fieldname, q.text) for q in alternatives]
+    found = segments.postings_of(words)
+    for (fieldname, text), postings in zip(words, found, strict=True):
+        assert_same(postings, expected(reader, fieldname, text.encode()))
+    leaves = [leaf for leaf, _ in reader.leaf_readers()]
+    if engine != "public" and all(map(frequent.frequent_positions, leaves)):
+        # Asked only where a segment holds the word.
+        held = [(f, t) for leaf in leaves for f, t in words if (f, t.encode()) in leaf]
+        assert sorted(asked) == sorted(held)
+
 @pytest.mark.parametrize("start", ["mu", "vi", "ga", "spar", "tw", "o"])
 def test_prefixes_expand_and_match_as_whoosh(engine: str, reader: IndexReader, start: str) -> None:
     segments = PostingSources(reader)

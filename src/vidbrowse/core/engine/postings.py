@@ -134,6 +134,8 @@ class SegmentPostings:
         self.offset = offset
         self._table: whoosh_formats.TermTable | None = None
         self._table_read = False
+        # field → (start, every term starting so): what whole scans found (see `lacks`)
+        self._scanned: dict[str, list[tuple[str, frozenset[bytes]]]] = {}
 
     @property
     def table(self) -> whoosh_formats.TermTable | None:
@@ -153,12 +155,27 @@ class SegmentPostings:
         """(term, documents holding it) of the first `limit` terms of `fieldname` that start
         with `start`, in term order; with `lengths`, some terms that do not have `lengths[0]` to
         `lengths[1]` characters may be left out."""
+        found = None
         if self.table is not None:
             try:
-                return self.table.scan(fieldname, start, limit, lengths)
+                found = self.table.scan(fieldname, start, limit, lengths)
             except UNEXPECTED:
                 self.table = None  # damaged or unexpected: Whoosh's reader takes over
-        return public.scan(self.leaf, fieldname, start, limit, lengths)
+        if found is None:
+            found = public.scan(self.leaf, fieldname, start, limit, lengths)
+        if lengths is None and len(found) < limit:  # every term starting so
+            terms = frozenset(term for term, _ in found)
+            self._scanned.setdefault(fieldname, []).append((start, terms))
+        return found
+
+    def lacks(self, fieldname: str, text: str) -> bool:
+        """Whether a whole scan of this segment shows it lacks the word (a prefix's words are
+        read in every segment: most segments lack most of them, and asking the file of
+        positions costs ~4 µs a word)."""
+        for start, terms in self._scanned.get(fieldname, ()):
+            if text.startswith(start):
+                return text.encode("utf-8") not in terms
+        return False
 
     def keys_of(self, words: Sequence[tuple[str, str]], keys: list[list[np.ndarray]]) -> list[int]:
         """Append to keys[i] the (docnum << 32 | position) keys of words[i] (fieldname, text)
@@ -169,6 +186,8 @@ class SegmentPostings:
             return list(range(len(words)))
         rest: list[int] = []
         for i, (fieldname, text) in enumerate(words):
+            if self.lacks(fieldname, text):
+                continue
             found = positions.keys(fieldname, text)
             if found is None:
                 rest.append(i)
