@@ -170,3 +170,33 @@ def test_a_search_with_nothing_to_update_imports_no_parser_or_builder(tmp_path: 
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                            timeout=120)  # fmt: skip
     assert "LOADED []" in again.stdout, again
+
+
+def _hash_readers(lib: Library) -> list[dict[str, object]]:
+    """What opening each segment's term file read (whoosh3's HashReader state)."""
+    view = lib._home.view
+    assert view is not None
+    states = []
+    for leaf, _ in view.ix.reader().leaf_readers():
+        reader = leaf._terms._tindex
+        states.append({name: getattr(reader, name) for name in
+                       ("tables", "endofdata", "startofdata", "hashtype", "extras")})  # fmt: skip
+    return states
+
+
+def test_term_files_opened_in_one_read_hold_what_whoosh_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh.filedb.filetables import HashReader
+
+    monkeypatch.setattr(writing, "BULK_MIN", 10)  # bulk segments and Whoosh's writer's
+    with updated_library(tmp_path, 30) as lib:
+        write_posts(tmp_path / "archive", range(30, 33))
+        lib.update()
+        opening = whoosh_formats.opening
+        opening.install()  # as the probe's verdict did in this process, for the fast way
+        ours = _hash_readers(lib)
+        monkeypatch.setattr(HashReader, "__init__", opening.WHOOSH_INIT)
+        assert len(ours) > 1
+        assert ours == _hash_readers(lib)
+        assert all(len(state["tables"]) == 256 for state in ours)  # type: ignore[arg-type]

@@ -6,6 +6,9 @@ checking a name (building `--help`, validating the config) must not import numpy
 FACET_FIELDS = ("tag", "channel", "category", "site")
 # Facet fields with one value per post: ticking a second value means either of them.
 ONE_VALUE_FACETS = ("channel",)
+# Typo correction (query/spelling.py) is tried only for a query finding at most this many posts
+# (here, not there: a search that finds more never imports the spelling module).
+RARE_HITS = 2
 # Orders the engine knows.
 SORT_KEYS = ("relevance", "uploaded", "posted", "views", "likes", "duration", "title")
 # Export formats (core/export.py writes them).

@@ -11,8 +11,6 @@ interpreter (~30 MB and 0.2 s of CPU to start), that peak never reaches this pro
 from __future__ import annotations
 
 import contextlib
-import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -75,6 +73,9 @@ def _build_in_child(store: Store, home: Path) -> None:
     """`build` in a fresh interpreter; any failure only means building them here."""
     if not sys.executable:
         return
+    import json  # here: a search that loads saved columns never starts a process
+    import subprocess
+
     meta = store.meta()  # what the child's Store checks, as this one did
     args = [str(store.path), meta["archive"], meta["index_version"], str(home)]
     with contextlib.suppress(OSError, subprocess.SubprocessError):

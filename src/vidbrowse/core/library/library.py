@@ -20,15 +20,16 @@ from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
 from vidbrowse.core.library.update import Updater, UpdateSummary
-from vidbrowse.core.library.upkeep import Merged, merge_all
-from vidbrowse.core.query import similar, spelling
+from vidbrowse.core.options import RARE_HITS
+from vidbrowse.core.query import similar
 from vidbrowse.core.query.language import ParsedQuery
 from vidbrowse.core.query.search import Results
 
 if TYPE_CHECKING:
+    from vidbrowse.core.library.upkeep import Merged
     from vidbrowse.core.review.marks import Marks
 
-__all__ = ["Library", "LibraryError", "Merged", "Progress", "Stats", "UpdateSummary"]
+__all__ = ["Library", "LibraryError", "Progress", "Stats", "UpdateSummary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,8 @@ class Library:
 
     def optimize(self, progress: Callable[[Progress], None] | None = None) -> Merged:
         """Merge the text index into one segment (see upkeep.py)."""
+        from vidbrowse.core.library.upkeep import merge_all  # only `index --optimize` merges
+
         if self.read_only:
             raise LibraryError(f"cannot merge the index in {self.home}: {self.read_only}")
         return merge_all(self._home, self._updater, progress or (lambda _: None))
@@ -140,8 +143,10 @@ class Library:
         """The text of `query` (as searched: no second parse) with its typos fixed from the
         archive's own spellings (see spelling.py) when it found almost nothing (`found` posts)
         and the fix finds more; else None."""
-        if found > spelling.RARE:
+        if found > RARE_HITS:
             return None
+        from vidbrowse.core.query import spelling  # most searches find enough: no correction
+
         with self._home.lock:
             columns = self._home.need_view().columns
         return spelling.correct(

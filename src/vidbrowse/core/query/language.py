@@ -17,7 +17,6 @@ a query's filters in editing.py.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -119,7 +118,9 @@ def _canonical_field(name: str, position: int) -> str:
     """The field a name before ':' stands for, or a QueryError naming the known ones."""
     canonical = FIELD_NAMES.get(name.lower())
     if canonical is None:
-        close = difflib.get_close_matches(name.lower(), sorted(FIELD_NAMES), n=1)
+        from difflib import get_close_matches  # only a misspelt field pays for it
+
+        close = get_close_matches(name.lower(), sorted(FIELD_NAMES), n=1)
         hint = f" — did you mean {close[0]}:?" if close else ""
         known = (*TEXT_FIELDS, *EXACT_FIELDS, *LINK_FIELDS, *RANGE_FIELDS, *MARK_FIELDS,
                  SIMILAR_FIELD)  # fmt: skip
@@ -204,7 +205,9 @@ def _mark_atom(
         return Link("", start=name_start, end=end)
     if mark is None:
         choices = ", ".join(f"{canonical}:{v}" for v in dict.fromkeys(known.values()))
-        close = difflib.get_close_matches(value.lower(), sorted(known), n=1)
+        from difflib import get_close_matches
+
+        close = get_close_matches(value.lower(), sorted(known), n=1)
         hint = f" — did you mean {canonical}:{close[0]}?" if close else ""
         raise QueryError(
             f"unknown '{canonical}:' value '{value}'{hint} (try {choices})", value_start

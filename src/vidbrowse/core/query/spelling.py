@@ -27,6 +27,7 @@ from whoosh.support.levenshtein import distance
 
 from vidbrowse.core.display import printable
 from vidbrowse.core.engine.combining import MARKS
+from vidbrowse.core.options import RARE_HITS
 from vidbrowse.core.query.columns import Columns
 from vidbrowse.core.query.facets import fold
 from vidbrowse.core.query.language import (
@@ -48,7 +49,7 @@ CHOICES = 4
 LONG = 9
 # A word the index holds in at most RARE posts is replaced only by a spelling FAR times as common,
 # and only when the query finds at most RARE posts.
-RARE = 2
+RARE = RARE_HITS
 FAR = 50
 # Term fields → the spellings they are corrected with (None: a word in any field).
 _WORD_FIELDS = {None: None, "title": "title", "channel": "channel", "text": None}

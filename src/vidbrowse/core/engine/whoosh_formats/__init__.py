@@ -14,6 +14,7 @@ formats, so each need has two ways, and which one runs is decided once per proce
 | frequent words' positions  | frequent.py (our own file)  | (the blocks, as above)         |
 | that file, Whoosh's writer | frequent.commit             | (none: the blocks, as above)   |
 | docnum → rowid             | docs.column_int64           | public.column_int64            |
+| open a segment's term file | opening.install             | Whoosh's HashReader            |
 | field lengths (BM25F)      | docs.field_lengths          | public.field_lengths           |
 | write a segment            | segments.SegmentFiles       | Whoosh's writer (builders.py)  |
 
@@ -28,7 +29,6 @@ the public API too: `Ways.fallbacks` counts those times (a test asserts none on 
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from functools import partial
@@ -40,7 +40,7 @@ import whoosh
 from whoosh.fields import Schema
 from whoosh.reading import IndexReader, TermNotFound
 
-from vidbrowse.core.engine.whoosh_formats import docs, frequent, positions, probe, public
+from vidbrowse.core.engine.whoosh_formats import docs, frequent, opening, positions, probe, public
 from vidbrowse.core.engine.whoosh_formats.blocks import Block, Matched, read_matcher
 from vidbrowse.core.engine.whoosh_formats.common import UNEXPECTED, Postings, Ways, note_fallback
 from vidbrowse.core.engine.whoosh_formats.frequent import FrequentPositions
@@ -77,7 +77,6 @@ __all__ = [
 ]
 
 ENGINE_VARIABLE = "VIDBROWSE_ENGINE"
-_LOG = logging.getLogger("vidbrowse")
 
 
 def remember_probes(folder: Path) -> None:
@@ -93,6 +92,8 @@ def fast_reading() -> bool:
         check = probe.reading if folder is None else partial(probe.remembered, folder, "read",
                                                              probe.reading)
         Ways.read = _decide(check, "read", "searching through Whoosh's public API")
+        if Ways.read:
+            opening.install()
     return Ways.read
 
 
@@ -113,8 +114,10 @@ def _decide(check: Callable[[], str | None], verb: str, instead: str) -> bool:
     why = check()
     if why is None:
         return True
+    import logging  # here: only a probe that fails logs (its import costs a search ~3 ms)
+
     why = " ".join(why.split())[:200]  # one line, whatever the exception said
-    _LOG.warning(
+    logging.getLogger("vidbrowse").warning(
         "vidbrowse: whoosh %s does not %s as expected (%s): %s (slower)",
         whoosh.versionstring(),
         verb,
