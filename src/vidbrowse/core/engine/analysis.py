@@ -61,8 +61,19 @@ def _tokens() -> re.Pattern[str]:
 # Whoosh's tokenizer. _TOKEN then cuts a chunk once, cached: chunks repeat.
 _CHAR = rf"[\w{MARKS}\u200c\u200d]+(?:[{ASTRAL_MARKS}]+[\w{MARKS}\u200c\u200d]*)*"
 _CHUNK = re.compile(rf"{_CHAR}(?:[.,]{_CHAR})*")
-_IS_CJK = re.compile(rf"[{CJK}]").match
 _DIGIT = re.compile(r"\d").search
+
+
+@functools.cache
+def _cjk() -> re.Pattern[str]:
+    """A CJK character, compiled when first needed: ~5 ms (its astral range), which a search
+    of plain words or of no words never needs."""
+    return re.compile(rf"[{CJK}]")
+
+
+def _is_cjk(text: str) -> bool:
+    """Whether `text` starts with a CJK character."""
+    return _cjk().match(text) is not None
 
 
 def _fold_table() -> dict[int, str | None]:
@@ -127,7 +138,7 @@ def _split_by_pattern(chunk: str, stem: bool) -> tuple[tuple[str, int, int], ...
     out: list[tuple[str, int, int]] = []
     for match in _tokens().finditer(chunk):
         raw, at = match.group(), match.start()
-        if _IS_CJK(raw):
+        if _is_cjk(raw):
             if len(raw) == 1:
                 out.append((raw, at, at + 1))
             out += [(raw[i : i + 2], at + i, at + i + 2) for i in range(len(raw) - 1)]
@@ -181,7 +192,7 @@ def _parts(chunk: str) -> tuple[tuple[int, str, int, int], ...]:
     out: list[tuple[int, str, int, int]] = []
     for index, (word, start, end) in enumerate(_split(chunk)):
         raw = chunk[start:end]
-        if _one_kind(raw) or _IS_CJK(raw) or "." in raw or "," in raw:
+        if _one_kind(raw) or _is_cjk(raw) or "." in raw or "," in raw:
             continue  # a plain word, a CJK pair, a number or an abbreviation: no parts
         edges = [0, *_cuts(raw), len(raw)]
         if len(edges) == 2:
