@@ -16,8 +16,13 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+# concurrent.futures is imported where a scan first needs it: it imports logging (~3 ms of a
+# search that the quick check spares a scan; tests/test_opening.py).
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 THREADS = 1
 # Chunks handed out ahead of the one the scan adds next: bounds what waits in memory.
@@ -47,6 +52,8 @@ class Statter:
 
     def submit(self, fd: int, names: list[bytes]) -> Future[list[os.stat_result]]:
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="vidbrowse-stat")
         return self._pool.submit(_stat_all, fd, names)
 
@@ -74,6 +81,8 @@ class FolderStats:
     ) -> None:
         # A thread may still be statting relative to the descriptor: closing it first could
         # make it read another file opened meanwhile under the same number.
+        from concurrent.futures import wait
+
         futures = [future for _, future in self._pending]
         for future in futures:
             future.cancel()
