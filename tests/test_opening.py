@@ -200,3 +200,32 @@ def test_term_files_opened_in_one_read_hold_what_whoosh_reads(
         assert len(ours) > 1
         assert ours == _hash_readers(lib)
         assert all(len(state["tables"]) == 256 for state in ours)  # type: ignore[arg-type]
+
+
+# What a `vidbrowse search` process has no use for: each cost a search ~1-5 ms of its ~200.
+NOT_FOR_A_SEARCH = (
+    "logging",  # only a failed probe logs
+    "subprocess",  # only building large columns starts a process
+    "difflib",  # only a misspelt field name is answered with a suggestion
+    "vidbrowse.core.query.spelling",  # only a search finding (almost) nothing is corrected
+    "vidbrowse.core.library.upkeep",  # only `index --optimize` merges
+)
+
+
+@pytest.mark.parametrize("query", ["words", "tag:t1", "views:>50"])
+def test_a_search_process_imports_only_what_it_uses(tmp_path: Path, query: str) -> None:
+    archive = tmp_path / "archive"
+    write_posts(archive, range(21))  # 3 posts tagged t1: more than spelling.RARE
+    env = {**os.environ, "VIDBROWSE_CACHE_DIR": str(tmp_path / "cache")}
+    code = (
+        "import sys\nfrom vidbrowse import cli\nfrom vidbrowse.core.engine import analysis\n"
+        f"code = cli.main(['search', {str(archive)!r}, {query!r}])\n"
+        f"print('LOADED', code, sorted(set(sys.modules) & {set(NOT_FOR_A_SEARCH)!r}),"
+        " analysis._cjk.cache_info().currsize)\n"
+    )
+    subprocess.run([sys.executable, "-m", "vidbrowse", "index", str(archive)], env=env,
+                   capture_output=True, check=True, timeout=120)  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)  # fmt: skip
+    # Found (exit 0), nothing it does not use loaded, no CJK pattern compiled.
+    assert "LOADED 0 [] 0" in done.stdout, done
