@@ -12,6 +12,7 @@ import pytest
 from helpers.columns import assert_same_columns
 from vidbrowse.core.query import mapped
 from vidbrowse.core.query.columns import ColumnRow, Columns
+from vidbrowse.core.query.facets import Facet
 
 
 def rows(count: int, title_length: int = 8) -> list[ColumnRow]:
@@ -51,6 +52,40 @@ def test_loaded_columns_are_views_of_the_file_and_equal_the_saved(tmp_path: Path
     again = Columns.load(tmp_path / "again")
     assert again is not None
     assert_same_columns(again, patched)
+
+
+def test_a_loaded_facet_decodes_its_index_and_labels_at_their_first_use(tmp_path: Path) -> None:
+    Columns.build(rows(200)).save(tmp_path / "columns")
+    loaded = Columns.load(tmp_path / "columns")
+    assert loaded is not None
+    facets = loaded.facets
+    assert all(f._index is None and f._labels is None for f in facets.values())
+    assert loaded.exact("tag", "TAG3").sum() == len([r for r in rows(200) if r.rowid % 7 == 3
+                                                           or r.rowid % 13 == 3])  # fmt: skip
+    assert facets["tag"]._index is not None and facets["tag"]._labels is None
+    assert facets["channel"]._index is None and facets["channel"]._labels is None
+
+
+def test_columns_saved_before_facets_were_packed_load_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def old_state(facet: Facet) -> dict[str, object]:
+        """Facet.__getstate__ as it was: the index and labels as a dict and a list."""
+        kept = {k: v for k, v in facet.__dict__.items() if not k.startswith(("_index", "_labels",
+                "_saved", "_lock", "_label_rank"))}  # fmt: skip
+        return kept | {"index": facet.index, "labels": facet.labels}
+
+    built = Columns.build(rows(300))
+    with monkeypatch.context() as patch:
+        patch.setattr(Facet, "__getstate__", old_state)
+        built.save(tmp_path / "old")
+    loaded = Columns.load(tmp_path / "old")
+    assert loaded is not None
+    assert_same_columns(loaded, built)
+    loaded.save(tmp_path / "new")  # saved again, packed
+    again = Columns.load(tmp_path / "new")
+    assert again is not None
+    assert_same_columns(again, built)
 
 
 @pytest.mark.parametrize("cut", [9, 30, 200, -1])
