@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers.columns import assert_same_columns
@@ -54,7 +55,7 @@ def test_loaded_columns_are_views_of_the_file_and_equal_the_saved(tmp_path: Path
     assert_same_columns(again, patched)
 
 
-def test_a_loaded_facet_decodes_its_index_and_labels_at_their_first_use(tmp_path: Path) -> None:
+def test_a_loaded_facet_decodes_its_labels_at_their_first_use(tmp_path: Path) -> None:
     Columns.build(rows(200)).save(tmp_path / "columns")
     loaded = Columns.load(tmp_path / "columns")
     assert loaded is not None
@@ -62,8 +63,10 @@ def test_a_loaded_facet_decodes_its_index_and_labels_at_their_first_use(tmp_path
     assert all(f._index is None and f._labels is None for f in facets.values())
     assert loaded.exact("tag", "TAG3").sum() == len([r for r in rows(200) if r.rowid % 7 == 3
                                                            or r.rowid % 13 == 3])  # fmt: skip
-    assert facets["tag"]._index is not None and facets["tag"]._labels is None
-    assert facets["channel"]._index is None and facets["channel"]._labels is None
+    assert loaded.exact("tag", "no such tag").sum() == 0
+    assert all(f._index is None and f._labels is None for f in facets.values())  # looked up packed
+    assert facets["tag"].counts(np.ones(200, dtype=bool), 2)[0] == ("Tag0", 42)
+    assert facets["tag"]._labels is not None and facets["channel"]._labels is None
 
 
 def test_columns_saved_before_facets_were_packed_load_the_same(

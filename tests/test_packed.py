@@ -78,3 +78,14 @@ def test_select_and_concat_give_the_rows_asked_for(indices: list[int]) -> None:
     picked = groups.select(np.array(indices, dtype=np.int64))
     assert list(picked) == [rows[i] for i in indices]
     assert list(pickle.loads(pickle.dumps(picked))) == [rows[i] for i in indices]
+
+
+@pytest.mark.parametrize("decoded", [False, True])
+def test_find_gives_the_first_row_equal_to_a_value(decoded: bool) -> None:
+    values = ["", "a", "ab", "é", "abc", "b", "ab", "xyz", "\udc80", "日本", "ba"]
+    strings = Strings.pack(values)
+    if decoded:
+        strings.values()
+    for value in [*values, "zz", "abcd", "日", "e", "\udc81"]:
+        assert strings.find(value) == (values.index(value) if value in values else -1), value
+    assert Strings.pack([]).find("") == -1

@@ -125,6 +125,14 @@ class Facet:
     def index(self, index: dict[str, int]) -> None:
         self._index = index
 
+    def _id_of(self, key: str) -> int | None:
+        """`index.get(key)`, looked up in the saved keys while the index is not decoded."""
+        if self._index is not None:
+            return self._index.get(key)
+        keys, ids = self._saved_index
+        position = keys.find(key)
+        return None if position < 0 else int(ids[position])
+
     @property
     def labels(self) -> list[str]:
         """Id → display spelling."""
@@ -201,7 +209,7 @@ class Facet:
     def matching(self, value: str, size: int) -> np.ndarray:
         """Mask of the rows holding `value` (case- and accent-insensitive)."""
         mask = np.zeros(size, dtype=bool)
-        kid = self.index.get(value_key(value))
+        kid = self._id_of(value_key(value))
         if kid is not None:
             mask[self.rows[self.ids == kid]] = True
         return mask
