@@ -209,6 +209,7 @@ NOT_FOR_A_SEARCH = (
     "difflib",  # only a misspelt field name is answered with a suggestion
     "vidbrowse.core.query.spelling",  # only a search finding (almost) nothing is corrected
     "vidbrowse.core.library.upkeep",  # only `index --optimize` merges
+    "vidbrowse.core.archive.clean",  # only indexing cleans text
 )
 
 

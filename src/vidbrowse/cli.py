@@ -368,7 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         wants_help = any(arg in ("-h", "--help", "--version") for arg in argv)
         if argv and (argv[0] in SUBCOMMANDS or wants_help):
-            parser = build_parser()
+            # Help lists every command; a command alone needs only its own parser.
+            parser = build_parser(None if wants_help else argv[0])
             if argv[0] in SUBCOMMANDS:
                 argv = [argv[0], *arrange(parser.commands[argv[0]], argv[1:])]
             args = parser.parse_args(argv)

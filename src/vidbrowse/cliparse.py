@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from vidbrowse.core.options import FACET_FIELDS, FORMATS, SORT_KEYS
 
 SUBCOMMANDS = ("index", "search", "show", "similar", "facets", "stats", "problems", "locate",
                "demo", "completion")  # fmt: skip
@@ -96,9 +98,9 @@ def _command(commands: Any, name: str, usage: str, **kwargs: Any) -> Parser:
     return parser
 
 
-def build_parser() -> Parser:
-    from vidbrowse.core.options import FACET_FIELDS, FORMATS, SORT_KEYS
-
+def build_parser(only: str | None = None) -> Parser:
+    """The command line's parser; `only`: with just that subcommand (what running one needs:
+    building all ten took ~2 ms of each command's start)."""
     parser = Parser(
         prog="vidbrowse",
         usage="vidbrowse [ARCHIVE] [-q QUERY] [--index-dir DIR]\n       vidbrowse COMMAND ...",
@@ -113,9 +115,14 @@ def build_parser() -> Parser:
     parser.add_argument("-q", "--query", metavar="QUERY", help="open the app with this query")
     _index_dir(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="vidbrowse")
-    add = parser.commands
+    for name, command in _SUBPARSERS.items():
+        if only in (None, name):
+            parser.commands[name] = command(commands)
+    return parser
 
-    add["index"] = index = _command(
+
+def _index_parser(commands: Any) -> Parser:
+    index = _command(
         commands, "index", "[ARCHIVE] [--rebuild] [--optimize] [--quiet]",
         help="build or update the index of an archive",
         description="Build the index, or bring it up to date (only added, changed and removed "
@@ -126,8 +133,11 @@ def build_parser() -> Parser:
     index.add_argument("--optimize", action="store_true",
                        help="then merge the index into one segment (searches open fewer files; "
                             "takes about a minute per 30,000 posts)")  # fmt: skip
+    return index
 
-    add["search"] = search = _command(
+
+def _search_parser(commands: Any) -> Parser:
+    search = _command(
         commands, "search", "[ARCHIVE] [QUERY] [options]", help="search an archive",
         description="Search with the query language (see README). A lone argument is the "
                     "archive when it is a folder, else the query; an argument starting with "
@@ -152,8 +162,11 @@ def build_parser() -> Parser:
                               "(the table's default; other formats only suggest it)")
     spelled.add_argument("--exact", action="store_true",
                          help="search exactly what was typed, even in the table")
+    return search
 
-    add["show"] = show = _command(
+
+def _show_parser(commands: Any) -> Parser:
+    show = _command(
         commands, "show", "[ARCHIVE] VID_ID [--json]", help="everything about one post",
         description="Show one post by its video id (or its path), with your marks.")
     _archive(show)
@@ -161,8 +174,11 @@ def build_parser() -> Parser:
     show.takes_dashed_ids = True
     show.add_argument("--json", action="store_true",
                       help="JSON, with 'text', 'links' and the marks")
+    return show
 
-    add["similar"] = similar = _command(
+
+def _similar_parser(commands: Any) -> Parser:
+    similar = _command(
         commands, "similar", "[ARCHIVE] VID_ID [--limit N] [--json]",
         help="the posts most like one post",
         description="List the posts most like one post (by video id, or its path): sharing its "
@@ -176,8 +192,11 @@ def build_parser() -> Parser:
                          help="at most N posts (0: all; default 20)")
     similar.add_argument("--json", dest="format", action="store_const", const="json",
                          default="table", help="one JSON object per line, as search --json")
+    return similar
 
-    add["facets"] = facets = _command(
+
+def _facets_parser(commands: Any) -> Parser:
+    facets = _command(
         commands, "facets", "[ARCHIVE] [QUERY] [--field FIELD] [--limit N] [--json]",
         help="count tags, channels or categories",
         description="Count the values of a field over a query's results.")
@@ -186,16 +205,22 @@ def build_parser() -> Parser:
     facets.add_argument("--limit", type=int, default=30, metavar="N",
                         help="the N most frequent (0: all; default 30)")
     facets.add_argument("--json", action="store_true", help="one JSON object per line")
+    return facets
 
-    add["stats"] = stats = _command(
+
+def _stats_parser(commands: Any) -> Parser:
+    stats = _command(
         commands, "stats", "[ARCHIVE] [QUERY] [--json]",
         help="timeline, durations and totals of a query",
         description="Count a query's results by upload year (by month when they span two "
                     "years or less) and by duration, with totals.")  # fmt: skip
     _archive_and_query(stats, "the query (default: every post)")
     stats.add_argument("--json", action="store_true", help="one JSON object")
+    return stats
 
-    add["problems"] = problems = _command(
+
+def _problems_parser(commands: Any) -> Parser:
+    problems = _command(
         commands, "problems", "[ARCHIVE] [--json] [--examples N]",
         help="unreadable posts, shared ids, missing fields and odd values",
         description="First the files that could not be read (path: reason), then posts "
@@ -205,8 +230,11 @@ def build_parser() -> Parser:
                           help="one JSON object per line, each with a 'kind'")
     problems.add_argument("--examples", type=int, default=5, metavar="N",
                           help="paths listed per group (0: all; default 5)")
+    return problems
 
-    add["locate"] = locate = _command(
+
+def _locate_parser(commands: Any) -> Parser:
+    locate = _command(
         commands, "locate", "[config|data|cache|ARCHIVE]",
         help="where indexes, config and data live",
         description="Every folder vidbrowse uses; with ARCHIVE (or the one $VIDBROWSE_ARCHIVE "
@@ -216,14 +244,20 @@ def build_parser() -> Parser:
     locate.add_argument("what", nargs="?", metavar="config|data|cache|ARCHIVE",
                         help="what to locate")
     _index_dir(locate, shown=False)
+    return locate
 
-    add["demo"] = demo = _command(commands, "demo", "[--count N]",
+
+def _demo_parser(commands: Any) -> Parser:
+    demo = _command(commands, "demo", "[--count N]",
                                   help="open the app on a generated demo archive")
     demo.add_argument("--count", type=int, default=2000, metavar="N",
                       help="posts in the demo archive (default 2000)")
     _index_dir(demo, shown=False)
+    return demo
 
-    add["completion"] = completion = _command(
+
+def _completion_parser(commands: Any) -> Parser:
+    completion = _command(
         commands, "completion", "{bash,zsh,fish}",
         help="print a shell completion script",
         description="Print a completion script for commands, options, sort keys and query "
@@ -231,7 +265,21 @@ def build_parser() -> Parser:
                     "the same with zsh in ~/.zshrc; fish: vidbrowse completion fish > "
                     "~/.config/fish/completions/vidbrowse.fish")  # fmt: skip
     completion.add_argument("shell", choices=SHELLS)
-    return parser
+    return completion
+
+
+_SUBPARSERS: dict[str, Callable[[Any], Parser]] = {
+    "index": _index_parser,
+    "search": _search_parser,
+    "show": _show_parser,
+    "similar": _similar_parser,
+    "facets": _facets_parser,
+    "stats": _stats_parser,
+    "problems": _problems_parser,
+    "locate": _locate_parser,
+    "demo": _demo_parser,
+    "completion": _completion_parser,
+}
 
 
 def _archive(parser: Parser) -> None:

@@ -19,7 +19,6 @@ from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
 from vidbrowse.core import links
-from vidbrowse.core.archive.clean import without_urls
 from vidbrowse.core.archive.post import Post
 from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.analysis import ANALYZER
@@ -115,6 +114,8 @@ def _smallest_within(by_size: list[Segment], docs: int) -> list[Segment]:
 
 def document(rowid: int, post: Post) -> dict[str, object]:
     """The words of one post, as Whoosh fields."""
+    from vidbrowse.core.archive.clean import without_urls  # indexing only: a search never needs it
+
     return {
         "rowid": rowid,
         "title": post.title,

@@ -29,7 +29,6 @@ A look-up reads one block (kept while the reader lasts) and the word's pairs.
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import sys
 import threading
@@ -136,6 +135,8 @@ class Collected:
             at += sum(map(len, parts))
         if not header:
             return
+        import json  # here, as below: a search without words never reads or writes the file
+
         head = json.dumps(header, separators=(",", ":")).encode("ascii")
         out = storage.create_file(segment.make_filename(EXTENSION))
         try:
@@ -221,6 +222,8 @@ class FrequentPositions:
             raise ValueError(f"{name}: not a positions file")
         length = int.from_bytes(start[len(MAGIC) :], "little")
         # field → [where its part starts, words, bytes of first words, complete, pair dtype]
+        import json
+
         self._header: dict[str, list[Any]] = json.loads(self._file.read(length))
         self._data = len(MAGIC) + 8 + length
         self._fields: dict[str, _Field | None] = {}
