@@ -210,6 +210,8 @@ NOT_FOR_A_SEARCH = (
     "vidbrowse.core.query.spelling",  # only a search finding (almost) nothing is corrected
     "vidbrowse.core.library.upkeep",  # only `index --optimize` merges
     "vidbrowse.core.archive.clean",  # only indexing cleans text
+    "vidbrowse.core.review.marks",  # only an archive with a review file has marks to read
+    "vidbrowse.core.review.searches",
 )
 
 
@@ -217,7 +219,8 @@ NOT_FOR_A_SEARCH = (
 def test_a_search_process_imports_only_what_it_uses(tmp_path: Path, query: str) -> None:
     archive = tmp_path / "archive"
     write_posts(archive, range(21))  # 3 posts tagged t1: more than spelling.RARE
-    env = {**os.environ, "VIDBROWSE_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "VIDBROWSE_CACHE_DIR": str(tmp_path / "cache"),
+           "VIDBROWSE_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
     code = (
         "import sys\nfrom vidbrowse import cli\nfrom vidbrowse.core.engine import analysis\n"
         f"code = cli.main(['search', {str(archive)!r}, {query!r}])\n"

@@ -8,19 +8,27 @@ marks=review.marks)`, and `review.saved.save("later", "is:unread tag:talk")`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vidbrowse.core.locations import review_path
 from vidbrowse.core.review.database import Database, ReviewError
-from vidbrowse.core.review.marks import Marks
-from vidbrowse.core.review.searches import SavedSearches
+
+if TYPE_CHECKING:
+    from vidbrowse.core.review.marks import Marks
+    from vidbrowse.core.review.searches import SavedSearches
 
 
 class Review:
     def __init__(self, db: Database) -> None:
+        # Imported here: a command reading an archive without a review file (open_existing:
+        # None) does without them (~2 ms of a search process).
+        from vidbrowse.core.review.marks import Marks
+        from vidbrowse.core.review.searches import SavedSearches
+
         self.path = db.path
         self._db = db
-        self.marks = Marks(db)
-        self.saved = SavedSearches(db)
+        self.marks: Marks = Marks(db)
+        self.saved: SavedSearches = SavedSearches(db)
 
     @classmethod
     def open(cls, archive: Path, *, data_dir: Path | None = None) -> Review:
