@@ -101,6 +101,30 @@ def test_a_damaged_file_is_refused(tmp_path: Path, cut: int) -> None:
     assert Columns.load(tmp_path / "empty") is None
 
 
+def test_two_saves_of_one_path_at_once_each_write_their_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader saving the columns it built while the writer saves the same generation's: the
+    # second save starts and ends while the first one's file waits to be renamed. Sharing one
+    # partial file, they wrote into each other's (and the first rename found it gone).
+    path = tmp_path / "columns-7"
+    first, second = Columns.build(rows(50)), Columns.build(rows(80))
+    replace = mapped.os.replace
+    nested: list[bool] = []
+
+    def slow_replace(source: str, target: Path) -> None:
+        if not nested:
+            nested.append(True)
+            mapped.save(second, path)
+            assert_same_columns(mapped.load(path), second)
+        replace(source, target)
+
+    monkeypatch.setattr(mapped.os, "replace", slow_replace)
+    mapped.save(first, path)
+    assert_same_columns(mapped.load(path), first)
+    assert [p.name for p in tmp_path.iterdir()] == ["columns-7"]
+
+
 def test_buffers_come_back_aligned_and_whole(tmp_path: Path) -> None:
     import numpy as np
 

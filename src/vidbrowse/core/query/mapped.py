@@ -9,8 +9,8 @@ of a million posts (~450 MB) took seconds to unpickle and as much private memory
 Layout: MAGIC, then (pickle length, number of buffers) and each buffer's (offset, length) as
 little-endian 8-byte numbers, the pickle, then the buffers at offsets aligned to ALIGN. The file
 must never be written over in place while mapped (a reader would see other bytes, or crash):
-it is written beside its final name and renamed over it, which leaves a mapping of the old one
-intact.
+it is written beside its final name, in a file no other save shares, and renamed over it, which
+leaves a mapping of the old one intact.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import mmap
 import os
 import pickle
 import struct
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +38,22 @@ def save(obj: Any, path: Path) -> None:
     for raw in raws:
         table.append((offset, raw.nbytes))
         offset = _aligned(offset + raw.nbytes)
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("wb") as f:
-        f.write(MAGIC + struct.pack("<2q", len(data), len(raws)))
-        f.write(b"".join(struct.pack("<2q", *entry) for entry in table))
-        f.write(data)
-        for (start, _), raw in zip(table, raws, strict=True):
-            f.write(b"\0" * (start - f.tell()))
-            f.write(raw)
-    os.replace(partial, path)
+    # A partial file of its own: a reader that finds no columns for a generation saves them as
+    # the writer does, and two saves sharing one partial name wrote into one file (readers then
+    # mapped a mix of both: tags past their offsets).
+    fd, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(MAGIC + struct.pack("<2q", len(data), len(raws)))
+            f.write(b"".join(struct.pack("<2q", *entry) for entry in table))
+            f.write(data)
+            for (start, _), raw in zip(table, raws, strict=True):
+                f.write(b"\0" * (start - f.tell()))
+                f.write(raw)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)  # a full disk: no partial file left behind
+        raise
 
 
 def load(path: Path) -> Any:
