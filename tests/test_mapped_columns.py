@@ -65,8 +65,14 @@ def test_a_loaded_facet_decodes_its_labels_at_their_first_use(tmp_path: Path) ->
                                                            or r.rowid % 13 == 3])  # fmt: skip
     assert loaded.exact("tag", "no such tag").sum() == 0
     assert all(f._index is None and f._labels is None for f in facets.values())  # looked up packed
-    assert facets["tag"].counts(np.ones(200, dtype=bool), 2)[0] == ("Tag0", 42)
-    assert facets["tag"]._labels is not None and facets["channel"]._labels is None
+    everything = np.ones(200, dtype=bool)
+    assert facets["tag"].counts(everything, 2)[0] == ("Tag0", 42)
+    assert facets["tag"]._labels is None  # the labels shown decoded alone
+    built = Columns.build(rows(200)).facets
+    for name in ("tag", "channel"):
+        assert facets[name].counts(everything, None) == built[name].counts(everything, None)
+    assert facets["tag"]._labels is None and facets["channel"]._labels is None
+    assert facets["channel"].labels == built["channel"].labels  # all of them, when asked
 
 
 def test_columns_saved_before_facets_were_packed_load_the_same(
