@@ -27,9 +27,8 @@ from whoosh.searching import Searcher
 from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.postings import PostingSources, SegmentPostings, read_postings
 
-# A (candidate, position) pair as one sortable int64: positions fit far below 2**32.
-_SHIFT = 32
-_POSITION = (1 << _SHIFT) - 1
+# A (document or candidate, position) pair as one sortable int64, as the positions files key them.
+_SHIFT, _POSITION = whoosh_formats.KEY_SHIFT, whoosh_formats.KEY_POSITION
 
 Postings = tuple[np.ndarray, np.ndarray]
 

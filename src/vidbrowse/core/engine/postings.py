@@ -24,8 +24,8 @@ from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.whoosh_formats import UNEXPECTED, Block, Postings, public
 
 V = TypeVar("V")
-# The positions files' keys: docnum << _SHIFT | position (whoosh_formats/frequent.py).
-_SHIFT = 32
+# The positions files' keys: docnum << _SHIFT | position.
+_SHIFT = whoosh_formats.KEY_SHIFT
 
 
 def read_postings(

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from whoosh.writing import IndexWriter
 
 __all__ = [
+    "KEY_POSITION",
+    "KEY_SHIFT",
     "UNEXPECTED",
     "Block",
     "FrequentPositions",
@@ -175,6 +177,10 @@ def commit(writer: IndexWriter, **kwargs: Any) -> None:
         frequent.commit(writer, **kwargs)
     else:
         writer.commit(**kwargs)
+
+
+# The layout of position keys: document << KEY_SHIFT | position.
+KEY_SHIFT, KEY_POSITION = frequent.SHIFT, frequent.POSITION
 
 
 def position_keys(ids: np.ndarray, values: list[bytes]) -> np.ndarray:

@@ -55,8 +55,10 @@ EXTENSION = ".vbpos"
 # A word's positions are copied from this many postings in a field of a segment on (1: every
 # word, so the file says which words a segment lacks; tests raise it).
 FREQUENT_POSTINGS = 1
-_SHIFT = 32
-_POSITION = (1 << _SHIFT) - 1
+# A key: document << SHIFT | position, one sortable int64 (what `keys` gives; phrases and
+# postings split them with these).
+SHIFT = 32
+POSITION = (1 << SHIFT) - 1
 _STEP = 64  # words per block
 _SPAN = np.dtype([("first", "<u4"), ("count", "<u4")])  # a word's pairs: where, how many
 _OFFSET = np.dtype("<u8")
@@ -75,7 +77,7 @@ def _keys(ids: Sequence[int] | np.ndarray, values: list[bytes]) -> tuple[np.ndar
     """`keys`, and how many each posting has."""
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     counts, found = positions.decode_positions(b"".join(values), sizes)
-    return (np.repeat(np.asarray(ids, dtype=np.int64), counts) << _SHIFT) | found, counts
+    return (np.repeat(np.asarray(ids, dtype=np.int64), counts) << SHIFT) | found, counts
 
 
 class Collected:
@@ -110,7 +112,7 @@ class Collected:
             field_keys, counts = _keys(ids, values)
             if len(field_keys) >= 1 << 32:
                 raise ValueError("more positions than a positions file holds")
-            docs, places = field_keys >> _SHIFT, field_keys & _POSITION
+            docs, places = field_keys >> SHIFT, field_keys & POSITION
             pair = np.dtype([("doc", _width(docs)), ("position", _width(places))])
             pairs = np.empty(len(field_keys), dtype=pair)
             pairs["doc"], pairs["position"] = docs, places
@@ -249,7 +251,7 @@ class FrequentPositions:
                 size = count * field.pair.itemsize
                 data = self._read(field.pairs_at + first * field.pair.itemsize, size)
                 pairs = np.frombuffer(data, dtype=field.pair)
-                return (pairs["doc"].astype(np.int64) << _SHIFT) | pairs["position"]
+                return (pairs["doc"].astype(np.int64) << SHIFT) | pairs["position"]
         return _NONE if field.complete and _SEP not in key else None
 
     def _field(self, fieldname: str) -> _Field | None:
