@@ -23,6 +23,7 @@ from vidbrowse.core.links import sites
 from vidbrowse.core.query.search import Row
 from vidbrowse.core.review.marks import Mark
 from vidbrowse.tui.terms import TermMatcher
+from vidbrowse.tui.widgets.fields import Fields
 
 MATCH_STYLE = "bold reverse"
 LABEL_STYLE = "bold"
@@ -70,11 +71,11 @@ def _links(item: Row | Post) -> Text:
 
 def describe(
     item: Row | Post, matcher: TermMatcher | None = None, mark: Mark | None = None
-) -> Text:
+) -> Fields:
     """The metadata block (from a Row while the Post loads, from the Post afterwards)."""
     url = item.url if isinstance(item, Post) else "…"
     views, likes, dislikes = (_count(value) for value in (item.views, item.likes, item.dislikes))
-    lines: list[list[tuple[str, Text]]] = [
+    groups: list[list[tuple[str, Text]]] = [
         [
             ("Channel", _safe(item.channel or "unknown", matcher)),
             ("Uploaded", Text(_when(item.uploaded))),
@@ -93,18 +94,16 @@ def describe(
         [("File", _safe(item.path))],
     ]
     if mark is not None:
-        lines.append([("Marks", _marks(mark))])
-    out = Text()  # a plain base: the bold title must not spill into what follows
-    out.append_text(_safe(item.title.replace("\n", " ") or "(untitled)", matcher, "bold"))
-    out.append("\n")
-    for line in lines:
-        out.append("\n")
-        for number, (label, value) in enumerate(line):
-            out.append("   " if number else "")
-            out.append(label + " ", style=LABEL_STYLE)
-            out.append_text(value)
-    out.append("\n")
-    return out
+        groups.append([("Marks", _marks(mark))])
+    title = _safe(item.title.replace("\n", " ") or "(untitled)", matcher, "bold")
+    return Fields(title, [[_field(label, value) for label, value in group] for group in groups])
+
+
+def _field(label: str, value: Text) -> Text:
+    field = Text()  # a plain base: only the label is bold
+    field.append(label + " ", style=LABEL_STYLE)
+    field.append_text(value)
+    return field
 
 
 PIECE_CHARS = 16_000  # rendered at a time: many screenfuls, ~10 ms to highlight
@@ -145,7 +144,7 @@ VANISHED = (
 )
 
 
-Rendered = tuple[Text, Body]
+Rendered = tuple[Fields, Body]
 
 
 def render_post(

@@ -1,0 +1,40 @@
+"""A new user's first hour on real-shaped archives (session 8): what the app shows at 80x24 and
+at 120 columns on posts like the shared corpus's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers.tui import make_review_archive, screen_text, settle, synchronous
+from vidbrowse.core.library.library import Library
+from vidbrowse.tui.app import VidbrowseApp
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_review_archive(tmp_path_factory.mktemp("real-archives"), 40)
+
+
+# A field's label, date, time and zone: `Posted 2021-06-27 00:28 UTC+03:00`.
+WHEN = re.compile(r"(Uploaded|Posted) \d{4}-\d\d-\d\d \d\d:\d\d UTC(\+\d\d:\d\d)?")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 35)])
+@synchronous
+async def test_a_detail_field_is_never_cut_across_lines(
+    library: Library, size: tuple[int, int]
+) -> None:
+    """Textual wraps at any space: `Posted` / `2020-11-26 07:17 UTC+03:00` came out on two
+    lines (and `UTC` alone on a third at 80 columns). Fields now break between each other."""
+    app = VidbrowseApp(library, query="", needs_update=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("escape")  # the overview shown first
+        await settle(pilot, app)
+        shown = screen_text(app)
+        found = {match.group(1) for match in WHEN.finditer(shown)}
+        assert found == {"Uploaded", "Posted"}, shown
+        assert re.search(r"Duration \S+ {3}Views \S+", shown), shown
