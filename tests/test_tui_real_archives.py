@@ -10,6 +10,7 @@ import pytest
 
 from helpers.tui import make_review_archive, screen_text, settle, synchronous
 from vidbrowse.core.library.library import Library
+from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 
 
@@ -38,3 +39,20 @@ async def test_a_detail_field_is_never_cut_across_lines(
         found = {match.group(1) for match in WHEN.finditer(shown)}
         assert found == {"Uploaded", "Posted"}, shown
         assert re.search(r"Duration \S+ {3}Views \S+", shown), shown
+
+
+@synchronous
+async def test_the_list_leaves_out_columns_no_post_has(tmp_path: Path) -> None:
+    """A Dailymotion export: Uploaded, Length and Views were columns of `?` taking the room
+    the titles need at 80 columns."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, 30, seed=5, dailymotion_share=1.0)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        app = VidbrowseApp(library, query="tag:news OR news", needs_update=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            shown = screen_text(app)
+            header = next(line for line in shown.splitlines() if "Title" in line)
+            assert not {"Uploaded", "Length", "Views", "Channel"} & set(header.split()), shown
+            assert " ?" not in shown.split(header)[1].split("───")[0], shown

@@ -161,7 +161,10 @@ def _write_results(
         if form == "table":
             width = shutil.get_terminal_size().columns if out.isatty() else None
             if shown:
-                output.results_table(results.rows(0, shown), width, out)
+                from vidbrowse.core.reports.health import never_known
+
+                blank = never_known(results.columns)
+                output.results_table(results.rows(0, shown), width, out, blank)
         else:
             from vidbrowse.core.reports.export import export
 

@@ -6,7 +6,7 @@ JSON escapes what `json.dumps` would leave raw.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
@@ -50,28 +50,37 @@ def table(rows: Sequence[Sequence[str]], widths: Sequence[int | None], out: Text
         )
 
 
-def results_table(rows: Sequence[Row], total_width: int | None, out: TextIO) -> None:
-    """The results as columns; `total_width` None (not a terminal) truncates nothing."""
-    fixed = (10, 8, 6)  # uploaded, duration, views
-    if total_width is None:
-        title_width = max((cell_len(printable(r.title)) for r in rows), default=5)
-        channel_width = max((cell_len(printable(r.channel)) for r in rows), default=7)
-    else:
-        rest = max(total_width - sum(fixed) - 2 * 4, 20)
-        title_width = max(rest * 2 // 3, 10)
-        channel_width = max(rest - title_width, 8)
-    header = [("UPLOADED", "DURATION", "VIEWS", "TITLE", "CHANNEL")]
+# The table's columns: header, right-aligned, cells (None: a share of what the others leave).
+_RESULT_COLUMNS: dict[str, tuple[str, bool, int | None, Callable[[Row], str]]] = {
+    "uploaded": ("UPLOADED", False, 10, lambda r: day(r.uploaded)),
+    "duration": ("DURATION", True, 8, lambda r: short_clock(r.duration)),
+    "views": ("VIEWS", True, 6, lambda r: human_count(r.views)),
+    "title": ("TITLE", False, None, lambda r: r.title),
+    "channel": ("CHANNEL", False, None, lambda r: r.channel),
+}
+
+
+def results_table(
+    rows: Sequence[Row], total_width: int | None, out: TextIO, blank: frozenset[str] = frozenset()
+) -> None:
+    """The results as columns, leaving out the `blank` ones (no post of the archive has a value
+    there; never the title); `total_width` None (not a terminal) truncates nothing."""
+    columns = [
+        column for name, column in _RESULT_COLUMNS.items() if name == "title" or name not in blank
+    ]
+    widths = [column[2] for column in columns]
+    if total_width is None:  # each text column as wide as its widest value
+        flexible = [max((cell_len(printable(c[3](r))) for r in rows), default=0) for c in columns]
+    else:  # the title two thirds of what is left, the channel the rest
+        rest = max(total_width - sum(w or 0 for w in widths) - 2 * (len(columns) - 1), 20)
+        title = max(rest * 2 // 3, 10) if "channel" not in blank else rest
+        flexible = [title if c[0] == "TITLE" else max(rest - title, 8) for c in columns]
+    cells = [w or max(f, len(c[0])) for w, f, c in zip(widths, flexible, columns, strict=True)]
     body = [
-        (
-            day(r.uploaded),
-            short_clock(r.duration).rjust(8),
-            human_count(r.views).rjust(6),
-            r.title,
-            r.channel,
-        )
+        [c[3](r).rjust(w) if c[1] else c[3](r) for c, w in zip(columns, cells, strict=True)]
         for r in rows
     ]
-    table(header + body, (*fixed, max(title_width, 5), max(channel_width, 7)), out)
+    table([[c[0] for c in columns], *body], cells, out)
 
 
 def post_text(post: Post, mark: Mark, out: TextIO) -> None:

@@ -74,6 +74,21 @@ def missing(columns: Columns) -> list[Group]:
     return sorted(groups, key=lambda g: -g.count)
 
 
+# A result column and the facet holding its values (the others are numeric columns).
+_LISTED = {"channel": "channel", "tags": "tag", "categories": "category"}
+
+
+def never_known(columns: Columns | None) -> frozenset[str]:
+    """The result columns (core/options.RESULT_COLUMNS) no post has a value in: an archive of
+    Dailymotion posts has no channel, upload date, duration or counts, and a table of `?`
+    under them tells nothing. Microseconds, also at a million posts."""
+    if columns is None or not len(columns):
+        return frozenset()
+    blank = {name for name, column in columns.numeric.items() if not column.known.any()}
+    blank.update(name for name, facet in _LISTED.items() if not len(columns.facets[facet].rows))
+    return frozenset(blank)
+
+
 def warning_kind(warning: str) -> str:
     m = _WARNING.match(warning)
     return f"{m.group(1)} … {m.group(2)}" if m else warning

@@ -25,6 +25,7 @@ from vidbrowse.cells import unjoined
 from vidbrowse.core.display import day, human_count, printable, short_clock
 from vidbrowse.core.options import DEFAULT_COLUMNS
 from vidbrowse.core.query.search import Results, Row
+from vidbrowse.core.reports.health import never_known
 
 GAP = 1  # cells between columns
 MIN_WINDOW = 200  # rows fetched at once, at least
@@ -81,9 +82,12 @@ class ColumnLayout:
     width: int
 
     @classmethod
-    def fit(cls, width: int, names: Sequence[str] = DEFAULT_COLUMNS) -> ColumnLayout:
-        """`names` in order (the title always, first unless placed); what does not fit leaves."""
-        names = [name for name in names if name in COLUMNS]
+    def fit(
+        cls, width: int, names: Sequence[str] = DEFAULT_COLUMNS, blank: frozenset[str] = frozenset()
+    ) -> ColumnLayout:
+        """`names` in order (the title always, first unless placed); what does not fit leaves,
+        and so do the `blank` columns (no post of the archive has a value there)."""
+        names = [name for name in names if name in COLUMNS and name not in blank]
         if "title" not in names:
             names.insert(0, "title")
         cells = {name: COLUMNS[name].width(width) for name in names if name != "title"}
@@ -177,6 +181,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._window: list[Row] = []
         self.column_names: tuple[str, ...] = DEFAULT_COLUMNS  # chosen (config, the dialog)
         self.columns = ColumnLayout.fit(0)
+        self.blank: frozenset[str] = frozenset()  # columns no post has a value in: left out
 
     @property
     def total(self) -> int:
@@ -186,6 +191,10 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         """Show new results. With `keep_row`, stay on that post if it is still in the first
         window (a background index commit re-ran the same query)."""
         self.results = results
+        blank = never_known(results.columns)
+        if blank != self.blank:
+            self.blank = blank
+            self.columns = ColumnLayout.fit(0)  # fitted again at the next line drawn
         self._window_start, self._window = 0, []
         self.virtual_size = Size(self.size.width, results.total)
         target = 0
@@ -234,7 +243,7 @@ class ResultsList(ScrollView, can_focus=True, inherit_bindings=False):
         # Checked per line, not only on resize: the scrollbar appearing narrows the content
         # without a Resize event.
         if self.columns.width != width:
-            self.columns = ColumnLayout.fit(width, self.column_names)
+            self.columns = ColumnLayout.fit(width, self.column_names, self.blank)
             if self.header is not None:
                 self.header.update(self.columns.header())
 
