@@ -211,7 +211,12 @@ def test_block_heads_it_cannot_read_are_left_to_pickle() -> None:
     assert _block_head(pickle.dumps(((1, 2, 3, 4), None, ()), 4), 4) is None  # protocol 4
 
 
-def test_words_read_together_as_one_by_one(engine: str, reader: IndexReader) -> None:
+@pytest.mark.parametrize("gap", [65536, 0])
+def test_words_read_together_as_one_by_one(
+    engine: str, reader: IndexReader, gap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with each word's pairs read alone (`gap` 0: a segment's words read far apart)."""
+    monkeypatch.setattr(frequent, "_GAP", gap)
     words = [(f, t.decode()) for f, t in reader.all_terms() if f in FIELDS]
     # Several fields, words of a prefix side by side, absent words and a repeat, in any order.
     picked = [*words[::7], ("text", "muzzzz"), ("nosuchfield", "music"), words[3], words[3]]
@@ -229,13 +234,13 @@ def test_a_prefix_asks_no_segment_for_words_its_scan_showed_missing(
     segment's scan did not list is not looked up there (most segments lack most of a
     prefix's words), and the postings are those of every word read one by one."""
     asked: list[tuple[str, str]] = []
-    real = frequent.FrequentPositions.keys
+    real = frequent.FrequentPositions.keys_of
 
-    def keys(self: frequent.FrequentPositions, fieldname: str, word: str) -> Any:
-        asked.append((fieldname, word))
-        return real(self, fieldname, word)
+    def keys_of(self: frequent.FrequentPositions, fieldname: str, words: Any, *a: Any) -> Any:
+        asked.extend((fieldname, word) for word in words)
+        return real(self, fieldname, words, *a)
 
-    monkeypatch.setattr(frequent.FrequentPositions, "keys", keys)
+    monkeypatch.setattr(frequent.FrequentPositions, "keys_of", keys_of)
     segments = PostingSources(reader)
     alternatives = compile_term(Term("mu", "prefix"), segments)
     assert alternatives is not None

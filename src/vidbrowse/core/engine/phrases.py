@@ -112,12 +112,15 @@ def _by_segment(
         w: [] for w in words
     }
     pieces: dict[str, list[Postings]] = {w: [] for w in words}  # from blocks
-    for segment in segments:
+    visits = {w: segments.visits(q.fieldname, w) for w in words}  # None: every segment
+    for place, segment in enumerate(segments):
         positions = whoosh_formats.frequent_positions(segment.leaf)
         deleted = segment.deleted_mask()
         if deleted is not None:
             live[segment.offset : segment.offset + len(deleted)] = ~deleted
         for word in words:
+            if (visit := visits[word]) is not None and place not in visit:
+                continue
             keys = None if positions is None else positions.keys(q.fieldname, word)
             if keys is not None:
                 copied[word].append(keys + (segment.offset << _SHIFT))

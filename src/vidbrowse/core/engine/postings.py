@@ -20,7 +20,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from vidbrowse.core.engine import whoosh_formats
+from vidbrowse.core.engine import vocabulary, whoosh_formats
 from vidbrowse.core.engine.whoosh_formats import UNEXPECTED, Block, Postings, public
 
 V = TypeVar("V")
@@ -59,13 +59,54 @@ def read_postings(
 
 class PostingSources:
     """A reader's segments, for one query: the term table runs `scan` reads are kept, so reading
-    the postings of the terms it found needs no second look-up in the term tables."""
+    the postings of the terms it found needs no second look-up in the term tables. On an index
+    of many segments, the index's vocabulary (vocabulary.py) tells which segments hold a word:
+    only those are read."""
 
     def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
         self.segments = [SegmentPostings(leaf, offset) for leaf, offset in reader.leaf_readers()]
+        self.coverage = vocabulary.coverage(reader, build_if_stale=False)
 
     def __iter__(self) -> Iterator[SegmentPostings]:
         return iter(self.segments)
+
+    def scan(
+        self,
+        fieldname: str,
+        starts: Sequence[str],
+        limit: int,
+        lengths: tuple[int, int] | None = None,
+    ) -> dict[bytes, int]:
+        """Term → documents holding it, of the terms of `fieldname` starting with any of
+        `starts`, as `SegmentPostings.scan` of each segment and start finds them (its first
+        `limit`; with `lengths`, some not of those lengths left out) added up, in the order
+        those scans first find them, segment by segment (it breaks a tie of documents). The
+        segments the vocabulary knows are scanned there, at once (it is built when missing)."""
+        cover = self.coverage = vocabulary.coverage(self.reader, build_if_stale=True)
+        known = None if cover is None else cover.vocabulary.fields.get(fieldname)
+        places = range(len(self.segments)) if cover is None or known is None else cover.unknown
+        found: dict[bytes, tuple[int, int, int]] = {}  # term → (documents, place, start)
+        for place in places:
+            for i, start in enumerate(starts):
+                for term, count in self.segments[place].scan(fieldname, start, limit, lengths):
+                    _add(found, term, count, place, i)
+        if cover is None or known is None:  # found in the scans' order
+            return {term: count for term, (count, _, _) in found.items()}
+        for i, start in enumerate(starts):
+            for term, count, place in cover.scan(known, start, limit, lengths):
+                _add(found, term, count, place, i)
+        order = sorted(found, key=lambda term: (found[term][1], found[term][2], term))
+        return {term: found[term][0] for term in order}
+
+    def visits(self, fieldname: str, text: str) -> set[int] | None:
+        """The places of the segments that may hold `text` in `fieldname` (None: all)."""
+        if self.coverage is None:
+            return None
+        holding = self.coverage.holding(fieldname, text)
+        if holding is None:
+            return None
+        return {*holding, *self.coverage.unknown}
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """(docnums, weights) of `text` in `fieldname` over every segment; weights are term
@@ -83,8 +124,10 @@ class PostingSources:
         docnums: list[list[np.ndarray]] = [[] for _ in terms]
         weights: list[list[np.ndarray]] = [[] for _ in terms]
         keys: list[list[np.ndarray]] = [[] for _ in terms]
-        for segment in self.segments:
-            rest = segment.keys_of(words, keys)
+        for segment, wanted in zip(self.segments, self._wanted(words), strict=True):
+            if not wanted:
+                continue
+            rest = segment.keys_of(words, wanted, keys)
             if not rest:
                 continue
             for j, (ids, ws) in segment.postings_of([terms[i] for i in rest]):
@@ -97,6 +140,20 @@ class PostingSources:
                 docnums[i].append(ids)
                 weights[i].append(ws)
         return [_joined(d, w) for d, w in zip(docnums, weights, strict=True)]
+
+    def _wanted(self, words: Sequence[tuple[str, str]]) -> list[list[int]]:
+        """For each segment, the indices of the `words` to look for in it."""
+        every = list(range(len(words)))
+        if self.coverage is None:
+            return [every] * len(self.segments)
+        wanted: list[list[int]] = [[] for _ in self.segments]
+        for i, (fieldname, text) in enumerate(words):
+            holding = self.coverage.holding(fieldname, text)
+            for place in range(len(self.segments)) if holding is None else holding:
+                wanted[place].append(i)
+        for place in self.coverage.unknown:
+            wanted[place] = every
+        return wanted
 
     def boost(self, fieldname: str) -> float:
         """The field's boost: its postings' weights are frequencies times it."""
@@ -123,6 +180,18 @@ class PostingSources:
             for i, count in segment.documents_of(terms):
                 counts[i] += count
         return counts
+
+
+def _add(
+    found: dict[bytes, tuple[int, int, int]], term: bytes, count: int, place: int, start: int
+) -> None:
+    """Add `count` to a term's documents in `found`, keeping the least (place, start) that
+    found it."""
+    known = found.get(term)
+    if known is None:
+        found[term] = (count, place, start)
+    else:
+        found[term] = (known[0] + count, *min(known[1:], (place, start)))
 
 
 class SegmentPostings:
@@ -177,23 +246,32 @@ class SegmentPostings:
                 return text.encode("utf-8") not in terms
         return False
 
-    def keys_of(self, words: Sequence[tuple[str, str]], keys: list[list[np.ndarray]]) -> list[int]:
-        """Append to keys[i] the (docnum << 32 | position) keys of words[i] (fieldname, text)
-        that the segment's file of positions holds (docnums over all segments, deleted
-        documents included); the indices of the words the file cannot tell of."""
+    def keys_of(
+        self, words: Sequence[tuple[str, str]], wanted: list[int], keys: list[list[np.ndarray]]
+    ) -> list[int]:
+        """Append to keys[i] the (docnum << 32 | position) keys of words[i] (fieldname, text),
+        for each i in `wanted`, that the segment's file of positions holds (docnums over all
+        segments, deleted documents included); the indices of the words the file cannot tell
+        of."""
         positions = whoosh_formats.frequent_positions(self.leaf)
         if positions is None:
-            return list(range(len(words)))
+            return wanted
         rest: list[int] = []
-        for i, (fieldname, text) in enumerate(words):
-            if self.lacks(fieldname, text):
-                continue
-            found = positions.keys(fieldname, text)
-            if found is None:
-                rest.append(i)
-            elif len(found):
-                keys[i].append(found + (self.offset << _SHIFT) if self.offset else found)
-        return rest
+        by_field: dict[str, list[int]] = {}
+        for i in wanted:
+            fieldname, text = words[i]
+            if not self.lacks(fieldname, text):
+                by_field.setdefault(fieldname, []).append(i)
+        for fieldname, indices in by_field.items():
+            texts = [words[i][1] for i in indices]
+            for i, found in zip(
+                indices, positions.keys_of(fieldname, texts, self.offset), strict=True
+            ):
+                if found is None:
+                    rest.append(i)
+                elif len(found):
+                    keys[i].append(found)
+        return sorted(rest)
 
     def postings(self, fieldname: str, term: bytes) -> Postings | None:
         """(docnums in the segment, weights) of a term; None when the segment has no such term."""

@@ -1,5 +1,6 @@
 """Term expansion: the Whoosh queries a query term compiles to, and the index terms a prefix
-(`mus*`) or fuzzy (`muzic~`) term stands for, read segment by segment from the term tables."""
+(`mus*`) or fuzzy (`muzic~`) term stands for, read from the term tables (engine/postings.py:
+the index's vocabulary, or segment by segment)."""
 
 from __future__ import annotations
 
@@ -51,13 +52,8 @@ def compile_term(term: Term, segments: PostingSources) -> list[wq.Query] | None:
 
 
 def prefix_terms(segments: PostingSources, fieldname: str, starts: list[str]) -> list[str]:
-    frequency: dict[bytes, int] = {}
-    # Segment by segment: a multi-segment reader merges term infos at ~300 µs a term.
-    for segment in segments:
-        for start in starts:
-            for text, documents in segment.scan(fieldname, start, SCAN_LIMIT):
-                frequency[text] = frequency.get(text, 0) + documents
-    return _most_frequent(frequency)
+    # Not through a multi-segment reader: it merges term infos at ~300 µs a term.
+    return _most_frequent(segments.scan(fieldname, starts, SCAN_LIMIT))
 
 
 def fuzzy_terms(
@@ -69,15 +65,14 @@ def fuzzy_terms(
     start = text[: 1 if len(text) <= 4 else 2]
     lengths = (len(text) - maxdist, len(text) + maxdist)
     frequency: dict[bytes, int] = {}
-    for segment in segments:
-        for raw, documents in segment.scan(fieldname, start, SCAN_LIMIT, lengths):
-            near = close.get(raw)
-            if near is None:
-                word = raw.decode("utf-8")
-                near = abs(len(word) - len(text)) <= maxdist
-                near = close[raw] = near and distance(word, text, maxdist) <= maxdist
-            if near:
-                frequency[raw] = frequency.get(raw, 0) + documents
+    for raw, documents in segments.scan(fieldname, [start], SCAN_LIMIT, lengths).items():
+        near = close.get(raw)
+        if near is None:
+            word = raw.decode("utf-8")
+            near = abs(len(word) - len(text)) <= maxdist
+            near = close[raw] = near and distance(word, text, maxdist) <= maxdist
+        if near:
+            frequency[raw] = frequency.get(raw, 0) + documents
     return _most_frequent(frequency)
 
 

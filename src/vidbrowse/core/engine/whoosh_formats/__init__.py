@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import whoosh
 from whoosh.fields import Schema
+from whoosh.filedb.filestore import OverlayStorage
 from whoosh.reading import IndexReader, TermNotFound
 
 from vidbrowse.core.engine.whoosh_formats import docs, frequent, opening, positions, probe, public
@@ -70,6 +71,7 @@ __all__ = [
     "fast_writing",
     "field_lengths",
     "frequent_positions",
+    "index_folder",
     "leaf_postings",
     "note_fallback",
     "position_keys",
@@ -149,6 +151,15 @@ def leaf_postings(leaf: IndexReader, fieldname: str, text: str, values: bool) ->
         return read_matcher(matcher, values)
     except UNEXPECTED:  # damaged or unexpected: Whoosh's reader takes over
         return public.leaf_postings(leaf, fieldname, text, values)
+
+
+def index_folder(leaf: IndexReader) -> Path | None:
+    """The folder of a segment's index; None when it is not in a folder (in memory)."""
+    storage = leaf.storage()
+    if type(storage) is OverlayStorage:  # a compound segment file over the index's folder
+        storage = storage.b
+    folder = getattr(storage, "folder", None)
+    return None if folder is None else Path(folder)
 
 
 def decode_positions(joined: bytes, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

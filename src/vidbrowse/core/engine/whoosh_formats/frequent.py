@@ -65,6 +65,8 @@ _OFFSET = np.dtype("<u8")
 # What a (document, position) pair may be.
 _PAIRS = [np.dtype([("doc", d), ("position", p)]) for d in ("<u2", "<u4") for p in ("<u2", "<u4")]
 _SEP = b"\x00"  # between the words of a block: never inside a word (such a word is left out)
+# Words' pairs are read at once unless that reads this many bytes more than theirs.
+_GAP = 65536
 
 
 def keys(ids: Sequence[int] | np.ndarray, values: list[bytes]) -> np.ndarray:
@@ -234,25 +236,51 @@ class FrequentPositions:
         """The word's sorted (document << 32 | position) in the field, deleted documents
         included (none: the segment does not have the word there); None when the file cannot
         tell (its blocks hold the answer)."""
+        return self.keys_of(fieldname, [word])[0]
+
+    def keys_of(
+        self, fieldname: str, words: Sequence[str], offset: int = 0
+    ) -> list[np.ndarray | None]:
+        """`keys` of each word, documents counted from `offset`. Words that lie close together
+        (a prefix's: in term order, so are their pairs) are read at once: numpy calls per word
+        cost more than their pairs."""
         field = self._fields.get(fieldname)
         if field is None:
             if fieldname in self._fields:
-                return None
+                return [None] * len(words)
             field = self._fields[fieldname] = self._field(fieldname)
             if field is None:
-                return None
-        key = word.encode("utf-8")
-        block = bisect.bisect_right(field.firsts, key) - 1
-        if block >= 0:
-            words, spans = self._block(field, block)
-            at = bisect.bisect_left(words, key)
-            if at < len(words) and words[at] == key:
-                first, count = spans[at].tolist()
-                size = count * field.pair.itemsize
-                data = self._read(field.pairs_at + first * field.pair.itemsize, size)
-                pairs = np.frombuffer(data, dtype=field.pair)
-                return (pairs["doc"].astype(np.int64) << SHIFT) | pairs["position"]
-        return _NONE if field.complete and _SEP not in key else None
+                return [None] * len(words)
+        found: list[np.ndarray | None] = [None] * len(words)
+        spans: list[tuple[int, int, int]] = []  # (i, first pair, pairs)
+        for i, word in enumerate(words):
+            key = word.encode("utf-8")
+            block = bisect.bisect_right(field.firsts, key) - 1
+            if block >= 0:
+                block_words, block_spans = self._block(field, block)
+                at = bisect.bisect_left(block_words, key)
+                if at < len(block_words) and block_words[at] == key:
+                    spans.append((i, *block_spans[at].tolist()))
+                    continue
+            found[i] = _NONE if field.complete and _SEP not in key else None
+        if not spans:
+            return found
+        size = field.pair.itemsize
+        start = min(first for _, first, _ in spans)
+        end = max(first + count for _, first, count in spans)
+        if (end - start) * size > 2 * size * sum(count for _, _, count in spans) + _GAP:
+            runs = [[span] for span in spans]  # far apart: each read alone
+        else:
+            runs = [spans]
+        for run in runs:
+            start = min(first for _, first, _ in run)
+            end = max(first + count for _, first, count in run)
+            data = self._read(field.pairs_at + start * size, (end - start) * size)
+            pairs = np.frombuffer(data, dtype=field.pair)
+            keys = ((pairs["doc"].astype(np.int64) + offset) << SHIFT) | pairs["position"]
+            for i, first, count in run:
+                found[i] = keys[first - start : first - start + count]
+        return found
 
     def _field(self, fieldname: str) -> _Field | None:
         """A field's block offsets and first words, in one read; None when the file has no

@@ -65,14 +65,22 @@ class TermTable:
         self._runs: list[_Run] = []  # what `scan` read of the table
 
     def scan(
-        self, fieldname: str, start: str, limit: int, lengths: tuple[int, int] | None
+        self,
+        fieldname: str,
+        start: str,
+        limit: int,
+        lengths: tuple[int, int] | None,
+        *,
+        keep: bool = True,
     ) -> list[tuple[bytes, int]]:
         """(term, documents holding it) of the first `limit` terms of `fieldname` that start
         with `start`, in term order; with `lengths`, some terms that do not have `lengths[0]` to
-        `lengths[1]` characters may be left out. Later look-ups of those terms need no read."""
+        `lengths[1]` characters may be left out. With `keep`, later look-ups of those terms
+        need no read (the rows read are kept while the table lasts)."""
         prefix = self._keycoder(fieldname, start.encode("utf-8"))
         run = _Run(self._table, self._read_table, prefix, limit, lengths)
-        self._runs.append(run)
+        if keep:
+            self._runs.append(run)
         return list(zip(run.terms, run.documents, strict=True))
 
     def postings_of(
