@@ -14,6 +14,7 @@ from helpers.columns import assert_same_columns
 from vidbrowse.core.query import mapped
 from vidbrowse.core.query.columns import ColumnRow, Columns
 from vidbrowse.core.query.facets import Facet
+from vidbrowse.core.query.packed import Lookup
 
 
 def rows(count: int, title_length: int = 8) -> list[ColumnRow]:
@@ -73,6 +74,32 @@ def test_a_loaded_facet_decodes_its_labels_at_their_first_use(tmp_path: Path) ->
         assert facets[name].counts(everything, None) == built[name].counts(everything, None)
     assert facets["tag"]._labels is None and facets["channel"]._labels is None
     assert facets["channel"].labels == built["channel"].labels  # all of them, when asked
+
+
+def test_a_loaded_facet_finds_values_by_the_hashes_saved_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag3 = len([r for r in rows(200) if r.rowid % 7 == 3 or r.rowid % 13 == 3])
+    real, made = Lookup.of, []
+    monkeypatch.setattr(Lookup, "of", lambda strings: made.append(strings) or real(strings))
+    Columns.build(rows(200)).save(tmp_path / "columns")
+    saved = len(made)
+    loaded = Columns.load(tmp_path / "columns")
+    assert loaded is not None
+    assert loaded.exact("tag", "TAG3").sum() == tag3
+    assert loaded.exact("tag", "no such tag").sum() == 0
+    assert saved == 4 and len(made) == saved  # one a facet, saved: none made when looking up
+    # Saved before facets kept their look-ups: made at the first look-up, then kept.
+    state = Facet.__getstate__
+    monkeypatch.setattr(
+        Facet, "__getstate__", lambda f: {k: v for k, v in state(f).items() if k != "_key_lookup"}
+    )
+    loaded.save(tmp_path / "old")
+    monkeypatch.undo()
+    old = Columns.load(tmp_path / "old")
+    assert old is not None and old.facets["tag"]._key_lookup is None
+    assert old.exact("tag", "TAG3").sum() == tag3 and old.exact("tag", "tag3").sum() == tag3
+    assert old.facets["tag"]._key_lookup is not None and old.facets["tag"]._index is None
 
 
 def test_columns_saved_before_facets_were_packed_load_the_same(

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from vidbrowse.core.query.packed import Groups, Strings
+from vidbrowse.core.query.packed import Groups, Lookup, Strings
 
 VALUES = ["plain", "", "Café", "日本語のタイトル", "emoji 🎸🔥", "lone \udc80 surrogate", "x" * 500]
 
@@ -89,3 +89,23 @@ def test_find_gives_the_first_row_equal_to_a_value(decoded: bool) -> None:
     for value in [*values, "zz", "abcd", "日", "e", "\udc81"]:
         assert strings.find(value) == (values.index(value) if value in values else -1), value
     assert Strings.pack([]).find("") == -1
+
+
+def test_a_lookup_finds_what_find_finds() -> None:
+    values = ["", "a", "ab", "é", "abc", "b", "ab", "xyz", "\udc80", "日本", "ba", *VALUES]
+    values += [f"tag {i}" for i in range(300)]
+    strings = Strings.pack(values)
+    lookup = Lookup.of(strings)
+    assert len(set(lookup.hashes.tolist())) == len(set(values))  # no two values share a hash
+    for value in [*values, "zz", "abcd", "日", "e", "\udc81", "tag 300", "x" * 499]:
+        assert lookup.find(strings, value) == strings.find(value), value
+    assert Lookup.of(Strings.pack([])).find(Strings.pack([]), "") == -1
+
+
+def test_a_lookup_tells_values_of_one_hash_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("vidbrowse.core.query.packed._PRIME", 0)  # a hash: the first byte
+    strings = Strings.pack(["ab", "ac", "ab", "a", "b"])
+    lookup = Lookup.of(strings)
+    assert len(set(lookup.hashes.tolist())) == 2
+    found = [lookup.find(strings, v) for v in ["ab", "ac", "a", "b", "ad", ""]]
+    assert found == [0, 1, 3, 4, -1, -1]

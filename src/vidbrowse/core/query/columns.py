@@ -129,6 +129,7 @@ class Columns:
     def _reset_caches(self) -> None:
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, bool], np.ndarray] = {}
+        self._places: dict[tuple[str, bool], np.ndarray] = {}  # `place`: never saved
         self._title_rank: np.ndarray | None = None
         self._by_rowid: np.ndarray | None = None  # positions sorted by rowid
         self._docnum_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -249,12 +250,14 @@ class Columns:
 
     def __getstate__(self) -> dict[str, object]:
         # Orders computed so far are saved too: loaded columns sort at once.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_docnum_cache")}
+        unsaved = ("_lock", "_docnum_cache", "_places")
+        return {k: v for k, v in self.__dict__.items() if k not in unsaved}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
         self._docnum_cache = None
+        self._places = {}
 
     def __len__(self) -> int:
         return self.size
@@ -347,6 +350,29 @@ class Columns:
         with self._lock:
             self._orders[(key, reverse)] = order
         return order
+
+    def place(self, key: str, reverse: bool) -> np.ndarray:
+        """Each position's place in `order(key, reverse)`: a few matches are put in that order
+        by sorting their places, not by a pass over every position."""
+        with self._lock:
+            cached = self._places.get((key, reverse))
+        if cached is None:
+            order = self.order(key, reverse)
+            cached = np.empty(self.size, dtype=np.int64)
+            cached[order] = np.arange(self.size)
+            with self._lock:
+                self._places[(key, reverse)] = cached
+        return cached
+
+    def in_order(
+        self, key: str, reverse: bool, mask: np.ndarray, few: np.ndarray | None
+    ) -> np.ndarray:
+        """The positions `mask` holds in `order(key, reverse)`; `few`: the same positions in
+        position order, when the caller has them (a few matches)."""
+        if few is None:
+            order = self.order(key, reverse)
+            return order[mask[order]]
+        return few[np.argsort(self.place(key, reverse)[few])]
 
 
 def _ascending(values: np.ndarray) -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 
 import numpy as np
 
 from vidbrowse.core.engine.decorations import DELETED
-from vidbrowse.core.query.packed import Strings
+from vidbrowse.core.query.packed import Lookup, Strings
 
 # Counts with at most this many values present are ordered by folding their labels alone.
 FEW_LABELS = 500
@@ -19,6 +20,8 @@ FEW_LABELS = 500
 # alone: two binary searches a match (~50 ns at 10k posts, ~120 ns at 1M, out of cache) against
 # ~2 ns an entry for a pass over every entry (measured on generated posts: tags, channels).
 _SPARSE = 48
+# Entries of the matches counted in plain Python up to this many (numpy's fixed cost beyond).
+_COUNTED = 256
 _KEPT = ("_lock", "_label_rank", "_every", "_folds")  # worked out again after loading
 
 
@@ -107,11 +110,14 @@ class Facet:
     # Saved, the index and the labels are packed (the keys, their ids, the labels): a facet
     # loaded with the columns decodes them at their first use. Unpickled as a dict and a list
     # they took ~10 ms of every search process at 30k posts (the tags' and channels'), which a
-    # search of words or ranges never uses, and a tag filter uses only for the tags.
+    # search of words or ranges never uses, and a tag filter uses only for the tags: it finds
+    # its value among the packed keys by their hashes (saved with them, else made at the first
+    # look-up).
     _index: dict[str, int] | None
     _labels: list[str] | None
     _saved_index: tuple[Strings, np.ndarray]
     _saved_labels: Strings
+    _key_lookup: Lookup | None
 
     @property
     def index(self) -> dict[str, int]:
@@ -124,13 +130,17 @@ class Facet:
     @index.setter
     def index(self, index: dict[str, int]) -> None:
         self._index = index
+        self._key_lookup = None
 
     def _id_of(self, key: str) -> int | None:
         """`index.get(key)`, looked up in the saved keys while the index is not decoded."""
         if self._index is not None:
             return self._index.get(key)
         keys, ids = self._saved_index
-        position = keys.find(key)
+        lookup = self._key_lookup
+        if lookup is None:
+            lookup = self._key_lookup = Lookup.of(keys)
+        position = lookup.find(keys, key)
         return None if position < 0 else int(ids[position])
 
     @property
@@ -161,9 +171,13 @@ class Facet:
         state = {k: v for k, v in self.__dict__.items() if k not in (*_KEPT, *packed)}
         if self._index is None:  # loaded and never decoded: as it was
             state["_saved_index"] = self._saved_index
+            keys = self._saved_index[0]
         else:
             ids = np.fromiter(self._index.values(), np.int64, len(self._index))
-            state["_saved_index"] = (Strings.pack(self._index), ids)
+            keys = Strings.pack(self._index)
+            state["_saved_index"] = (keys, ids)
+        lookup = self._key_lookup
+        state["_key_lookup"] = Lookup.of(keys) if lookup is None else lookup
         labels = self._labels
         state["_saved_labels"] = self._saved_labels if labels is None else Strings.pack(labels)
         return state
@@ -172,6 +186,7 @@ class Facet:
         # Columns saved before the index and labels were packed hold them as they are.
         state.setdefault("_index", state.pop("index", None))
         state.setdefault("_labels", state.pop("labels", None))
+        state.setdefault("_key_lookup", None)  # saved before the look-ups were: made when needed
         self.__dict__.update(state)
         self._forget()
 
@@ -226,10 +241,13 @@ class Facet:
             mask[self.rows[self.ids == kid]] = True
         return mask
 
-    def counts(self, mask: np.ndarray | None, limit: int | None) -> list[tuple[str, int]]:
+    def counts(
+        self, mask: np.ndarray | None, limit: int | None, few: np.ndarray | None = None
+    ) -> list[tuple[str, int]]:
         """(value, rows in `mask` holding it), most frequent first, then A→Z; at most `limit`.
         `mask` None: every row (counted once per facet and limit, then kept: an empty query,
-        and a facet's alternatives when the query holds nothing but its selection)."""
+        and a facet's alternatives when the query holds nothing but its selection). `few`: the
+        rows `mask` holds, ascending, when the caller has them (a few matches)."""
         if mask is None:
             with self._lock:
                 kept = self._every.get(limit)
@@ -238,21 +256,37 @@ class Facet:
                 with self._lock:
                     self._every[limit] = kept
             return list(kept)
-        if np.count_nonzero(mask) * _SPARSE < len(self.rows):
+        if few is None and np.count_nonzero(mask) * _SPARSE < len(self.rows):
+            few = np.flatnonzero(mask)
+        if few is not None and len(few) * _SPARSE < len(self.rows):
             # A few matches: their entries alone (entries are in row order: a binary search
             # finds each row's) cost little next to a pass over every entry (~0.2 ms for the
             # tags of 10k posts). Counted first: listing every match of a dense mask costs
             # ~1 ms a facet at 1M posts.
-            rows = np.flatnonzero(mask).astype(self.rows.dtype)  # the entries' dtype: no copy
+            rows = few.astype(self.rows.dtype)  # the entries' dtype: searched without a copy
             first = np.searchsorted(self.rows, rows)
             sizes = np.searchsorted(self.rows, rows + 1) - first
             entries = np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+            if len(entries) <= _COUNTED:
+                return self._ranked_few(Counter(self.ids[entries].tolist()), limit)
             values, found = np.unique(self.ids[entries], return_counts=True)
             counts = np.zeros(self._width(), dtype=np.int64)
             counts[values] = found
             return self._ranked(counts, limit, values)
         counts = np.bincount(self.ids[mask[self.rows]], minlength=self._width())
         return self._ranked(counts, limit)
+
+    def _ranked_few(self, counted: dict[int, int], limit: int | None) -> list[tuple[str, int]]:
+        """`_ranked` of a few values' counts (value → count): in plain Python, where numpy's
+        calls (a count array as wide as the facet's values, `np.unique`) cost more."""
+        values = list(counted)
+        labels = dict(zip(values, self._labels_of(values), strict=True))
+        folds = self._folds
+        for value in values:
+            if value not in folds:
+                folds[value] = fold(labels[value])
+        chosen = sorted(values, key=lambda i: (-counted[i], folds[i], i))[:limit]
+        return [(labels[i], counted[i]) for i in chosen]
 
     def _ranked(
         self, counts: np.ndarray, limit: int | None, present: np.ndarray | None = None

@@ -60,6 +60,9 @@ LENGTH_NORM = {"title": 0.5, "channel": 0.5, "tags": 0.5, "text": 0.75}
 # A word's fields are summed over its postings alone while it is in fewer than 1/SPARSE_SUM of
 # the documents (sorting their postings costs more than a pass over every document beyond).
 SPARSE_SUM = 32
+# A query matching at most 1/FEW_SHARE of the posts is ordered, scored and counted from the list
+# of its matches (see execute).
+FEW_SHARE = 64
 _CACHE = SearcherCache()
 
 
@@ -189,25 +192,30 @@ def execute(
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORT_KEYS)}")
     started = time.perf_counter()
-    doc_positions, _ = columns.docnum_positions(docnum_rowids)
+    doc_positions, position_docnums = columns.docnum_positions(docnum_rowids)
     evaluator = _Evaluator(columns, searcher, doc_positions, marks, text_of or (lambda _: ""))
     # The items the whole query requires, each evaluated once: a facet field's alternatives are
     # counted over all of them but those holding its selection.
     items = top_items(query.tree)
     item_masks = [evaluator.mask(item) for item in items]
     mask = _all_of(item_masks, len(columns))
+    # A few matches are listed once: ordering, scoring and counting them then costs in
+    # proportion to them, not to the posts.
+    few = np.flatnonzero(mask) if np.count_nonzero(mask) * FEW_SHARE <= len(mask) else None
     evaluated = time.perf_counter()
 
     order: Listed | Ranking
     if sort == "relevance" and query.ranked:
-        by_upload = columns.order("uploaded", False)
-        positions = by_upload[mask[by_upload]]
         # Equal scores stay in upload order.
-        scores = evaluator.scores(query.terms, query.similar)
-        order = Ranking(positions, scores[positions], reverse)
+        positions = columns.in_order("uploaded", False, mask, few)
+        if few is None or query.similar:
+            scores = evaluator.scores(query.terms, query.similar)[positions]
+        else:
+            scores = evaluator.scores_at(query.terms, position_docnums[positions])
+        order = Ranking(positions, scores, reverse)
     else:  # relevance without words means nothing: upload order
-        by_key = columns.order("uploaded" if sort == "relevance" else sort, reverse)
-        positions = by_key[mask[by_key]]
+        key = "uploaded" if sort == "relevance" else sort
+        positions = columns.in_order(key, reverse, mask, few)
         order = Listed(positions)
     sorted_at = time.perf_counter()
 
@@ -219,7 +227,7 @@ def execute(
         # the alternatives of a query holding only its facet selections).
         everything = all(m is None for m in item_masks)
         facets = {
-            name: columns.facets[name].counts(None if everything else mask, facet_limit)
+            name: columns.facets[name].counts(None if everything else mask, facet_limit, few)
             for name in FACET_FIELDS
         }
         for name, (_, held) in facet_selections(query.tree).items():
@@ -348,14 +356,8 @@ class _Evaluator:
         over the index words the terms stand for (see FIELD_WEIGHTS); plus the likeness to
         each `similar:` in `likes`."""
         scores = np.zeros(len(self.columns), dtype=np.float64)
-        for term in terms:
-            queries = self.alternatives(term) or []
-            words = [
-                (q.fieldname, word)
-                for q in queries
-                for word in (q.words if isinstance(q, wq.Phrase) else [q.text])
-            ]
-            self._add_scores(scores, words, None)
+        for term in terms:  # a word of two terms counts twice
+            self._add_scores(scores, self._term_words(term), None)
         for node in likes:
             scores += self.likeness(node)
         return scores
@@ -373,12 +375,7 @@ class _Evaluator:
         """Add to `scores` the BM25F of each word of `words` (fieldname, index word), times
         its weight in `weights` (None: 1)."""
         documents = self.documents()
-        by_word: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
-        for (fieldname, word), (docnums, frequencies) in zip(
-            words, self._postings_of(words), strict=True
-        ):
-            by_word.setdefault(word, []).append((fieldname, docnums, frequencies))
-        for word, fields in by_word.items():
+        for word, fields in self._by_word(words).items():
             docnums, frequency = self._frequency(fields)
             positions = self.doc_positions[docnums]
             live = positions >= 0
@@ -388,9 +385,72 @@ class _Evaluator:
             weight = 1.0 if weights is None else weights[word]
             scores[positions[live]] += weight * idf * tf * (K1 + 1) / (tf + K1)
 
+    def scores_at(self, terms: Sequence[Term], docnums: np.ndarray) -> np.ndarray:
+        """`scores(terms)` of the documents `docnums` (live, one a position) alone: each
+        word's postings searched for them, where `scores` passes over every posting (a common
+        word of a phrase: thousands). The same sums in the same order, so the same floats."""
+        scores = np.zeros(len(docnums), dtype=np.float64)
+        documents = self.documents()
+        for word, fields in [
+            item for term in terms for item in self._by_word(self._term_words(term)).items()
+        ]:
+            tf = np.zeros(len(docnums), dtype=np.float64)
+            for fieldname, ids, weights in fields:
+                if not len(ids):
+                    continue
+                at = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+                held = ids[at] == docnums
+                tf[held] += self._weighted(fieldname, docnums[held], weights[at[held]])
+            found = self._live_documents(word, fields)
+            idf = math.log(1 + (documents - found + 0.5) / (found + 0.5))
+            scores += idf * tf * (K1 + 1) / (tf + K1)
+        return scores
+
+    def _live_documents(self, word: str, fields: list[tuple[str, np.ndarray, np.ndarray]]) -> int:
+        """Live documents holding `word` in any of `fields` (its idf's count). A word in many
+        documents (a phrase's common words) is counted once while the index state lasts."""
+        live = self.doc_positions >= 0
+        if len(fields) == 1:
+            return int(np.count_nonzero(live[fields[0][1]]))
+        if sum(len(ids) for _, ids, _ in fields) * SPARSE_SUM <= len(live):
+            # Sorted, each document's first taken (np.unique's first call imports numpy.ma).
+            docs = np.sort(np.concatenate([ids for _, ids, _ in fields]))
+            first = np.ones(len(docs), dtype=bool)
+            np.not_equal(docs[1:], docs[:-1], out=first[1:])
+            return int(np.count_nonzero(live[docs[first]]))
+
+        def count() -> int:  # as `_frequency`: a pass over every document
+            held = np.zeros(len(live), dtype=bool)
+            for _, ids, _ in fields:
+                held[ids] = True
+            return int(np.count_nonzero(held & live))
+
+        key = ("live documents", word, tuple(fieldname for fieldname, _, _ in fields))
+        return _CACHE.get(self.searcher, key, count)
+
+    def _term_words(self, term: Term) -> list[tuple[str, str]]:
+        """(fieldname, index word) of each word `term` stands for, a phrase's one by one."""
+        return [
+            (q.fieldname, word)
+            for q in self.alternatives(term) or []
+            for word in (q.words if isinstance(q, wq.Phrase) else [q.text])
+        ]
+
+    def _by_word(
+        self, words: list[tuple[str, str]]
+    ) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
+        """Each index word's (fieldname, docnums, weights) in the fields `words` name it in."""
+        by_word: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+        for (fieldname, word), (docnums, frequencies) in zip(
+            words, self._postings_of(words), strict=True
+        ):
+            by_word.setdefault(word, []).append((fieldname, docnums, frequencies))
+        return by_word
+
     def documents(self) -> int:
         """Documents in the index (similar.Scorer)."""
-        return max(self.reader.doc_count(), 1)
+        # Whoosh sums its segments' counts at each call (~10 µs): kept with the searcher.
+        return _CACHE.get(self.searcher, "documents", lambda: max(self.reader.doc_count(), 1))
 
     def document_counts(self, words: Sequence[tuple[str, str]]) -> list[int]:
         """Documents holding each (fieldname, index word) (similar.Scorer)."""
