@@ -3,11 +3,12 @@ no channel, upload date, duration or counts, and the output says so rather than 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers.cli import cli_env
+from helpers.cli import VIDBROWSE, cli_env
 from helpers.cli import run_text as run
 from vidbrowse.generate import generate_archive
 
@@ -42,3 +43,50 @@ def test_the_table_keeps_every_column_a_post_has(youtube: tuple[Path, dict[str, 
     assert done.stdout.splitlines()[0].split() == [
         "UPLOADED", "DURATION", "VIEWS", "TITLE", "CHANNEL",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "{root}", "x", "--sort", "bogus"),
+        ("search", "{root}", "x", "--format", "xml"),
+        ("search", "{root}", "x", "--limit", "x"),
+        ("facets", "{root}", "--field", "bogus"),
+        ("completion",),
+        ("--bogus",),
+    ],
+)
+def test_a_bad_option_is_one_line(
+    youtube: tuple[Path, dict[str, str]], args: tuple[str, ...]
+) -> None:
+    """argparse printed the whole usage above its error: two lines and more."""
+    root, env = youtube
+    done = run(*(arg.format(root=root) for arg in args), env=env)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert "--help" in done.stderr
+
+
+def test_a_mistyped_command_is_named(youtube: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """`vidbrowse serch x` said 'archive not found: serch'."""
+    _, env = youtube
+    done = subprocess.run([*VIDBROWSE, "serch", "x"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 2
+    said = "vidbrowse: no command or folder 'serch': did you mean `vidbrowse search`?\n"
+    assert done.stderr == said
+
+
+def test_facets_say_why_they_list_nothing(dailymotion: tuple[Path, dict[str, str]]) -> None:
+    archive, env = dailymotion
+    done = run("facets", str(archive), "--field", "channel", env=env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "no channel in the 30 results\n"
+
+
+def test_stats_say_unknown_rather_than_zero(dailymotion: tuple[Path, dict[str, str]]) -> None:
+    """'0 views (30 unknown), 0.0 hours (30 unknown)' and a chart of zeros, before."""
+    archive, env = dailymotion
+    done = run("stats", str(archive), env=env)
+    assert done.stdout.splitlines()[0] == "30 posts, views unknown, length unknown"
+    assert "(no duration: 30)" in done.stdout and "<1m" not in done.stdout

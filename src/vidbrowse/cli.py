@@ -258,7 +258,10 @@ def cmd_facets(args: argparse.Namespace) -> int:
         if args.json:
             print(json_line({"field": args.field, "value": value, "count": count}))
         else:
-            print(f"{count:>8}  {output.printable(value)}")
+            print(f"{count:>8,}  {output.printable(value)}")
+    if not counts:  # else an empty output and exit code 1 leave the user guessing why
+        found = plural(results.total, "result")
+        print(f"no {args.field} in the {found}" if results.total else found, file=sys.stderr)
     return EXIT_OK if counts else EXIT_NOT_FOUND
 
 
@@ -363,6 +366,16 @@ def _quick_exit(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _no_command_typo(argv: Sequence[str]) -> None:
+    """`vidbrowse serch x` would open the app on a folder 'serch': say what was meant."""
+    if argv and not argv[0].startswith("-") and not os.path.exists(argv[0]):
+        import difflib
+
+        if close := difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1):
+            raise CliError(f"no command or folder '{argv[0]}': did you mean `vidbrowse "
+                           f"{close[0]}`?", EXIT_USAGE)  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: the program's own arguments, and then a read-only
     command ends the process itself rather than returning)."""
@@ -384,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if as_program and args.command in QUICK_EXIT and threading.active_count() == 1:
                 _quick_exit(code)
             return code
+        _no_command_typo(argv)
         app = build_app_parser()
         args = app.parse_args(arrange(app, argv))
         return run_app(resolve_archive(args.archive), args.index_dir, args.query)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from vidbrowse.core.options import FACET_FIELDS, FORMATS, SORT_KEYS
 
@@ -40,6 +40,10 @@ class Parser(argparse.ArgumentParser):
         self.summary = ""  # a subcommand's one-line help
         self.takes_dashed_ids = False  # an unknown --word is a positional (see `option`)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """One line, as every other error (argparse prints the whole usage above it)."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")  # bad usage
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         action = super().add_argument(*args, **kwargs)
@@ -201,7 +205,8 @@ def _facets_parser(commands: Any) -> Parser:
         help="count tags, channels or categories",
         description="Count the values of a field over a query's results.")
     _archive_and_query(facets, "the query (default: every post)")
-    facets.add_argument("--field", choices=FACET_FIELDS, default="tag")
+    facets.add_argument("--field", choices=FACET_FIELDS, default="tag",
+                        help="whose values to count (default: tag)")  # fmt: skip
     facets.add_argument("--limit", type=int, default=30, metavar="N",
                         help="the N most frequent (0: all; default 30)")
     facets.add_argument("--json", action="store_true", help="one JSON object per line")

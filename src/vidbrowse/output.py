@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 from rich.cells import cell_len, set_cell_size
 
 from vidbrowse.cells import unjoined, use_terminal_widths
-from vidbrowse.core.display import clock, day, human_count, plural, printable, short_clock
+from vidbrowse.core.display import (
+    clock,
+    day,
+    human_count,
+    partly_known,
+    plural,
+    printable,
+    short_clock,
+)
 
 # Types only: a table of results must not pay for importing the engine twice over.
 if TYPE_CHECKING:
@@ -157,11 +165,13 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 def stats_text(numbers: ResultStats, width: int, out: TextIO) -> None:
     timeline, totals = numbers.timeline, numbers.totals
+    if not totals.posts:  # charts of zeros tell nothing
+        out.write("0 posts\n")
+        return
     hours = totals.seconds / 3600
-    out.write(f"{plural(totals.posts, 'post')}, {plural(totals.views, 'view')}")
-    out.write(f" ({totals.unknown_views:,} unknown)" if totals.unknown_views else "")
-    out.write(f", {hours:,.1f} hours")
-    out.write(f" ({totals.unknown_duration:,} unknown)\n" if totals.unknown_duration else "\n")
+    views = partly_known(plural(totals.views, "view"), totals.unknown_views, totals.posts, "views")
+    length = partly_known(f"{hours:,.1f} hours", totals.unknown_duration, totals.posts, "length")
+    out.write(f"{plural(totals.posts, 'post')}, {views}, {length}\n")
     if totals.first is not None and totals.last is not None:
         out.write(f"uploaded {day(totals.first)} to {day(totals.last)}\n")
     out.write(f"\nBy upload {timeline.unit}:\n")
@@ -169,7 +179,10 @@ def stats_text(numbers: ResultStats, width: int, out: TextIO) -> None:
     if timeline.unknown:
         out.write(f"(no upload date: {timeline.unknown:,})\n")
     out.write("\nBy duration:\n")
-    bar_chart(numbers.durations, width, out)
+    if totals.unknown_duration == totals.posts:  # a chart of zeros tells nothing
+        out.write(f"(no duration: {totals.unknown_duration:,})\n")
+    else:
+        bar_chart(numbers.durations, width, out)
 
 
 # --- health ------------------------------------------------------------------------------------

@@ -28,6 +28,14 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+def partly_known(total: str, unknown: int, posts: int, noun: str) -> str:
+    """A total over posts that may lack the value: '2.3B views', '2.3B views (12 unknown)', or
+    'views unknown' when none has it (a Dailymotion export: '0 views' would be false)."""
+    if posts and unknown >= posts:
+        return f"{noun} unknown"
+    return total + (f" ({unknown:,} unknown)" if unknown else "")
+
+
 def human_count(value: int | None) -> str:
     """43336 → '43K', 1234567 → '1.2M', 999950 → '1M' (never '1000K'); None → '?' (unknown is
     not zero)."""
