@@ -44,7 +44,7 @@ async def test_a_detail_field_is_never_cut_across_lines(
 @synchronous
 async def test_the_list_leaves_out_columns_no_post_has(tmp_path: Path) -> None:
     """A Dailymotion export: Uploaded, Length and Views were columns of `?` taking the room
-    the titles need at 80 columns."""
+    the titles need at 80 columns, and the Channels filter an empty box."""
     archive = tmp_path / "archive"
     generate_archive(archive, 30, seed=5, dailymotion_share=1.0)
     with Library.open(archive, cache_dir=tmp_path / "cache") as library:
@@ -56,3 +56,21 @@ async def test_the_list_leaves_out_columns_no_post_has(tmp_path: Path) -> None:
             header = next(line for line in shown.splitlines() if "Title" in line)
             assert not {"Uploaded", "Length", "Views", "Channel"} & set(header.split()), shown
             assert " ?" not in shown.split(header)[1].split("───")[0], shown
+            assert "Channels" not in shown and "Tags" in shown  # no empty filter list
+
+
+@synchronous
+async def test_the_timeline_says_unknown_rather_than_zero(tmp_path: Path) -> None:
+    """`T` on a Dailymotion export said '0 h 0 min of video · 0 views'."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, 20, seed=5, dailymotion_share=1.0)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        app = VidbrowseApp(library, query="tag:news OR news", needs_update=False)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot, app)
+            await pilot.press("T")
+            await settle(pilot, app)
+            shown = screen_text(app)
+            assert "length unknown  ·  views unknown" in shown, shown
+            assert "0 views" not in shown

@@ -10,11 +10,13 @@ from vidbrowse.core.options import ONE_VALUE_FACETS
 from vidbrowse.core.query.editing import selected_facets, tick_mode, ticked, with_facets
 from vidbrowse.core.query.facets import value_key
 from vidbrowse.core.query.language import QueryError
+from vidbrowse.core.reports.health import never_known
 
 if TYPE_CHECKING:
     from vidbrowse.tui.screens.main import MainScreen
 
 MODE_OF = {"and": "all", "or": "any"}
+COLUMN_OF = {"tag": "tags", "channel": "channel", "category": "categories"}  # facet → column
 
 
 class FacetFilters:
@@ -43,7 +45,9 @@ class FacetFilters:
                 # Show the value as the facet counts spell it, whatever case the query used.
                 spelled = {value_key(value): value for value, _count in facets[field]}
                 selected[field] = {spelled.get(value_key(v), v) for v in selection.values}
-        screen.facet_pane.show(facets, selected, MODE_OF[self.mode])
+        blank = never_known(results.columns)
+        absent = frozenset(field for field, column in COLUMN_OF.items() if column in blank)
+        screen.facet_pane.show(facets, selected, MODE_OF[self.mode], absent)
 
     def toggled(self, field: str, value: str, selected: bool) -> None:
         self._apply(lambda text: ticked(text, field, value, selected, self.mode))

@@ -15,7 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from vidbrowse.core.display import day, human_count
+from vidbrowse.core.display import day, human_count, partly_known
 from vidbrowse.core.query.language import QueryError
 from vidbrowse.core.query.search import Results
 from vidbrowse.core.reports.stats import Bar, ResultStats, Totals, narrow, result_stats
@@ -50,8 +50,11 @@ def describe_totals(totals: Totals) -> str:
     if totals.first is not None and totals.last is not None:
         parts.append(f"uploaded {day(totals.first)} → {day(totals.last)}")
     hours, minutes = divmod(totals.seconds // 60, 60)
-    parts.append(f"{hours:,} h {minutes} min of video")
-    parts.append(f"{human_count(totals.views)} views")
+    posts = totals.posts
+    parts.append(partly_known(f"{hours:,} h {minutes} min of video", totals.unknown_duration,
+                              posts, "length"))  # fmt: skip
+    parts.append(partly_known(f"{human_count(totals.views)} views", totals.unknown_views, posts,
+                              "views"))  # fmt: skip
     if totals.live:
         parts.append(f"{totals.live:,} live")
     return "  ·  ".join(parts)

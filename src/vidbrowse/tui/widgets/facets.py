@@ -158,9 +158,13 @@ class FacetPane(Vertical):
         facets: dict[str, list[tuple[str, int]]],
         selected: dict[str, set[str]],
         mode: str,
+        absent: frozenset[str] = frozenset(),
     ) -> None:
+        """`absent`: fields no post of the archive has (a Dailymotion export's channel): their
+        lists are hidden rather than left empty."""
         self.mode.show(mode)
         for field in FIELDS:
+            self.list_for(field).display = field not in absent
             self.list_for(field).show(facets.get(field, []), selected.get(field, set()))
 
     @on(SelectionList.SelectionToggled)
