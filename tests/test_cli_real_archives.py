@@ -3,7 +3,9 @@ no channel, upload date, duration or counts, and the output says so rather than 
 
 from __future__ import annotations
 
+import json
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,17 @@ def test_stats_say_unknown_rather_than_zero(dailymotion: tuple[Path, dict[str, s
     done = run("stats", str(archive), env=env)
     assert done.stdout.splitlines()[0] == "30 posts, views unknown, length unknown"
     assert "(no duration: 30)" in done.stdout and "<1m" not in done.stdout
+
+
+def test_posts_without_an_upload_date_follow_their_posting_date(
+    dailymotion: tuple[Path, dict[str, str]],
+) -> None:
+    """The default order (uploaded) put a Dailymotion export A→Z by title: every upload date
+    unknown. Posts without one now come newest posted first (`--reverse`: oldest)."""
+    archive, env = dailymotion
+    for reverse in ([], ["--reverse"]):
+        done = run("search", str(archive), "", "--json", *reverse, env=env)
+        posted = [json.loads(line)["posted"] for line in done.stdout.splitlines()]
+        posted = [datetime.fromisoformat(value) for value in posted]
+        assert len(posted) == 30
+        assert posted == sorted(posted, reverse=not reverse)

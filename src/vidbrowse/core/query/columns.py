@@ -329,7 +329,8 @@ class Columns:
 
     def order(self, key: str, reverse: bool) -> np.ndarray:
         """Every position in `key` order: newest/most/longest first (title A→Z) unless
-        `reverse`; unknown values last either way; ties by title A→Z, then rowid."""
+        `reverse`; unknown values last either way (no upload date: by posting date); ties by
+        title A→Z, then rowid."""
         with self._lock:
             cached = self._orders.get((key, reverse))
         if cached is not None:
@@ -345,7 +346,12 @@ class Columns:
             known = np.flatnonzero(column.known)
             unknown = np.flatnonzero(~column.known)
             known = known[np.lexsort((title_rank[known], sign * column.values[known]))]
-            unknown = unknown[np.argsort(title_rank[unknown])]
+            if key == "uploaded":  # e.g. Dailymotion posts: then by their posting date
+                posted = self.numeric["posted"]
+                by_posted = (title_rank[unknown], sign * posted.values[unknown])
+                unknown = unknown[np.lexsort((*by_posted, ~posted.known[unknown]))]
+            else:
+                unknown = unknown[np.argsort(title_rank[unknown])]
             order = np.concatenate([known, unknown])
         with self._lock:
             self._orders[(key, reverse)] = order
