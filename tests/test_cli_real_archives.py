@@ -106,3 +106,26 @@ def test_posts_without_an_upload_date_follow_their_posting_date(
         posted = [datetime.fromisoformat(value) for value in posted]
         assert len(posted) == 30
         assert posted == sorted(posted, reverse=not reverse)
+
+
+LINKIFIED = """---
+title: "Pride video"
+vid_id: "linkified01"
+channel: "Someone"
+vid_date: "2021-07-03T18:41:16Z"
+---
+Music from <a rel="nofollow" target="blank" href="http://filmmusic.io,">http://filmmusic.io,</a> \
+and Epidemic Sound (<a href="http://www.epidemicsound.com)">http://www.epidemicsound.com)</a>
+"""
+
+
+def test_a_linkified_href_loses_the_punctuation_after_it(tmp_path: Path) -> None:
+    """Real YouTube descriptions carry `href="http://filmmusic.io,"`: the Sites filter listed
+    `filmmusic.io,` and `epidemicsound.com)` beside the real sites."""
+    (tmp_path / "a" / "_posts").mkdir(parents=True)
+    (tmp_path / "a" / "_posts" / "2021-07-03-pride.md").write_text(LINKIFIED, encoding="utf-8")
+    env = cli_env(tmp_path / "cache")
+    done = run("facets", str(tmp_path / "a"), "--field", "site", env=env)
+    assert sorted(done.stdout.split()) == ["1", "1", "epidemicsound.com", "filmmusic.io"]
+    shown = json.loads(run("show", str(tmp_path / "a"), "linkified01", "--json", env=env).stdout)
+    assert shown["links"] == ["http://filmmusic.io", "http://www.epidemicsound.com"]

@@ -96,7 +96,8 @@ def _links(body: str) -> tuple[str, ...]:
     for m in _LINK.finditer(body):
         href = m.group(1) if m.group(1) is not None else m.group(2)
         if href is not None:
-            url = _drop_invisible(unescape(href)).strip()
+            # YouTube's linkifier wrote `href="http://filmmusic.io,"`: trimmed as a bare URL is.
+            url = _trim_url(_drop_invisible(unescape(href)).strip())
             if not url.lower().startswith(("http://", "https://")):
                 continue
             closing = _ANCHOR_END.search(body, m.end())
