@@ -129,3 +129,28 @@ def test_a_linkified_href_loses_the_punctuation_after_it(tmp_path: Path) -> None
     assert sorted(done.stdout.split()) == ["1", "1", "epidemicsound.com", "filmmusic.io"]
     shown = json.loads(run("show", str(tmp_path / "a"), "linkified01", "--json", env=env).stdout)
     assert shown["links"] == ["http://filmmusic.io", "http://www.epidemicsound.com"]
+
+
+ENCODED_TWICE = """---
+title: "12 Best Multi Tools"
+vid_id: "twiceenc001"
+channel: "Someone"
+vid_date: "2021-07-03T18:41:16Z"
+---
+{% raw %}There are hundreds of multi-tools, that&amp;#39;s why we made a list.<br />\
+A&amp;amp;R Producer - Juan. AT&amp;T and 3 &lt; 4 &amp; so on.{% endraw %}
+"""
+
+
+def test_text_encoded_twice_reads_clean(tmp_path: Path) -> None:
+    """Some exports encode twice (`that&amp;#39;s`): the text showed `that&#39;s`."""
+    (tmp_path / "a" / "_posts").mkdir(parents=True)
+    post = tmp_path / "a" / "_posts" / "2021-07-03-tools.md"
+    post.write_text(ENCODED_TWICE, encoding="utf-8")
+    env = cli_env(tmp_path / "cache")
+    text = json.loads(run("show", str(tmp_path / "a"), "twiceenc001", "--json", env=env).stdout)
+    assert text["text"] == (
+        "There are hundreds of multi-tools, that's why we made a list.\n"
+        "A&R Producer - Juan. AT&T and 3 < 4 & so on."
+    )
+    assert run("search", str(tmp_path / "a"), '"that s why"', env=env).returncode == 0

@@ -48,6 +48,7 @@ _URL_TEXT = re.compile(
 _ANCHOR_END = re.compile(r"</[aA]\s*>")
 _URL_TAIL = ".,;:!?'\"»…"
 _BLANK_RUN = re.compile(r"\n{3,}")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def _drop_invisible(s: str) -> str:
@@ -124,6 +125,8 @@ def clean_body(raw: str) -> tuple[str, tuple[str, ...]]:
         body = _TAG.sub("", _BREAK.sub("\n", body))
     if "&" in body:
         body = unescape(body)
+        if "&" in body and _ENTITY.search(body):  # encoded twice by an export: `&amp;#39;`
+            body = unescape(body)
     body = _drop_invisible(body.replace("\t", " ").replace("\u2028", "\n").replace("\u2029", "\n"))
     body = "\n".join(line.rstrip() for line in body.split("\n"))
     if "\n\n\n" in body:
