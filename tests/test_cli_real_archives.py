@@ -154,3 +154,11 @@ def test_text_encoded_twice_reads_clean(tmp_path: Path) -> None:
         "A&R Producer - Juan. AT&T and 3 < 4 & so on."
     )
     assert run("search", str(tmp_path / "a"), '"that s why"', env=env).returncode == 0
+
+
+def test_show_says_unknown_as_the_app_does(dailymotion: tuple[Path, dict[str, str]]) -> None:
+    """`show` left 'Channel:' blank where the app's detail says 'unknown'."""
+    archive, env = dailymotion
+    first = json.loads(run("search", str(archive), "", "--json", "--limit", "1", env=env).stdout)
+    shown = run("show", str(archive), first["vid_id"], env=env).stdout.splitlines()
+    assert "Channel:    unknown" in shown and "Uploaded:   unknown" in shown

@@ -98,15 +98,15 @@ def post_text(post: Post, mark: Mark, out: TextIO) -> None:
     unknown = "unknown"
     fields = [
         ("Title", post.title),
-        ("Channel", post.channel),
+        ("Channel", post.channel or unknown),
         ("Uploaded", iso(post.uploaded) or unknown),
         ("Posted", iso(post.posted) or unknown),
         ("Duration", clock(post.duration) if post.duration is not None else unknown),
         ("Views", f"{post.views:,}" if post.views is not None else unknown),
         ("Likes", f"{post.likes:,}" if post.likes is not None else unknown),
         ("Dislikes", f"{post.dislikes:,}" if post.dislikes is not None else unknown),
-        ("Tags", ", ".join(post.tags)),
-        ("Categories", ", ".join(post.categories)),
+        ("Tags", ", ".join(post.tags) or "none"),
+        ("Categories", ", ".join(post.categories) or "none"),
         ("URL", post.url),
         ("ID", post.vid_id),
         ("Path", post.path),
