@@ -4,14 +4,26 @@ at 120 columns on posts like the shared corpus's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
-from helpers.tui import make_review_archive, screen_text, settle, synchronous
+from helpers.tui import (
+    listened,
+    make_review_archive,
+    said,
+    screen_text,
+    settle,
+    settle_update,
+    synchronous,
+)
 from vidbrowse.core.library.library import Library
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
+from vidbrowse.tui.widgets import update_row
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +86,45 @@ async def test_the_timeline_says_unknown_rather_than_zero(tmp_path: Path) -> Non
             shown = screen_text(app)
             assert "length unknown  ·  views unknown" in shown, shown
             assert "0 views" not in shown
+
+
+ADDED = """---
+title: "Zyzzyva arrives while the app runs"
+vid_id: "addedwhile1"
+channel: "Someone"
+vid_date: "2021-07-03T18:41:16Z"
+---
+Added to the archive while vidbrowse was open.
+"""
+
+
+@synchronous
+async def test_posts_added_and_removed_while_the_app_runs_show_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post saved into the archive while the app ran stayed invisible until R was pressed
+    (which a new user does not know): its folder's stat now tells within seconds."""
+    monkeypatch.setattr(update_row, "WATCH_EVERY", 0.1)
+    archive = tmp_path / "archive"
+    generate_archive(archive, 20, seed=3)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        app = listened(VidbrowseApp(library, query="zyzzyva", needs_update=True))
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle_update(pilot, app)
+            assert app.main_screen.results is not None and app.main_screen.results.total == 0
+            added = archive / "_posts" / "2021-07-03-added.md"
+            added.write_text(ADDED, encoding="utf-8")
+            await _until(pilot, app, lambda: "Zyzzyva arrives" in screen_text(app))
+            assert "+1" in said(app)
+            added.unlink()
+            await _until(pilot, app, lambda: "Zyzzyva arrives" not in screen_text(app))
+
+
+async def _until(pilot: Pilot[Any], app: VidbrowseApp, shown: Callable[[], bool]) -> None:
+    """Let the app run (up to ~10 s) until `shown()`."""
+    for _ in range(100):
+        await settle_update(pilot, app)
+        if shown():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(screen_text(app))

@@ -65,6 +65,18 @@ def recent_fingerprint(path: Path, *, now_ns: int | None = None) -> str | None:
     return fingerprint if _unchanged(folders, racy) else None
 
 
+def folders_changed(path: Path) -> bool:
+    """Whether a folder noted at `path` by the last full scan changed since (a post added,
+    removed, renamed or saved the usual way), from a handful of stats, whatever the scan's age:
+    what the app asks every few seconds while it runs. Nothing noted: False (no way to tell)."""
+    try:
+        with path.open("rb") as f:
+            version, _fingerprint, _started_ns, folders = pickle.load(f)
+    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+        return False
+    return version == _VERSION and not _unchanged(folders, racy=float("inf"))
+
+
 def _unchanged(folders: list[tuple[bytes, FolderStat]], racy: float) -> bool:
     for folder, was in folders:
         if was[2] >= racy or was[3] >= racy:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidbrowse.core import locations
+from vidbrowse.core.archive import freshness
 from vidbrowse.core.archive import scan as archive_scan
 from vidbrowse.core.archive.post import Post, Problem
 from vidbrowse.core.library.home import Home, LibraryError, Progress, ProgressFn
@@ -87,6 +88,11 @@ class Library:
     def needs_update(self, fingerprint: str | None = None) -> bool:
         """See Updater.needs_update."""
         return self._updater.needs_update(fingerprint)
+
+    def archive_changed(self) -> bool:
+        """Whether the archive's folders changed since its last full scan (freshness.py): a
+        few stats, no scan. A file written over in place is not seen: `needs_update` sees it."""
+        return freshness.folders_changed(self.home / freshness.CHECK_FILE)
 
     def update(
         self,

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
+from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
 from vidbrowse.core.library.library import Library, Progress, UpdateSummary
@@ -20,6 +21,7 @@ from vidbrowse.core.library.library import Library, Progress, UpdateSummary
 UPDATE_AFTER = 0.3  # seconds after the first results are drawn before the background update
 SHOW_CHECK_AFTER = 0.5  # seconds before a still-running update shows its progress row
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
+WATCH_EVERY = 3.0  # seconds between two looks at the archive's folders while the app runs
 PHASES = {
     "wait": "Waiting for another vidbrowse to finish indexing…",
     "scan": "Scanning the archive…",
@@ -70,6 +72,7 @@ class UpdateRow(Horizontal):
         self.pending = pending
         self.asked = False  # the update under way was asked for (R), not the start-up check
         self._last_progress = 0.0
+        self._watch: Timer | None = None  # looks at the archive once an update has run
         self.bar = ProgressBar(show_eta=False, id="update-bar")
         self.label = Static(id="update-label")
 
@@ -147,3 +150,21 @@ class UpdateRow(Horizontal):
         self.remove_class("-active")
         self.post_message(self.Finished(summary, error, asked=self.asked))
         self.asked = False
+        if summary is not None and self._watch is None and not self.library.read_only:
+            self._watch = self.set_interval(WATCH_EVERY, self._look_at_archive)
+
+    # While the app runs, a post added, removed, renamed or saved in the archive is indexed
+    # within seconds: its folder's stat changed. A file written over in place waits for R.
+    def _look_at_archive(self) -> None:
+        if not (self.updating or self.pending):
+            self._check_archive()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _check_archive(self) -> None:
+        if self.library.archive_changed():
+            self.app.call_from_thread(self._archive_changed)
+
+    def _archive_changed(self) -> None:
+        if not (self.updating or self.pending):
+            self.updating = self.pending = True
+            self.start()
