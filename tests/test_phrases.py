@@ -120,6 +120,38 @@ def test_same_documents_as_whoosh(
     assert len(phrases) > 250
 
 
+def test_known_postings_give_the_same_documents_reading_only_segments_with_candidates(
+    engine: str, searcher: Searcher, phrases: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given every word's postings (kept by the caller), the documents holding every word are
+    found first: the same documents, and positions read only in the segments holding one of
+    them (in none when no document holds every word)."""
+    reads: list[object] = []
+    formats = phrases_module.whoosh_formats
+    real = formats.frequent_positions
+    monkeypatch.setattr(formats, "frequent_positions", lambda f: reads.append(f) or real(f))
+    leaves = searcher.reader().leaf_readers()
+    skipped = 0
+    for words in phrases:
+        for fieldname in FIELDS:
+            q = wq.Phrase(fieldname, words)
+            expected = phrase_docnums(searcher, q, lambda *_: None).tolist()
+            sources = PostingSources(searcher.reader())
+            known = {word: sources.postings(fieldname, word) for word in dict.fromkeys(words)}
+            every = set.intersection(*(set(ids.tolist()) for ids, _ in known.values()))
+            reads.clear()
+            assert phrase_docnums(searcher, q, lambda *_: None, known).tolist() == expected
+            holding = [
+                leaf
+                for leaf, offset in leaves
+                if any(offset <= doc < offset + leaf.doc_count_all() for doc in every)
+            ]
+            if engine == "fast":
+                assert reads == holding, (fieldname, words)
+                skipped += len(leaves) - len(holding)
+    assert skipped > 1000 or engine != "fast"
+
+
 def _without_files(monkeypatch: pytest.MonkeyPatch) -> None:
     """Phrases read every position from the blocks, as if no segment had a positions file."""
     monkeypatch.setattr(phrases_module.whoosh_formats, "frequent_positions", lambda _leaf: None)

@@ -34,11 +34,16 @@ Postings = tuple[np.ndarray, np.ndarray]
 
 
 def phrase_docnums(
-    searcher: Searcher, q: wq.Phrase, keep: Callable[[str, Postings], None]
+    searcher: Searcher,
+    q: wq.Phrase,
+    keep: Callable[[str, Postings], None],
+    known: dict[str, Postings] | None = None,
 ) -> np.ndarray:
     """Sorted docnums (int32) of the live documents matching `q`, as `searcher.docs_for_query`
     finds them. `keep(word, postings)` receives each word's postings (`PostingSources.postings`),
-    read on the way."""
+    read on the way. `known`: every word's postings, when the caller has them (its cache): the
+    documents holding every word are then found first, and positions read only in the segments
+    holding one (none at all when no document holds every word)."""
     reader = searcher.reader()
     schema = reader.schema
     fast = q.slop == 1 and q.fieldname in schema
@@ -49,7 +54,7 @@ def phrase_docnums(
     if whoosh_formats.fast_reading():
         try:
             boost = schema[q.fieldname].format.field_boost
-            found, postings = _by_segment(PostingSources(reader), q, words, boost)
+            found, postings = _by_segment(PostingSources(reader), q, words, boost, known)
         except whoosh_formats.UNEXPECTED:  # a format it does not know: the public way, below
             whoosh_formats.note_fallback()
         else:
@@ -97,15 +102,32 @@ def _matched(phrase: list[str], words: list[str], keys: list[np.ndarray]) -> np.
 
 
 def _by_segment(
-    segments: PostingSources, q: wq.Phrase, words: list[str], boost: float
+    segments: PostingSources,
+    q: wq.Phrase,
+    words: list[str],
+    boost: float,
+    known: dict[str, Postings] | None,
 ) -> tuple[np.ndarray, dict[str, Postings]]:
-    """`phrase_docnums`' documents and each word's postings. A word a segment's file of
-    frequent words' positions holds is read from it alone: its documents, their frequencies
-    (times the field's `boost`: the postings' weights) and positions, the segments' files taken
-    together (numpy calls per segment cost more than the data). Any other word's ids and weights
-    are decoded from its blocks, and its positions from the blocks holding a candidate only."""
-    term = {w: w.encode("utf-8") for w in words}
+    """`phrase_docnums`' documents and each word's postings (`known`, when given). A word a
+    segment's file of frequent words' positions holds is read from it alone: its documents,
+    their frequencies (times the field's `boost`: the postings' weights) and positions, the
+    segments' files taken together (numpy calls per segment cost more than the data). Any
+    other word's ids and weights are decoded from its blocks, and its positions from the
+    blocks holding a candidate only. With `known` postings the candidates come first: only the
+    segments holding one are read."""
     count = sum(segment.leaf.doc_count_all() for segment in segments)
+    reading = list(enumerate(segments))
+    if known is not None:
+        # Documents holding every word; their positions hold the only matches.
+        candidate = _holding_every([known[word][0] for word in words], count)
+        reading = [
+            (place, segment)
+            for place, segment in reading
+            if candidate[segment.offset : segment.offset + segment.leaf.doc_count_all()].any()
+        ]
+        if not reading:
+            return np.empty(0, dtype=np.int32), known
+    term = {w: w.encode("utf-8") for w in words}
     live = np.ones(count, dtype=bool)
     copied: dict[str, list[np.ndarray]] = {w: [] for w in words}  # keys, over all documents
     read: dict[str, list[tuple[SegmentPostings, list[whoosh_formats.Block]]]] = {
@@ -113,7 +135,7 @@ def _by_segment(
     }
     pieces: dict[str, list[Postings]] = {w: [] for w in words}  # from blocks
     visits = {w: segments.visits(q.fieldname, w) for w in words}  # None: every segment
-    for place, segment in enumerate(segments):
+    for place, segment in reading:
         positions = whoosh_formats.frequent_positions(segment.leaf)
         deleted = segment.deleted_mask()
         if deleted is not None:
@@ -129,27 +151,26 @@ def _by_segment(
             if blocks is None:
                 continue
             read[word].append((segment, blocks))
-            ids = np.concatenate([b.ids for b in blocks])
-            weights = np.concatenate([b.weights for b in blocks]).astype(np.float32)
-            if deleted is not None:
-                ids, weights = ids[~deleted[ids]], weights[~deleted[ids]]
-            pieces[word].append((ids + segment.offset, weights))
-    holding = np.zeros(count, dtype=np.int32)
-    postings: dict[str, Postings] = {}
+            if known is None:
+                ids = np.concatenate([b.ids for b in blocks])
+                weights = np.concatenate([b.weights for b in blocks]).astype(np.float32)
+                if deleted is not None:
+                    ids, weights = ids[~deleted[ids]], weights[~deleted[ids]]
+                pieces[word].append((ids + segment.offset, weights))
     keys_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # (keys, their documents)
     for word in words:
         keys = np.concatenate(copied[word]) if copied[word] else np.empty(0, dtype=np.int64)
         docs = keys >> _SHIFT
-        if not live.all():
+        if known is None and not live.all():  # else: deleted documents are no candidates
             keys, docs = keys[live[docs]], docs[live[docs]]
         keys_of[word] = keys, docs
-        if len(keys):
+        if known is None and len(keys):
             ids, counts = _documents(docs)
             pieces[word].append((ids, (counts * boost).astype(np.float32)))
-        postings[word] = _joined(pieces[word])
-        holding[postings[word][0]] += 1
-    # Documents holding every word, marked on a bitmap: linear, where intersect1d sorts.
-    candidate = holding == len(words)
+    postings = known
+    if postings is None:
+        postings = {word: _joined(pieces[word]) for word in words}
+        candidate = _holding_every([postings[word][0] for word in words], count)
     candidates = np.flatnonzero(candidate)
     if not len(candidates):
         return np.empty(0, dtype=np.int32), postings
@@ -169,6 +190,15 @@ def _by_segment(
         joined.append((index_of[keys >> _SHIFT] << _SHIFT) | (keys & _POSITION))
     docnums = candidates[_matched(q.words, words, joined)].astype(np.int32)
     return docnums, postings
+
+
+def _holding_every(docnums: list[np.ndarray], count: int) -> np.ndarray:
+    """Whether each of `count` documents is in every one of `docnums` (each without repeats),
+    marked on a bitmap: linear, where intersect1d sorts."""
+    holding = np.zeros(count, dtype=np.int32)
+    for ids in docnums:
+        holding[ids] += 1
+    return holding == len(docnums)
 
 
 def _joined(pieces: list[Postings]) -> Postings:

@@ -355,6 +355,16 @@ class SearcherCache:
         """The value cached for `key` on this searcher, else `read()` and keep it."""
         return self.get_many(searcher, [key], lambda _: [read()])[0]
 
+    def peek(self, searcher: Searcher, keys: Sequence[Hashable]) -> list[Any] | None:
+        """The values cached for all of `keys`, else None (nothing is read)."""
+        with self._lock:
+            entries = self._per_searcher.get(searcher)
+            if entries is None or not all(key in entries.values for key in keys):
+                return None
+            for key in keys:
+                entries.values.move_to_end(key)
+            return [entries.values[key][0] for key in keys]
+
     def get_many(
         self,
         searcher: Searcher,

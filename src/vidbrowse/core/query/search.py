@@ -541,7 +541,11 @@ class _Evaluator:
         def keep(word: str, postings: tuple[np.ndarray, np.ndarray]) -> None:
             _CACHE.get(self.searcher, (q.fieldname, word), lambda: postings)
 
-        docnums = phrase_docnums(self.searcher, q, keep)
+        # Its words' postings, when kept (typing the phrase, its words were searched first).
+        words = list(dict.fromkeys(q.words))
+        found = _CACHE.peek(self.searcher, [(q.fieldname, word) for word in words])
+        known = None if found is None else dict(zip(words, found, strict=True))
+        docnums = phrase_docnums(self.searcher, q, keep, known)
         return docnums, np.ones(len(docnums), dtype=np.float32)
 
     def alternatives(self, term: Term) -> list[wq.Query] | None:
