@@ -283,12 +283,15 @@ def test_counts_of_few_matches_many_ties_or_every_row_are_counted_one_by_one(see
         for rowid in range(1, 400)
     ]
     columns = Columns.build(rows)
-    for share in (0.0, 0.01, 0.03, 0.3, 1.0):
-        mask = np.array([rng.random() < share for _ in rows])
-        for name in ("tag", "channel"):
-            facet = columns.facets[name]
-            for limit in (None, 1, 5, 50):
-                assert facet.counts(mask, limit) == _counted_one_by_one(facet, mask, limit)
+    masks = [np.array([rng.random() < share for _ in rows]) for share in (0.0, 0.01, 0.03, 0.3, 1)]
+    for ranked in (False, True):  # the labels folded as counted, then all ranked beforehand
+        for mask in masks:
+            for name in ("tag", "channel"):
+                facet = columns.facets[name]
+                if ranked:
+                    facet.label_rank()
+                for limit in (None, 1, 5, 50):
+                    assert facet.counts(mask, limit) == _counted_one_by_one(facet, mask, limit)
     everything = np.ones(len(rows), dtype=bool)
     for limit in (None, 7):
         kept = columns.facets["tag"].counts(None, limit)

@@ -277,8 +277,17 @@ class Facet:
         return self._ranked(counts, limit)
 
     def _ranked_few(self, counted: dict[int, int], limit: int | None) -> list[tuple[str, int]]:
-        """`_ranked` of a few values' counts (value → count): in plain Python, where numpy's
-        calls (a count array as wide as the facet's values, `np.unique`) cost more."""
+        """`_ranked` of a few values' counts (value → count), where numpy's calls (a count
+        array as wide as the facet's values, `np.unique`) cost more. Ordered by the labels'
+        ranks when they are worked out (an empty query's counts did), else by folding the
+        labels (each once: a search process counting a few matches decodes no other label)."""
+        rank = self._label_rank
+        if rank is not None:
+            held = np.fromiter(counted, dtype=np.int64, count=len(counted))
+            counts = np.fromiter(counted.values(), dtype=np.int64, count=len(counted))
+            order = np.lexsort((rank[held], -counts))[:limit]
+            chosen: list[int] = held[order].tolist()
+            return list(zip(self._labels_of(chosen), counts[order].tolist(), strict=True))
         values = list(counted)
         labels = dict(zip(values, self._labels_of(values), strict=True))
         folds = self._folds
