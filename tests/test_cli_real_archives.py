@@ -3,7 +3,10 @@ no channel, upload date, duration or counts, and the output says so rather than 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -162,3 +165,29 @@ def test_show_says_unknown_as_the_app_does(dailymotion: tuple[Path, dict[str, st
     first = json.loads(run("search", str(archive), "", "--json", "--limit", "1", env=env).stdout)
     shown = run("show", str(archive), first["vid_id"], env=env).stdout.splitlines()
     assert "Channel:    unknown" in shown and "Uploaded:   unknown" in shown
+
+
+def test_index_on_a_terminal_says_what_it_is_doing_in_words(tmp_path: Path) -> None:
+    """`vidbrowse index` on a terminal printed `scan: 30/30` and `commit: 30/30` where the
+    app says 'Scanning the archive…' and 'Saving…'."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, 30, seed=5)
+    leader, follower = pty.openpty()  # stderr a terminal: the progress line shows
+    try:
+        done = subprocess.run([*VIDBROWSE, "index", str(archive)], stdout=subprocess.PIPE,
+                              stderr=follower, env=cli_env(tmp_path / "cache"), timeout=120,
+                              check=False)  # fmt: skip
+        os.close(follower)
+        follower = -1
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO: the writer is gone, all is read
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert done.returncode == 0
+    progress = shown.decode()
+    assert "Scanning the archive… 30 / 30" in progress and "Saving… 30 / 30" in progress
+    assert "scan:" not in progress and "commit:" not in progress

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidbrowse.cliparse import ID_COMMANDS, place_positionals
-from vidbrowse.core.display import plural
+from vidbrowse.core.display import PHASES, plural
 
 if TYPE_CHECKING:
     from vidbrowse.core.archive.scan import Scan
@@ -34,8 +34,9 @@ def progress_printer() -> Callable[[Progress], None] | None:
         return None
 
     def show(progress: Progress) -> None:
-        total = f"/{progress.total}" if progress.total else ""
-        sys.stderr.write(f"\r\x1b[K{progress.phase}: {progress.done}{total}")
+        total = f" / {progress.total:,}" if progress.total else ""
+        phase = PHASES.get(progress.phase, progress.phase)
+        sys.stderr.write(f"\r\x1b[K{phase} {progress.done:,}{total}")
         sys.stderr.flush()
 
     return show

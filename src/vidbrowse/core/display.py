@@ -13,6 +13,19 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
+# What an update is doing, in words (core/library's Progress phases), for the app's progress row
+# and `vidbrowse index` on a terminal.
+PHASES = {
+    "wait": "Waiting for another vidbrowse to finish indexing…",
+    "scan": "Scanning the archive…",
+    "parse": "Reading posts…",
+    "index": "Reading and indexing posts…",
+    "write": "Writing the index…",  # every post read: the last segments' words being written
+    "commit": "Saving…",  # a batch searchable: the results grow
+    "merge": "Merging the index's segments…",
+}
+
+
 def printable(text: str) -> str:
     """Replace each control or bidi-override character with U+FFFD: it cannot act on a terminal."""
     return _UNSAFE.sub("\ufffd", text)

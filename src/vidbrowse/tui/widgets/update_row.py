@@ -16,20 +16,13 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
+from vidbrowse.core.display import PHASES
 from vidbrowse.core.library.library import Library, Progress, UpdateSummary
 
 UPDATE_AFTER = 0.3  # seconds after the first results are drawn before the background update
 SHOW_CHECK_AFTER = 0.5  # seconds before a still-running update shows its progress row
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates from the indexing thread
 WATCH_EVERY = 3.0  # seconds between two looks at the archive's folders while the app runs
-PHASES = {
-    "wait": "Waiting for another vidbrowse to finish indexing…",
-    "scan": "Scanning the archive…",
-    "parse": "Reading posts…",
-    "index": "Reading and indexing posts…",
-    "write": "Writing the index…",  # every post read: the last segments' words being written
-    "commit": "Saving…",  # a batch searchable: the results grow
-}
 
 
 def describe(summary: UpdateSummary) -> str | None:
