@@ -191,3 +191,17 @@ def test_index_on_a_terminal_says_what_it_is_doing_in_words(tmp_path: Path) -> N
     progress = shown.decode()
     assert "Scanning the archive… 30 / 30" in progress and "Saving… 30 / 30" in progress
     assert "scan:" not in progress and "commit:" not in progress
+
+
+def test_an_output_file_is_written_in_the_format_its_name_says(
+    youtube: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`search -o results.csv` wrote the people's table into results.csv."""
+    archive, env = youtube
+    for name, first in [("r.csv", "vid_id,title,"), ("r.JSONL", '{"vid_id": '), ("r.md", "- [")]:
+        done = run("search", str(archive), "", "-o", str(tmp_path / name), env=env)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(first), name
+    done = run("search", str(archive), "", "-o", str(tmp_path / "t.csv"), "--format", "table",
+               env=env)  # fmt: skip
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8").startswith("UPLOADED")

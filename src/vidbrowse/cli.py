@@ -119,11 +119,22 @@ def open_marks(library: Library, *, needed: bool) -> Marks | None:
     return None if review is None else review.marks
 
 
+# An output file's suffix → the format written there when no --format is given.
+OUTPUT_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+                  ".md": "md", ".markdown": "md"}  # fmt: skip
+
+
+def _format_of(path: Path | None) -> str:
+    return "table" if path is None else OUTPUT_FORMATS.get(path.suffix.lower(), "table")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from vidbrowse.core.display import printable
 
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
+    if args.format is None:  # `-o results.csv` means CSV, not a table in a .csv file
+        args.format = _format_of(args.output)
     limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
     library = with_posts(open_library(args.archive, args.index_dir), args.archive)
     query = _parsed(args.query)

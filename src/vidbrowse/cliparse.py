@@ -153,9 +153,10 @@ def _search_parser(commands: Any) -> Parser:
     search.add_argument("--limit", type=int, metavar="N",
                         help="at most N results (0: all; default 20 for the table, all for "
                              "the other formats)")  # fmt: skip
-    search.add_argument("--format", choices=("table", *FORMATS), default="table",
+    search.add_argument("--format", choices=("table", *FORMATS),
                         help="table (default), csv, json (JSON lines), md (Markdown links) "
-                             "or urls (one per line)")  # fmt: skip
+                             "or urls (one per line); with -o, the file's suffix chooses "
+                             "(.csv, .json, .jsonl, .md)")  # fmt: skip
     search.add_argument("--json", dest="format", action="store_const", const="json",
                         help="the same as --format json")
     search.add_argument("-o", "--output", type=Path, metavar="FILE",
