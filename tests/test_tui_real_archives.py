@@ -128,3 +128,22 @@ async def _until(pilot: Pilot[Any], app: VidbrowseApp, shown: Callable[[], bool]
             return
         await pilot.pause(0.1)
     raise AssertionError(screen_text(app))
+
+
+@synchronous
+async def test_s_cycles_only_through_orders_the_archive_has_values_for(tmp_path: Path) -> None:
+    """On a Dailymotion export `s` went through views, likes and duration: orders of nothing,
+    every post unknown there, shown A→Z."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, 20, seed=5, dailymotion_share=1.0)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        app = VidbrowseApp(library, query="tag:news OR news", needs_update=False)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot, app)
+            seen = []
+            for _ in range(4):
+                await pilot.press("s")
+                await settle(pilot, app)
+                seen.append(re.search(r"sorted by (\w+)", screen_text(app)).group(1))  # type: ignore[union-attr]
+            assert seen == ["posted", "title", "relevance", "posted"]

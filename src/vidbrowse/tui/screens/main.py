@@ -29,6 +29,7 @@ from vidbrowse.core.library.library import Library
 from vidbrowse.core.options import SORT_KEYS
 from vidbrowse.core.query.language import ParsedQuery, QueryError, format_value
 from vidbrowse.core.query.search import Results, Row
+from vidbrowse.core.reports.health import never_known
 from vidbrowse.tui.commands import MAIN, bindings
 from vidbrowse.tui.facet_filters import FacetFilters
 from vidbrowse.tui.post_actions import PostActions
@@ -50,13 +51,14 @@ NARROW = 100
 FACET_LIMIT = 50
 
 
-def next_sort(current: str | None, query: str) -> str:
-    """The sort after `current` (SORT_KEYS' order); relevance only for a query with words."""
+def next_sort(current: str | None, query: str, blank: frozenset[str] = frozenset()) -> str:
+    """The sort after `current` (SORT_KEYS' order); relevance only for a query with words, and
+    no key that no post has a value for (`blank`: a Dailymotion export has no views)."""
     try:
         words = ParsedQuery.parse(query).ranked
     except QueryError:
         words = False
-    keys = [key for key in SORT_KEYS if words or key != "relevance"]
+    keys = [key for key in SORT_KEYS if (words or key != "relevance") and key not in blank]
     current = current or SORT_KEYS[0]
     position = keys.index(current) if current in keys else -1
     return keys[(position + 1) % len(keys)]
@@ -359,8 +361,10 @@ class MainScreen(Screen[None]):
         return super().check_action(action, parameters)
 
     def action_cycle_sort(self) -> None:
-        current = self.results.sort if self.results is not None else self.sort
-        self.sort = next_sort(current, self.query_bar.text)
+        results = self.results
+        current = results.sort if results is not None else self.sort
+        blank = never_known(results.columns if results is not None else None)
+        self.sort = next_sort(current, self.query_bar.text, blank)
         self.search_now()
 
     def action_reverse(self) -> None:
