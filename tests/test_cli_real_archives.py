@@ -205,3 +205,9 @@ def test_an_output_file_is_written_in_the_format_its_name_says(
     done = run("search", str(archive), "", "-o", str(tmp_path / "t.csv"), "--format", "table",
                env=env)  # fmt: skip
     assert (tmp_path / "t.csv").read_text(encoding="utf-8").startswith("UPLOADED")
+
+
+def test_the_help_says_when_the_current_folder_is_the_archive(tmp_path: Path) -> None:
+    """--help said 'else the current folder': any folder, as a new user reads it."""
+    done = run("--help", env=cli_env(tmp_path))
+    assert "else the current folder if it holds posts" in " ".join(done.stdout.split())

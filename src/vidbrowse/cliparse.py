@@ -110,7 +110,7 @@ def build_parser(only: str | None = None) -> Parser:
         usage="vidbrowse [ARCHIVE] [-q QUERY] [--index-dir DIR]\n       vidbrowse COMMAND ...",
         description="Search, filter and review an offline archive of video posts. "
                     "Without a subcommand, opens the app on ARCHIVE (else $VIDBROWSE_ARCHIVE, "
-                    "else the config file's 'archive', else the current folder).",
+                    "else the config file's 'archive', else the current folder if it holds posts).",
         epilog="Run 'vidbrowse COMMAND --help' for a command's options. A command's ARCHIVE "
                "may be left out when $VIDBROWSE_ARCHIVE or the config names one. Exit codes: "
                "0 ok, 1 nothing found, 2 bad usage or query, 3 archive or index trouble.",
