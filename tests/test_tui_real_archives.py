@@ -147,3 +147,19 @@ async def test_s_cycles_only_through_orders_the_archive_has_values_for(tmp_path:
                 await settle(pilot, app)
                 seen.append(re.search(r"sorted by (\w+)", screen_text(app)).group(1))  # type: ignore[union-attr]
             assert seen == ["posted", "title", "relevance", "posted"]
+
+
+def test_a_file_that_is_no_post_does_not_keep_the_app_updating(tmp_path: Path) -> None:
+    """An editor's swap file changes the folder, not the posts: the update that follows finds
+    nothing, and must note the folders as they are, else the app's look every few seconds
+    finds them changed again and scans the whole archive each time (~12x the idle CPU)."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, 20, seed=3)
+    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
+        library.update()
+        assert not library.archive_changed()
+        (archive / "_posts" / ".post.md.swp").write_bytes(b"\0")
+        assert library.archive_changed()
+        summary = library.update()
+        assert (summary.added, summary.changed, summary.removed) == (0, 0, 0)
+        assert not library.archive_changed()

@@ -234,6 +234,10 @@ class Updater:
         record = self._scan_record(fingerprint)
         report(Progress("scan", len(scan), len(scan)))
         if record == store.scan_record():
+            # No post changed, yet a folder may have (an editor's swap file): note the folders as
+            # they are now, or the app's look at them (freshness.folders_changed) says "changed"
+            # again every few seconds.
+            freshness.save(self.home.path / freshness.CHECK_FILE, scan, fingerprint)
             return 0, 0, 0
         plan = self.plan(scan)
         if not plan:
