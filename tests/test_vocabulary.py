@@ -15,8 +15,10 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from helpers.indexes import bulk_then_writer, generated_documents
+from helpers.posts import write_posts
 from vidbrowse.core.engine import index, phrases, vocabulary, whoosh_formats
 from vidbrowse.core.engine.postings import PostingSources
+from vidbrowse.core.library.library import Library
 from vidbrowse.core.query import expansion
 from vidbrowse.core.query.expansion import compile_term
 from vidbrowse.core.query.nodes import Term
@@ -186,3 +188,25 @@ def test_words_of_a_field_in_characters() -> None:
     assert listed.starting(b"ab") == (0, 2)
     assert listed.find(b"abd") is None and listed.find("東京".encode()) == 4
     assert np.array_equal(listed.starts, np.arange(6))
+
+
+def test_an_update_builds_it_for_the_state_it_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So the first prefix searched after an update (`vidbrowse index`, the app's build) need
+    not build it; an index of fewer segments than MIN_SEGMENTS has none."""
+    monkeypatch.setattr(vocabulary, "MIN_SEGMENTS", 2)
+    root, cache = tmp_path / "archive", tmp_path / "cache"
+    write_posts(root, range(0, 8))
+    with Library.open(root, cache_dir=cache) as library:
+        library.update()
+    (text,) = cache.glob("indexes/*/text")
+    assert not (text / vocabulary.FILE).exists()  # one segment
+    write_posts(root, range(8, 14))
+    with Library.open(root, cache_dir=cache) as library:
+        library.update()
+        saved = vocabulary.Vocabulary.load(text / vocabulary.FILE)
+        reader = library._home.need_view().searcher.reader()
+        segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
+        assert saved is not None and saved.segment_ids == segments and len(segments) == 2
+        assert [r.rowid for r in library.search("wor*").rows(0, 50)]

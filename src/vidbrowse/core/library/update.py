@@ -259,6 +259,7 @@ class Updater:
             batches = writing.batches(todo, cold=cold)
             self._batches(plan, scan, todo, batches, builders, report)
         self.record(scan, fingerprint)
+        index.keep_vocabulary(self.home.need_view().searcher)
         return len(diff.added), len(diff.changed), len(diff.removed)
 
     def _pipelined(
