@@ -234,12 +234,17 @@ def test_a_prefix_asks_no_segment_for_words_its_scan_showed_missing(
     segment's scan did not list is not looked up there (most segments lack most of a
     prefix's words), and the postings are those of every word read one by one."""
     asked: list[tuple[str, str]] = []
-    real = frequent.FrequentPositions.keys_of
+    real, real_of = frequent.FrequentPositions.keys, frequent.FrequentPositions.keys_of
+
+    def keys(self: frequent.FrequentPositions, fieldname: str, word: str, *a: Any) -> Any:
+        asked.append((fieldname, word))
+        return real(self, fieldname, word, *a)
 
     def keys_of(self: frequent.FrequentPositions, fieldname: str, words: Any, *a: Any) -> Any:
         asked.extend((fieldname, word) for word in words)
-        return real(self, fieldname, words, *a)
+        return real_of(self, fieldname, words, *a)
 
+    monkeypatch.setattr(frequent.FrequentPositions, "keys", keys)
     monkeypatch.setattr(frequent.FrequentPositions, "keys_of", keys_of)
     segments = PostingSources(reader)
     alternatives = compile_term(Term("mu", "prefix"), segments)

@@ -188,6 +188,13 @@ def test_words_of_a_field_in_characters() -> None:
     assert listed.starting(b"ab") == (0, 2)
     assert listed.find(b"abd") is None and listed.find("東京".encode()) == 4
     assert np.array_equal(listed.starts, np.arange(6))
+    # Words sharing their first 8 bytes (what a numpy search narrows the bisection to).
+    words = ["abcdefgh", "abcdefghij", "abcdefghz", "abcdefg", "abcdefgi", "b"]
+    listed = vocabulary.Words(vocabulary._merged([w.encode() for w in words], [1] * 6, [6]))
+    for word in words:
+        assert listed[listed.find(word.encode()) or 0] == word.encode()
+    for absent in ["abcdefghi", "abcdefgha", "abcdefgz", "a", "c", ""]:
+        assert listed.find(absent.encode()) is None
 
 
 def test_an_update_builds_it_for_the_state_it_commits(

@@ -143,9 +143,9 @@ def _by_segment(
         for word in words:
             if (visit := visits[word]) is not None and place not in visit:
                 continue
-            keys = None if positions is None else positions.keys(q.fieldname, word)
+            keys = None if positions is None else positions.keys(q.fieldname, word, segment.offset)
             if keys is not None:
-                copied[word].append(keys + (segment.offset << _SHIFT))
+                copied[word].append(keys)
                 continue
             blocks = segment.blocks(q.fieldname, term[word])
             if blocks is None:

@@ -24,6 +24,9 @@ from vidbrowse.core.engine import vocabulary, whoosh_formats
 from vidbrowse.core.engine.whoosh_formats import UNEXPECTED, Block, Postings, public
 
 V = TypeVar("V")
+# Words a segment looks up one by one (a plain word in each field); more are read by field, a
+# prefix's side by side.
+_ONE_BY_ONE = 8
 # The positions files' keys: docnum << _SHIFT | position.
 _SHIFT = whoosh_formats.KEY_SHIFT
 
@@ -257,6 +260,12 @@ class SegmentPostings:
         if positions is None:
             return wanted
         rest: list[int] = []
+        if len(wanted) <= _ONE_BY_ONE:  # a plain word's fields: grouping costs more
+            for i in wanted:
+                fieldname, text = words[i]
+                if not self.lacks(fieldname, text):
+                    self._found(i, positions.keys(fieldname, text, self.offset), keys, rest)
+            return rest
         by_field: dict[str, list[int]] = {}
         for i in wanted:
             fieldname, text = words[i]
@@ -264,14 +273,19 @@ class SegmentPostings:
                 by_field.setdefault(fieldname, []).append(i)
         for fieldname, indices in by_field.items():
             texts = [words[i][1] for i in indices]
-            for i, found in zip(
-                indices, positions.keys_of(fieldname, texts, self.offset), strict=True
-            ):
-                if found is None:
-                    rest.append(i)
-                elif len(found):
-                    keys[i].append(found)
+            listed = positions.keys_of(fieldname, texts, self.offset)
+            for i, found in zip(indices, listed, strict=True):
+                self._found(i, found, keys, rest)
         return sorted(rest)
+
+    @staticmethod
+    def _found(
+        i: int, found: np.ndarray | None, keys: list[list[np.ndarray]], rest: list[int]
+    ) -> None:
+        if found is None:
+            rest.append(i)
+        elif len(found):
+            keys[i].append(found)
 
     def postings(self, fieldname: str, term: bytes) -> Postings | None:
         """(docnums in the segment, weights) of a term; None when the segment has no such term."""

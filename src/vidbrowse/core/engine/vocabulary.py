@@ -33,7 +33,7 @@ from vidbrowse.core.engine import whoosh_formats
 from vidbrowse.core.engine.whoosh_formats import UNEXPECTED
 from vidbrowse.core.query import mapped
 
-VERSION = 1
+VERSION = 2
 FILE = "vocabulary.vbmap"
 # Fewer segments: their term tables are read one by one (a vocabulary saves little).
 MIN_SEGMENTS = 8
@@ -49,6 +49,7 @@ class Words:
         self.starts = arrays["starts"]  # len(words) + 1
         self.segments = arrays["segments"]  # per pair: the segment's number in the vocabulary
         self.documents = arrays["documents"]  # per pair: documents holding it, deleted included
+        self.heads = arrays["heads"]  # each word's first 8 bytes, a big-endian number (sorted)
         self._blob = self.blob.data
 
     def __len__(self) -> int:
@@ -68,8 +69,13 @@ class Words:
         return np.diff(starting[ends], prepend=0)
 
     def find(self, word: bytes) -> int | None:
-        at = bisect.bisect_left(self, word)
-        return at if at < len(self) and self[at] == word else None
+        # The words of its first 8 bytes by a numpy search (~1 µs), where bisecting all of
+        # them cost ~7 µs.
+        head = np.uint64(_head(word))  # a Python int is searched for ~20x slower
+        lo = int(self.heads.searchsorted(head))
+        hi = int(self.heads.searchsorted(head, "right"))
+        at = bisect.bisect_left(self, word, lo, hi)
+        return at if at < hi and self[at] == word else None
 
     def starting(self, start: bytes) -> tuple[int, int]:
         """The range of the words starting with `start` (UTF-8 never holds a byte 0xff)."""
@@ -139,11 +145,17 @@ def _merged(terms: list[bytes], documents: list[int], counts: list[int]) -> dict
     np.cumsum(np.bincount(word, minlength=len(unique)), out=starts[1:])
     return {
         "blob": np.frombuffer(b"".join(unique), dtype=np.uint8),
+        "heads": np.array([_head(word) for word in unique], dtype=np.uint64),
         "ends": np.cumsum([len(term) for term in unique], dtype=np.int64),
         "starts": starts,
         "segments": segments[order].astype(np.uint16 if len(counts) < 1 << 16 else np.uint32),
         "documents": np.asarray(documents, dtype=np.uint32)[order],
     }
+
+
+def _head(word: bytes) -> int:
+    """A word's first 8 bytes as a number: words in order have their heads in order."""
+    return int.from_bytes(word[:8].ljust(8, b"\0"), "big")
 
 
 class Coverage:

@@ -232,38 +232,39 @@ class FrequentPositions:
         self._data = len(MAGIC) + 8 + length
         self._fields: dict[str, _Field | None] = {}
 
-    def keys(self, fieldname: str, word: str) -> np.ndarray | None:
-        """The word's sorted (document << 32 | position) in the field, deleted documents
-        included (none: the segment does not have the word there); None when the file cannot
-        tell (its blocks hold the answer)."""
-        return self.keys_of(fieldname, [word])[0]
+    def keys(self, fieldname: str, word: str, offset: int = 0) -> np.ndarray | None:
+        """The word's sorted (document << 32 | position) in the field, documents counted from
+        `offset`, deleted ones included (none: the segment does not have the word there); None
+        when the file cannot tell (its blocks hold the answer)."""
+        field = self._fields.get(fieldname) or self._opened(fieldname)
+        if field is None:
+            return None
+        key = word.encode("utf-8")
+        span = self._span(field, key)
+        if span is None:
+            return _NONE if field.complete and _SEP not in key else None
+        return self._keys(field, span[0], span[1], offset)
 
     def keys_of(
         self, fieldname: str, words: Sequence[str], offset: int = 0
     ) -> list[np.ndarray | None]:
-        """`keys` of each word, documents counted from `offset`. Words that lie close together
-        (a prefix's: in term order, so are their pairs) are read at once: numpy calls per word
-        cost more than their pairs."""
-        field = self._fields.get(fieldname)
+        """`keys` of each word. Words that lie close together (a prefix's: in term order, so
+        are their pairs) are read at once: numpy calls per word cost more than their pairs."""
+        field = self._fields.get(fieldname) or self._opened(fieldname)
         if field is None:
-            if fieldname in self._fields:
-                return [None] * len(words)
-            field = self._fields[fieldname] = self._field(fieldname)
-            if field is None:
-                return [None] * len(words)
+            return [None] * len(words)
         found: list[np.ndarray | None] = [None] * len(words)
         spans: list[tuple[int, int, int]] = []  # (i, first pair, pairs)
         for i, word in enumerate(words):
             key = word.encode("utf-8")
-            block = bisect.bisect_right(field.firsts, key) - 1
-            if block >= 0:
-                block_words, block_spans = self._block(field, block)
-                at = bisect.bisect_left(block_words, key)
-                if at < len(block_words) and block_words[at] == key:
-                    spans.append((i, *block_spans[at].tolist()))
-                    continue
-            found[i] = _NONE if field.complete and _SEP not in key else None
-        if not spans:
+            span = self._span(field, key)
+            if span is None:
+                found[i] = _NONE if field.complete and _SEP not in key else None
+            else:
+                spans.append((i, *span))
+        if len(spans) < 2:
+            for i, first, count in spans:
+                found[i] = self._keys(field, first, count, offset)
             return found
         size = field.pair.itemsize
         start = min(first for _, first, _ in spans)
@@ -275,12 +276,37 @@ class FrequentPositions:
         for run in runs:
             start = min(first for _, first, _ in run)
             end = max(first + count for _, first, count in run)
-            data = self._read(field.pairs_at + start * size, (end - start) * size)
-            pairs = np.frombuffer(data, dtype=field.pair)
-            keys = ((pairs["doc"].astype(np.int64) + offset) << SHIFT) | pairs["position"]
+            keys = self._keys(field, start, end - start, offset)
             for i, first, count in run:
                 found[i] = keys[first - start : first - start + count]
         return found
+
+    def _opened(self, fieldname: str) -> _Field | None:
+        if fieldname not in self._fields:
+            self._fields[fieldname] = self._field(fieldname)
+        return self._fields[fieldname]
+
+    def _span(self, field: _Field, key: bytes) -> tuple[int, int] | None:
+        """(its first pair, its pairs) of a word (UTF-8) the field lists; None if it does not."""
+        block = bisect.bisect_right(field.firsts, key) - 1
+        if block >= 0:
+            words, spans = self._block(field, block)
+            at = bisect.bisect_left(words, key)
+            if at < len(words) and words[at] == key:
+                first, count = spans[at].tolist()
+                return first, count
+        return None
+
+    def _keys(self, field: _Field, first: int, count: int, offset: int) -> np.ndarray:
+        """The keys of pairs first to first + count, documents counted from `offset`."""
+        size = field.pair.itemsize
+        pairs = np.frombuffer(self._read(field.pairs_at + first * size, count * size), field.pair)
+        docs = pairs["doc"].astype(np.int64)
+        if offset:
+            docs += offset
+        docs <<= SHIFT
+        docs |= pairs["position"]
+        return docs
 
     def _field(self, fieldname: str) -> _Field | None:
         """A field's block offsets and first words, in one read; None when the file has no
