@@ -3,6 +3,7 @@ what is found: a prefix's or a typo's words (and their order), every word's post
 phrase's documents are those read segment by segment, as segments are added (an update's,
 unknown to the vocabulary), lose documents and merge away (gone from it)."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,18 +124,32 @@ def test_segments_added_and_merged_after_it_was_built(
         assert cover is not None and len(cover.unknown) == 1
         assert_same_either_way(searcher.reader(), monkeypatch)
     assert (folder / vocabulary.FILE).stat().st_mtime_ns == built  # not built again
-    # Merged: some segments it knows are gone, the merged one unknown.
-    whoosh_formats.commit(ix.writer(), mergetype=merge_first_four)
+    # Merged: two segments it knows are gone, the merged one unknown: not built again.
+    whoosh_formats.commit(ix.writer(), mergetype=merging(2))
     with ix.searcher() as searcher:
         assert_same_either_way(searcher.reader(), monkeypatch)
+    assert (folder / vocabulary.FILE).stat().st_mtime_ns == built
+    # Four more: those it does not know hold over a third of the documents: built again.
+    whoosh_formats.commit(ix.writer(), mergetype=merging(4))
+    monkeypatch.setattr(vocabulary, "_LOADED", vocabulary._Loaded())
+    with ix.searcher() as searcher:
+        cover = vocabulary.coverage(searcher.reader(), build_if_stale=False)
+        assert cover is not None and cover.unknown_documents * 3 > cover.documents
+        assert_same_either_way(searcher.reader(), monkeypatch)
+    assert (folder / vocabulary.FILE).stat().st_mtime_ns != built
 
 
-def merge_first_four(writer: IndexWriter, segments: list[Any]) -> list[Any]:
-    for segment in segments[:4]:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return segments[4:]
+def merging(count: int) -> Callable[[IndexWriter, list[Any]], list[Any]]:
+    """A Whoosh merge policy: the first `count` segments merged."""
+
+    def merge(writer: IndexWriter, segments: list[Any]) -> list[Any]:
+        for segment in segments[:count]:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        return segments[count:]
+
+    return merge
 
 
 def test_built_on_a_prefix_not_on_a_word_and_again_when_damaged(

@@ -12,7 +12,8 @@ the segments' term tables when a prefix or typo first needs it on an index of `M
 segments or more, and saved in the index's folder (`FILE`, written atomically; Whoosh deletes
 only its own files there), mapped by later processes. It stays exact as segments come and go:
 the segments it does not know (an update's) are read one by one as before, those gone (merged)
-are left out of its lists; once the segments it does not know are many, it is built again.
+are left out of its lists; once the segments it does not know are many or hold a third of the
+documents, it is built again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ VERSION = 2
 FILE = "vocabulary.vbmap"
 # Fewer segments: their term tables are read one by one (a vocabulary saves little).
 MIN_SEGMENTS = 8
+# Segments it may not know (an update's, read one by one) before it is built again.
+MAX_UNKNOWN = 16
 
 
 class Words:
@@ -163,12 +166,17 @@ class Coverage:
     segment's number → its place among the reader's segments, -1 when gone) and which it does
     not (`unknown`, read one by one)."""
 
-    def __init__(self, vocabulary: Vocabulary, segment_ids: list[str]) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, segment_ids: list[str], documents: list[int]
+    ) -> None:
+        """`documents`: how many each segment holds, deleted ones included."""
         self.vocabulary = vocabulary
         place = {segment_id: i for i, segment_id in enumerate(segment_ids)}
         self.index = np.array([place.get(s, -1) for s in vocabulary.segment_ids], dtype=np.int64)
         known = set(vocabulary.segment_ids)
         self.unknown = [i for i, segment_id in enumerate(segment_ids) if segment_id not in known]
+        self.unknown_documents = sum(documents[i] for i in self.unknown)
+        self.documents = sum(documents)
 
     def holding(self, fieldname: str, word: str) -> list[int] | None:
         """The places of the known segments holding `word` in `fieldname`; None when the
@@ -257,21 +265,26 @@ def coverage(reader: IndexReader, *, build_if_stale: bool) -> Coverage | None:
             return None
         folder, ids_and_leaves = leaves
         ids = [segment_id for segment_id, _ in ids_and_leaves]
+        documents = [leaf.doc_count_all() for _, leaf in ids_and_leaves]
         vocabulary = _load(folder)
-        cover = None if vocabulary is None else Coverage(vocabulary, ids)
+        cover = None if vocabulary is None else Coverage(vocabulary, ids, documents)
         if build_if_stale and _stale(cover):
             vocabulary = build(ids_and_leaves)
             if vocabulary is not None:
                 _save(folder, vocabulary)
-                cover = Coverage(vocabulary, ids)
+                cover = Coverage(vocabulary, ids, documents)
         _LOADED.by_reader[reader] = cover
         return cover
 
 
 def _stale(cover: Coverage | None) -> bool:
-    """Whether the segments the vocabulary does not know are many (read one by one, they cost
-    what the vocabulary saves)."""
-    return cover is None or len(cover.unknown) > max(2, len(cover.index) // 8)
+    """Whether the segments the vocabulary does not know are many, or hold many documents
+    (read one by one, they cost what the vocabulary saves). Small updates' segments are not:
+    building it again after each cost a 30-change update at 10k ~0.2 s; a build's commits are,
+    each time the index grows by half (its builds then cost ~3 times the last one)."""
+    if cover is None:
+        return True
+    return len(cover.unknown) > MAX_UNKNOWN or cover.unknown_documents * 3 > cover.documents
 
 
 def _segments(reader: IndexReader) -> tuple[Path, list[tuple[str, IndexReader]]] | None:
