@@ -14,7 +14,7 @@ from helpers.columns import assert_same_columns
 from vidbrowse.core.query import mapped
 from vidbrowse.core.query.columns import ColumnRow, Columns
 from vidbrowse.core.query.facets import Facet
-from vidbrowse.core.query.packed import Lookup
+from vidbrowse.core.query.packed import Lookup, Strings
 
 
 def rows(count: int, title_length: int = 8) -> list[ColumnRow]:
@@ -49,11 +49,19 @@ def test_loaded_columns_are_views_of_the_file_and_equal_the_saved(tmp_path: Path
     assert isinstance(loaded.titles._data, memoryview)  # not a copy in this process's heap
     assert not loaded.rowids.flags.writeable and not loaded.numeric["views"].values.flags.writeable
     # Columns made from mapped ones (an update's patch) save and load again.
-    patched = loaded.patched(loaded.rowids[:10].copy(), Columns.build(rows(3)[1:]))
+    fresh = [r._replace(channel=f"new {r.rowid}", tags=("new",)) for r in rows(503)[490:]]
+    patched = loaded.patched(loaded.rowids[:10].copy(), Columns.build(fresh))
     patched.save(tmp_path / "again")
     again = Columns.load(tmp_path / "again")
     assert again is not None
     assert_same_columns(again, patched)
+    # The facets' look-ups, extended by the keys a patch added, are the keys' own.
+    for facet in [*patched.facets.values(), *again.facets.values()]:
+        made = Lookup.of(Strings.pack(facet.index))
+        assert facet._key_lookup is not None
+        assert np.array_equal(facet._key_lookup.hashes, made.hashes)
+        assert np.array_equal(facet._key_lookup.rows, made.rows)
+    assert len(patched.facets["channel"].index) == len(loaded.facets["channel"].index) + 13
 
 
 def test_a_loaded_facet_decodes_its_labels_at_their_first_use(tmp_path: Path) -> None:

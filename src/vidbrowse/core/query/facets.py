@@ -231,6 +231,10 @@ class Facet:
         for vid in touched - {empty}:
             facet.labels[vid] = spellings.label(vid, facet, values_at, rows_of)
         facet._forget()
+        if self._key_lookup is not None:  # the keys added come after the old ones
+            old = len(self.index)
+            added = Strings.pack(list(facet.index)[old:])
+            facet._key_lookup = self._key_lookup.extended(added, old)
         return facet
 
     def matching(self, value: str, size: int) -> np.ndarray:

@@ -250,6 +250,15 @@ class Lookup(NamedTuple):
         rows = np.argsort(hashes, kind="stable")
         return cls(hashes[rows], rows)
 
+    def extended(self, added: Strings, start: int) -> Lookup:
+        """The look-up of these strings followed by `added` (their rows from `start` on):
+        hashing the added strings alone, at each commit of a build, not every string again."""
+        more = Lookup.of(added)
+        hashes = np.concatenate([self.hashes, more.hashes])
+        rows = np.concatenate([self.rows, more.rows + start])
+        order = np.argsort(hashes, kind="stable")  # two sorted runs: merged; equal ones by row
+        return Lookup(hashes[order], rows[order])
+
     def find(self, strings: Strings, value: str) -> int:
         """`strings.find(value)`, for the `strings` this was made of."""
         found = 0
