@@ -211,3 +211,18 @@ def test_the_help_says_when_the_current_folder_is_the_archive(tmp_path: Path) ->
     """--help said 'else the current folder': any folder, as a new user reads it."""
     done = run("--help", env=cli_env(tmp_path))
     assert "else the current folder if it holds posts" in " ".join(done.stdout.split())
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"  # real posts, read in place
+
+
+@pytest.mark.skipif(not (CORPUS / "youtube-2021").is_dir(), reason="shared corpus not present")
+def test_the_real_youtube_archive_reads_clean(tmp_path: Path) -> None:
+    """What the first hour on ../shared/corpus/youtube-2021 showed: sites ending in ',' or ')'
+    and `&#39;` left in a description."""
+    archive, env = CORPUS / "youtube-2021", cli_env(tmp_path)
+    sites = run("facets", str(archive), "--field", "site", "--limit", "0", env=env).stdout
+    assert sites and not [line for line in sites.splitlines() if line[-1] in ",;:!?)"]
+    post = run("show", str(archive), "_posts/0001-01-01-12-best-multi-tools-for-men.md",
+               "--json", env=env).stdout  # fmt: skip
+    assert "that's why" in json.loads(post)["text"]
