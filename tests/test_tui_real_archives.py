@@ -20,7 +20,9 @@ from helpers.tui import (
     settle_update,
     synchronous,
 )
+from vidbrowse.core.display import day, partly_known
 from vidbrowse.core.library.library import Library
+from vidbrowse.core.reports.stats import result_stats
 from vidbrowse.generate import generate_archive
 from vidbrowse.tui.app import VidbrowseApp
 from vidbrowse.tui.widgets import update_row
@@ -163,3 +165,23 @@ def test_a_file_that_is_no_post_does_not_keep_the_app_updating(tmp_path: Path) -
         summary = library.update()
         assert (summary.added, summary.changed, summary.removed) == (0, 0, 0)
         assert not library.archive_changed()
+
+
+@synchronous
+async def test_the_timeline_totals_are_never_cut_across_lines(library: Library) -> None:
+    """The totals came out as '… · 1B' / 'views · 4 live' at 80 columns: Textual wraps at any
+    space. Here the terminal is as wide as puts a space inside a part at the line's end."""
+    totals = result_stats(library.search("")).totals
+    hours, minutes = divmod(totals.seconds // 60, 60)
+    length = partly_known(f"{hours:,} h {minutes} min of video", totals.unknown_duration,
+                          totals.posts, "length")  # fmt: skip
+    uploaded = f"uploaded {day(totals.first)} → {day(totals.last)}"
+    line = f"{totals.posts} posts  ·  {uploaded}  ·  {length}"
+    width = line.index(length) + length.index(" of ") + 1 + 2  # the heading's padding: 1 + 1
+    app = VidbrowseApp(library, query="", needs_update=False)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("escape", "T")  # past the overview shown first
+        await settle(pilot, app)
+        shown = screen_text(app)
+        assert any(length in row for row in shown.splitlines()), shown

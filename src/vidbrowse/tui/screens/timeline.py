@@ -19,6 +19,7 @@ from vidbrowse.core.display import day, human_count, partly_known
 from vidbrowse.core.query.language import QueryError
 from vidbrowse.core.query.search import Results
 from vidbrowse.core.reports.stats import Bar, ResultStats, Totals, narrow, result_stats
+from vidbrowse.tui.widgets.fields import Fields
 from vidbrowse.tui.widgets.footer import Footer
 from vidbrowse.tui.widgets.results import fit
 
@@ -45,7 +46,8 @@ def bar_prompt(bar: Bar, largest: int, width: int) -> Content:
     )
 
 
-def describe_totals(totals: Totals) -> str:
+def describe_totals(totals: Totals) -> list[str]:
+    """The totals' parts, each kept whole on a line (`1B views`, never `1B` / `views`)."""
     parts = [f"{totals.posts:,} post" + ("" if totals.posts == 1 else "s")]
     if totals.first is not None and totals.last is not None:
         parts.append(f"uploaded {day(totals.first)} → {day(totals.last)}")
@@ -57,7 +59,7 @@ def describe_totals(totals: Totals) -> str:
                               "views"))  # fmt: skip
     if totals.live:
         parts.append(f"{totals.live:,} live")
-    return "  ·  ".join(parts)
+    return parts
 
 
 class TimelineScreen(Screen[str | None]):
@@ -102,12 +104,10 @@ class TimelineScreen(Screen[str | None]):
             self.app.call_from_thread(self._show, stats)
 
     def _show(self, stats: ResultStats) -> None:
-        query = self.query_text.strip() or "everything"
-        title = Text()
-        title.append(query, style="bold")
-        title.append("\n" + describe_totals(stats.totals))
-        title.append("\nEnter: narrow the query to the bar · Tab: other chart · Esc: back", "dim")
-        self.heading.update(title)
+        query = Text(self.query_text.strip() or "everything", style="bold")
+        totals = [Text(part) for part in describe_totals(stats.totals)]
+        hint = Text("Enter: narrow the query to the bar · Tab: other chart · Esc: back", "dim")
+        self.heading.update(Fields(query, [totals, [hint]], gap="  ·  ", spaced=False))
         timeline = stats.timeline
         self.by_date.border_title = f"Uploaded, by {timeline.unit}"
         dates = list(timeline.bars)

@@ -21,31 +21,38 @@ GAP = "   "  # between two fields on one line
 
 
 class Fields(Visual):
-    """A heading line, a blank line, then groups of fields (each group starts a line)."""
+    """A heading line, a blank line (unless not `spaced`), then groups of fields (each group
+    starts a line)."""
 
-    def __init__(self, head: Text, groups: Sequence[Sequence[Text]]) -> None:
+    def __init__(
+        self, head: Text, groups: Sequence[Sequence[Text]], *, gap: str = GAP, spaced: bool = True
+    ) -> None:
+        """`gap`: between two fields on a line; `spaced`: a blank line after the heading."""
         self.head = head
         self.groups = [list(group) for group in groups]
+        self.gap, self.spaced = gap, spaced
         self._laid_out: tuple[int | None, Content] | None = None
 
     def text(self, width: int | None = None) -> Text:
         """The block as Text, its fields packed into `width` cells (None: a line per group)."""
         out = Text()  # a plain base: the bold heading must not spill into what follows
         out.append_text(self.head)
-        out.append("\n")
+        if self.spaced:
+            out.append("\n")
         for group in self.groups:
             out.append("\n")
             used = 0
             for number, field in enumerate(group):
-                if number and width is not None and used + len(GAP) + field.cell_len > width:
+                if number and width is not None and used + len(self.gap) + field.cell_len > width:
                     out.append("\n")
                     used = 0
                 elif number:
-                    out.append(GAP)
-                    used += len(GAP)
+                    out.append(self.gap)
+                    used += len(self.gap)
                 out.append_text(field)
                 used += field.cell_len
-        out.append("\n")
+        if self.spaced:
+            out.append("\n")
         return out
 
     def content(self, width: int | None) -> Content:
