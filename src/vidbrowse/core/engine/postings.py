@@ -88,14 +88,18 @@ class PostingSources:
         segments the vocabulary knows are scanned there, at once (it is built when missing)."""
         cover = self.coverage = vocabulary.coverage(self.reader, build_if_stale=True)
         known = None if cover is None else cover.vocabulary.fields.get(fieldname)
-        places = range(len(self.segments)) if cover is None or known is None else cover.unknown
+        if cover is None or known is None:
+            frequency: dict[bytes, int] = {}
+            for segment in self.segments:
+                for start in starts:
+                    for term, count in segment.scan(fieldname, start, limit, lengths):
+                        frequency[term] = frequency.get(term, 0) + count
+            return frequency
         found: dict[bytes, tuple[int, int, int]] = {}  # term → (documents, place, start)
-        for place in places:
+        for place in cover.unknown:
             for i, start in enumerate(starts):
                 for term, count in self.segments[place].scan(fieldname, start, limit, lengths):
                     _add(found, term, count, place, i)
-        if cover is None or known is None:  # found in the scans' order
-            return {term: count for term, (count, _, _) in found.items()}
         for i, start in enumerate(starts):
             for term, count, place in cover.scan(known, start, limit, lengths):
                 _add(found, term, count, place, i)
