@@ -232,3 +232,25 @@ def test_an_update_builds_it_for_the_state_it_commits(
         segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
         assert saved is not None and saved.segment_ids == segments and len(segments) == 2
         assert [r.rowid for r in library.search("wor*").rows(0, 50)]
+
+
+def test_a_build_that_fails_is_not_tried_again_for_the_same_state(
+    documents: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A term table it cannot read (damaged): the prefixes are expanded segment by segment,
+    without reading every term table again at each one."""
+    ix = build(tmp_path / "index", documents)
+    monkeypatch.setattr(vocabulary, "MIN_SEGMENTS", 2)
+    tried: list[int] = []
+
+    def failing(leaves: Any) -> None:
+        tried.append(len(leaves))
+
+    monkeypatch.setattr(vocabulary, "build", failing)
+    with ix.searcher() as searcher:
+        for start in ("mu", "vi", "ga"):
+            sources = PostingSources(searcher.reader())
+            assert compile_term(Term(start, "prefix"), sources)
+            assert sources.coverage is None
+    assert tried == [11]
+    assert not (tmp_path / "index" / vocabulary.FILE).exists()

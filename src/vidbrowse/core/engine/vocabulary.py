@@ -244,6 +244,7 @@ class _Loaded:
         self.by_reader: weakref.WeakKeyDictionary[IndexReader, Coverage | None] = (
             weakref.WeakKeyDictionary()
         )
+        self.tried: weakref.WeakSet[IndexReader] = weakref.WeakSet()  # a build was tried
 
 
 _LOADED = _Loaded()
@@ -257,7 +258,8 @@ def coverage(reader: IndexReader, *, build_if_stale: bool) -> Coverage | None:
     with _LOADED.lock:
         if reader in _LOADED.by_reader:
             found = _LOADED.by_reader[reader]
-            if found is _NEVER or not build_if_stale or not _stale(found):
+            tried = reader in _LOADED.tried  # a build failed for this state: not again
+            if found is _NEVER or not build_if_stale or tried or not _stale(found):
                 return None if found is _NEVER else found
         leaves = _segments(reader)
         if leaves is None:
@@ -269,6 +271,7 @@ def coverage(reader: IndexReader, *, build_if_stale: bool) -> Coverage | None:
         vocabulary = _load(folder)
         cover = None if vocabulary is None else Coverage(vocabulary, ids, documents)
         if build_if_stale and _stale(cover):
+            _LOADED.tried.add(reader)
             vocabulary = build(ids_and_leaves)
             if vocabulary is not None:
                 _save(folder, vocabulary)
