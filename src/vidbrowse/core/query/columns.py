@@ -377,7 +377,7 @@ class Columns:
         position order, when the caller has them (a few matches)."""
         if few is None:
             order = self.order(key, reverse)
-            return order[mask[order]]
+            return order.compress(np.take(mask, order))  # order[mask[order]], faster (facets.py)
         return few[np.argsort(self.place(key, reverse)[few])]
 
 
