@@ -55,14 +55,20 @@ async def test_a_detail_field_is_never_cut_across_lines(
         assert re.search(r"Duration \S+ {3}Views \S+", shown), shown
 
 
+def dailymotion_library(tmp_path: Path, posts: int) -> Library:
+    """A Dailymotion export of `posts` generated posts (no channel, dates or counts), indexed."""
+    archive = tmp_path / "archive"
+    generate_archive(archive, posts, seed=5, dailymotion_share=1.0)
+    library = Library.open(archive, cache_dir=tmp_path / "cache")
+    library.update()
+    return library
+
+
 @synchronous
 async def test_the_list_leaves_out_columns_no_post_has(tmp_path: Path) -> None:
     """A Dailymotion export: Uploaded, Length and Views were columns of `?` taking the room
     the titles need at 80 columns, and the Channels filter an empty box."""
-    archive = tmp_path / "archive"
-    generate_archive(archive, 30, seed=5, dailymotion_share=1.0)
-    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
-        library.update()
+    with dailymotion_library(tmp_path, 30) as library:
         app = VidbrowseApp(library, query="tag:news OR news", needs_update=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot, app)
@@ -76,10 +82,7 @@ async def test_the_list_leaves_out_columns_no_post_has(tmp_path: Path) -> None:
 @synchronous
 async def test_the_timeline_says_unknown_rather_than_zero(tmp_path: Path) -> None:
     """`T` on a Dailymotion export said '0 h 0 min of video · 0 views'."""
-    archive = tmp_path / "archive"
-    generate_archive(archive, 20, seed=5, dailymotion_share=1.0)
-    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
-        library.update()
+    with dailymotion_library(tmp_path, 20) as library:
         app = VidbrowseApp(library, query="tag:news OR news", needs_update=False)
         async with app.run_test(size=(120, 35)) as pilot:
             await settle(pilot, app)
@@ -136,10 +139,7 @@ async def _until(pilot: Pilot[Any], app: VidbrowseApp, shown: Callable[[], bool]
 async def test_s_cycles_only_through_orders_the_archive_has_values_for(tmp_path: Path) -> None:
     """On a Dailymotion export `s` went through views, likes and duration: orders of nothing,
     every post unknown there, shown A→Z."""
-    archive = tmp_path / "archive"
-    generate_archive(archive, 20, seed=5, dailymotion_share=1.0)
-    with Library.open(archive, cache_dir=tmp_path / "cache") as library:
-        library.update()
+    with dailymotion_library(tmp_path, 20) as library:
         app = VidbrowseApp(library, query="tag:news OR news", needs_update=False)
         async with app.run_test(size=(120, 35)) as pilot:
             await settle(pilot, app)
