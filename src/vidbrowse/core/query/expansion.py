@@ -64,16 +64,18 @@ def fuzzy_terms(
     # short (one letter for short words, two for longer ones).
     start = text[: 1 if len(text) <= 4 else 2]
     lengths = (len(text) - maxdist, len(text) + maxdist)
-    frequency: dict[bytes, int] = {}
-    for raw, documents in segments.scan(fieldname, [start], SCAN_LIMIT, lengths).items():
-        near = close.get(raw)
-        if near is None:
+
+    def near(raw: bytes) -> bool:
+        if raw not in close:
             word = raw.decode("utf-8")
-            near = abs(len(word) - len(text)) <= maxdist
-            near = close[raw] = near and distance(word, text, maxdist) <= maxdist
-        if near:
-            frequency[raw] = frequency.get(raw, 0) + documents
-    return _most_frequent(frequency)
+            close[raw] = abs(len(word) - len(text)) <= maxdist and (
+                distance(word, text, maxdist) <= maxdist
+            )
+        return close[raw]
+
+    # `scan` lists each term once, its documents over every segment already added up.
+    found = segments.scan(fieldname, [start], SCAN_LIMIT, lengths)
+    return _most_frequent({raw: documents for raw, documents in found.items() if near(raw)})
 
 
 def _most_frequent(frequency: dict[bytes, int]) -> list[str]:
